@@ -1,0 +1,1 @@
+"""Read side of fbss-outcomes: analytics and the Streamlit dashboard."""

@@ -1,0 +1,1 @@
+"""Outcome analytics over the DuckDB store."""

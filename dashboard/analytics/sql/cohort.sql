@@ -1,0 +1,32 @@
+-- The cases in view, with every group column computed once.
+-- Filters arrive as bound parameters; an empty list means "no restriction".
+-- {{age_band}}, {{baseline_severity}} and {{severity_join}} are fragments built in
+-- queries.py from constants (age and severity bands), never from user text.
+select
+    c.case_id,
+    c.treatment_date,
+    c.cause,
+    c.pathway,
+    c.treatment,
+    c.index_surgery,
+    c.clinic,
+    c.physician,
+    c.sex,
+    {{age_band}} as age_band,
+    year(c.treatment_date) as treatment_year,
+    {{baseline_severity}} as baseline_severity
+from cases as c
+{{severity_join}}
+where ($f_treatment_from::date is null or c.treatment_date >= $f_treatment_from::date)
+    and ($f_treatment_to::date is null or c.treatment_date <= $f_treatment_to::date)
+    and (len($f_clinic::varchar[]) = 0 or list_contains($f_clinic::varchar[], c.clinic))
+    and (len($f_physician::varchar[]) = 0 or list_contains($f_physician::varchar[], c.physician))
+    and (len($f_cause::varchar[]) = 0 or list_contains($f_cause::varchar[], c.cause))
+    and (len($f_index_surgery::varchar[]) = 0
+        or list_contains($f_index_surgery::varchar[], c.index_surgery))
+    and (len($f_sex::varchar[]) = 0 or list_contains($f_sex::varchar[], c.sex))
+    and (len($f_age_band::varchar[]) = 0 or list_contains($f_age_band::varchar[], {{age_band}}))
+    and (len($f_pathway::varchar[]) = 0 or list_contains($f_pathway::varchar[], c.pathway))
+    and (len($f_treatment::varchar[]) = 0 or list_contains($f_treatment::varchar[], c.treatment))
+    and (len($f_baseline_severity::varchar[]) = 0
+        or list_contains($f_baseline_severity::varchar[], {{baseline_severity}}))

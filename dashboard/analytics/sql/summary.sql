@@ -1,0 +1,96 @@
+-- Responders and change in one measure, per group and follow-up timepoint.
+-- {{measure}} is a measure column from the vocabulary; {{group_cols}} are whitelisted
+-- group columns (each followed by a comma) or nothing. Everything else is bound.
+with cohort as (
+    {{cohort}}
+),
+
+timepoints as (
+    select
+        unnest($tp_codes::varchar[]) as timepoint,
+        unnest($tp_days::integer[]) as tp_days
+),
+
+-- One pass over assessments: each case's baseline and its values at the chosen
+-- timepoints. has_row marks an assessment row even when this measure is blank in it,
+-- because any assessment at a timepoint makes that timepoint due.
+values_by_case as (
+    select
+        case_id,
+        timepoint,
+        {{measure}}::double as value
+    from assessments
+    where timepoint = 'baseline' or list_contains($tp_codes::varchar[], timepoint)
+),
+
+per_case as (
+    select
+        {{group_cols}}
+        t.timepoint,
+        t.tp_days,
+        c.treatment_date + t.tp_days <= $as_of::date or f.case_id is not null as is_due,
+        b.value as baseline_value,
+        f.value as followup_value
+    from cohort as c
+    cross join timepoints as t
+    left join values_by_case as b
+        on b.case_id = c.case_id and b.timepoint = 'baseline'
+    left join values_by_case as f
+        on f.case_id = c.case_id and f.timepoint = t.timepoint
+),
+
+scored as (
+    select
+        *,
+        baseline_value is not null and followup_value is not null as is_assessed,
+        -- improvement is positive when the patient is better, whatever the scale direction
+        case
+            when $higher_is_better then followup_value - baseline_value
+            else baseline_value - followup_value
+        end as improvement,
+        -- the most this case could improve: distance from baseline to the best score
+        case
+            when $higher_is_better then $scale_high - baseline_value
+            else baseline_value - $scale_low
+        end as room
+    from per_case
+),
+
+-- Values are rounded to 6 decimals before comparing so that, say, an EQ-5D of
+-- 0.32 -> 0.42 reaches a 0.10 threshold despite binary floating point.
+judged as (
+    select
+        *,
+        case
+            when $is_percent then baseline_value <= $scale_low
+            else round(room, 6) < $threshold
+        end as is_excluded,
+        case
+            when $is_percent
+                then round(100 * improvement / nullif(baseline_value - $scale_low, 0), 6)
+                >= $threshold
+            else round(improvement, 6) >= $threshold
+        end as is_responder
+    from scored
+),
+
+final as (
+    select
+        {{group_cols}}
+        timepoint,
+        tp_days,
+        count(*) as n_cases,
+        count(*) filter (where is_due) as n_due,
+        count(*) filter (where is_assessed) as n_assessed,
+        count(*) filter (where is_assessed and is_excluded) as n_excluded,
+        count(*) filter (where is_assessed and not is_excluded and is_responder) as responders,
+        avg(baseline_value) filter (where is_assessed) as baseline_mean,
+        avg(followup_value) filter (where is_assessed) as followup_mean,
+        avg(improvement) filter (where is_assessed) as mean_change,
+        stddev_samp(improvement) filter (where is_assessed) as change_sd
+    from judged
+    group by all
+)
+
+select * from final
+order by {{group_cols}} tp_days

@@ -1,0 +1,1 @@
+"""Write side of fbss-outcomes: read, validate and load clinics' case records."""

@@ -1,0 +1,189 @@
+"""Validate a batch and load it into the store: strict, idempotent, crash-safe.
+
+Strict: any problem and no record is written. Idempotent: rows are upserted by key and
+a row equal to the stored one is not rewritten. Crash-safe: the batch is applied to a
+copy of the store that replaces the live file in one `os.replace()` (see `store.py`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from pipelines import store
+from pipelines.crosscheck import cross_check
+from pipelines.problems import Problem
+from pipelines.readers import read_paths
+from pipelines.schemas import MODELS
+from pipelines.validate import Validated, validate_batch
+from pipelines.vocabulary import TREATMENTS
+
+Progress = Callable[[str], None]
+
+
+@dataclass
+class LoadResult:
+    """What a validation or a load found and did."""
+
+    accepted: bool
+    problems: list[Problem]
+    counts: dict[str, dict[str, int]] = field(default_factory=dict)
+    dropped: list[tuple[str, str]] = field(default_factory=list)
+    ignored: list[str] = field(default_factory=list)
+    files: list[dict[str, object]] = field(default_factory=list)
+    load_id: int | None = None
+
+
+def _quiet(_: str) -> None:
+    pass
+
+
+def validate_paths(
+    paths: Sequence[Path], db_path: Path | None = None, progress: Progress = _quiet
+) -> LoadResult:
+    """Every problem the batch has, checked against the store when it exists; writes nothing."""
+    progress("reading files")
+    batch = read_paths(paths)
+    progress("validating")
+    checked = validate_batch(batch)
+    problems = list(checked.problems)
+    progress("checking against the store")
+    if db_path is not None and db_path.exists():
+        with store.reader(db_path) as con:
+            problems += cross_check(con, checked.frames, checked.origin, replace=False)
+    else:
+        con = duckdb.connect(":memory:")
+        try:
+            store.create_schema(con)
+            problems += cross_check(con, checked.frames, checked.origin, replace=False)
+        finally:
+            con.close()
+    return LoadResult(not problems, problems, dropped=checked.dropped, ignored=batch.ignored,
+                      files=_file_list(batch, checked))
+
+
+def load_paths(
+    paths: Sequence[Path], db_path: Path, *, replace: bool = False, progress: Progress = _quiet
+) -> LoadResult:
+    """Validate and, when nothing is wrong, upsert the batch into the store at `db_path`."""
+    started = dt.datetime.now()
+    progress("reading files")
+    batch = read_paths(paths)
+    progress("validating")
+    checked = validate_batch(batch)
+    problems = list(checked.problems)
+    if replace and not problems:
+        missing = [t for t in ("cases", "assessments") if t not in checked.frames]
+        problems += [
+            Problem(", ".join(map(str, paths)), None, None, None,
+                    f"--replace needs a full export, but the batch has no {t} file", "file problem")
+            for t in missing
+        ]
+    result = LoadResult(False, problems, dropped=checked.dropped, ignored=batch.ignored,
+                        files=_file_list(batch, checked))
+    if problems and not db_path.exists():
+        return result  # nothing to keep a log in, and a rejected batch creates no store
+    with store.write_lock(db_path), store.staged_copy(db_path) as (con, commit):
+        if not problems:
+            progress("checking against the store")
+            problems += cross_check(con, checked.frames, checked.origin, replace=replace)
+        if not problems:
+            progress("writing")
+            result.counts = _apply(con, checked, replace=replace)
+        result.accepted = not problems
+        result.problems = problems
+        result.load_id = _log(con, result, started, replace)
+        commit[0] = True
+    return result
+
+
+def _file_list(batch, checked: Validated) -> list[dict[str, object]]:  # type: ignore[no-untyped-def]
+    return [
+        {"path": f.label, "table": f.table, "sha256": f.sha256, "rows": checked.rows.get(f.label, 0)}
+        for f in batch.files
+    ]
+
+
+def _apply(con: duckdb.DuckDBPyConnection, checked: Validated, *, replace: bool) -> dict[str, dict[str, int]]:
+    counts = {}
+    for table in store.RECORD_TABLES:
+        frame = checked.frames.get(table)
+        if frame is None and not replace:
+            continue
+        if frame is None:
+            frame = pd.DataFrame(columns=list(MODELS[table].to_schema().columns))
+        counts[table] = _upsert(con, table, frame, replace=replace)
+    return counts
+
+
+def _upsert(con: duckdb.DuckDBPyConnection, table: str, frame: pd.DataFrame, *, replace: bool) -> dict[str, int]:
+    keys = store.KEYS[table]
+    if table == "cases":
+        frame = frame.assign(pathway=frame["treatment"].map(lambda t: TREATMENTS[t][0]))
+    columns = [r[0] for r in con.execute(f"describe {table}").fetchall()]
+    others = [c for c in columns if c not in keys]
+    on = " and ".join(f"i.{k} = t.{k}" for k in keys)
+    differs = " or ".join(f"i.{c} is distinct from t.{c}" for c in others)
+    con.register("incoming_frame", frame[columns])
+    # A typed copy, so comparisons with the stored rows are type for type.
+    con.execute(f"create or replace temp table incoming as select * from {table} limit 0")
+    con.execute(f"insert into incoming select * from incoming_frame")
+    con.unregister("incoming_frame")
+    inserted, updated, unchanged = con.execute(
+        f"""select count(*) filter (where t.{keys[0]} is null),
+                   count(*) filter (where t.{keys[0]} is not null and ({differs})),
+                   count(*) filter (where t.{keys[0]} is not null and not ({differs}))
+            from incoming i left join {table} t on {on}"""
+    ).fetchone()
+    deleted = 0
+    if replace:
+        deleted = con.execute(
+            f"select count(*) from {table} t where not exists (select 1 from incoming i where {on})"
+        ).fetchone()[0]
+        con.execute(f"delete from {table} t where not exists (select 1 from incoming i where {on})")
+    # Delete and insert in separate statements: DuckDB checks the primary key eagerly
+    # within one statement. Unchanged rows are never touched.
+    con.execute(
+        f"delete from {table} t where exists (select 1 from incoming i where {on} and ({differs}))"
+    )
+    con.execute(
+        f"insert into {table} select i.* from incoming i where not exists (select 1 from {table} t where {on})"
+    )
+    con.execute("drop table incoming")
+    out = {"inserted": inserted, "updated": updated, "unchanged": unchanged}
+    if replace:
+        out["deleted"] = deleted
+    return out
+
+
+def _log(con: duckdb.DuckDBPyConnection, result: LoadResult, started: dt.datetime, replace: bool) -> int:
+    """Record the attempt in load_log (no record values) and keep a rejected batch's report."""
+    load_id = con.execute("select coalesce(max(load_id), 0) + 1 from load_log").fetchone()[0]
+    con.execute(
+        "insert into load_log values (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [
+            load_id,
+            started,
+            dt.datetime.now(),
+            "accepted" if result.accepted else "rejected",
+            "replace" if replace else "upsert",
+            json.dumps(result.files),
+            json.dumps(result.counts),
+            len(result.problems),
+            json.dumps([{"file": f, "column": c} for f, c in result.dropped]),
+        ],
+    )
+    if not result.accepted:
+        # Where and what, never the offending value: values of a rejected batch stay out of the store.
+        con.execute("delete from last_rejection")
+        con.executemany(
+            "insert into last_rejection values (?, ?, ?, ?, ?, ?, ?)",
+            [(load_id, p.file, p.row, p.column, None, p.problem, p.kind) for p in result.problems],
+        )
+    return int(load_id)

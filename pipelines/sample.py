@@ -1,0 +1,402 @@
+"""Synthetic sample data: cases, assessments and events shaped like an FBSS clinic's.
+
+Entirely made up (no real patients), but with the patterns the dashboard exists to
+reveal: the cause mix, treatment choice by cause and clinic, baselines like published
+FBSS cohorts, relief that differs by cause x treatment and case mix, follow-up that
+falls away with time, and reoperations, crossovers, complications and device
+revisions. See data/sample/README.md for the numbers modelled.
+
+Every column is drawn for all cases at once with numpy (no loop over rows), so a
+million cases take seconds. numpy, pandas and pyarrow are imported inside functions
+so `fbss --help` stays fast.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import re
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from pipelines import vocabulary as vocab
+
+if TYPE_CHECKING:
+    import numpy as np
+    import pandas as pd
+
+COLUMNS: dict[str, tuple[str, ...]] = {
+    "cases": (
+        "case_id", "patient_id", "clinic", "physician", "sex", "age", "bmi", "smoker",
+        "diabetes", "prior_surgeries", "index_surgery", "index_levels", "index_surgery_date",
+        "presentation_date", "cause", "treatment", "treatment_date",
+    ),
+    "assessments": (
+        "case_id", "timepoint", "assessment_date", "back_pain", "leg_pain", "odi", "eq5d",
+        "opioid_mme", "working", "satisfaction",
+    ),
+    "events": ("case_id", "event_date", "event", "detail"),
+}  # fmt: skip
+MAX_CASES = 10_000_000  # beyond this the arrays no longer fit a laptop's memory
+YEARS_OF_CASES = 6  # treatment dates spread over this many years up to as_of
+
+# --- Who and where: fictional clinics, each with its case mix and surgical leaning --------
+# (name, share of cases, severity shift in SD, age shift in years, surgery preference).
+# Northgate is a tertiary referral centre: sicker, older patients and more arachnoiditis,
+# so its raw outcomes look worse than its adjusted ones (the NORspine lesson).
+CLINICS: tuple[tuple[str, float, float, float, float], ...] = (
+    ("Northgate Spine Centre", 0.30, 0.35, 3.0, 1.3),
+    ("Riverside Pain Clinic", 0.22, 0.0, 0.0, 0.4),
+    ("Harbour Spine Institute", 0.20, 0.1, 0.0, 1.6),
+    ("Meadowbrook Orthopaedics", 0.16, -0.2, -2.0, 1.0),
+    ("Lakeside Back Clinic", 0.12, -0.1, 1.0, 0.7),
+)
+# (name, clinic index, relative volume within the clinic); low volumes feed the funnel plot.
+PHYSICIANS: tuple[tuple[str, int, float], ...] = (
+    ("Dr A. Lindqvist", 0, 1.0), ("Dr M. Okafor", 0, 0.8), ("Dr S. Brennan", 0, 0.6),
+    ("Dr R. Castellano", 0, 0.2), ("Dr H. Nakamura", 1, 1.0), ("Dr E. Fairweather", 1, 0.7),
+    ("Dr J. Moreau", 1, 0.3), ("Dr K. Adeyemi", 2, 1.0), ("Dr L. Haverkamp", 2, 0.9),
+    ("Dr T. Sorensen", 2, 0.25), ("Dr P. Varga", 3, 1.0), ("Dr N. Whitlock", 3, 0.5),
+    ("Dr D. Ferreira", 3, 0.4), ("Dr C. Halvorsen", 4, 1.0), ("Dr F. Osei", 4, 0.45),
+)  # fmt: skip
+SEX_SHARES = {"female": 0.52, "male": 0.46, "other": 0.004, "unknown": 0.016}
+
+# --- Cause, index surgery and treatment ----------------------------------------------------
+CAUSE_SHARES = {
+    "adjacent_segment_disease": 0.16, "iatrogenic_instability": 0.10,
+    "epidural_fibrosis": 0.19, "key_structure_damage": 0.09, "decompression_failure": 0.17,
+    "pseudarthrosis": 0.10, "arachnoiditis": 0.05, "unknown": 0.14,
+}  # fmt: skip
+# Adjacent segment disease and pseudarthrosis can only follow a fusion.
+INDEX_SURGERY_BY_CAUSE = {
+    "adjacent_segment_disease": {"fusion": 0.6, "decompression_fusion": 0.4},
+    "iatrogenic_instability": {"laminectomy": 0.65, "discectomy": 0.25, "other": 0.1},
+    "epidural_fibrosis": {"discectomy": 0.45, "laminectomy": 0.35, "decompression_fusion": 0.1,
+                          "fusion": 0.05, "other": 0.05},
+    "key_structure_damage": {"fusion": 0.3, "decompression_fusion": 0.25, "laminectomy": 0.3,
+                             "discectomy": 0.1, "other": 0.05},
+    "decompression_failure": {"discectomy": 0.5, "laminectomy": 0.45, "other": 0.05},
+    "pseudarthrosis": {"fusion": 0.55, "decompression_fusion": 0.45},
+    "arachnoiditis": {"discectomy": 0.3, "laminectomy": 0.35, "fusion": 0.15,
+                      "decompression_fusion": 0.1, "other": 0.1},
+    "unknown": {"discectomy": 0.3, "laminectomy": 0.25, "fusion": 0.2,
+                "decompression_fusion": 0.15, "other": 0.1},
+}  # fmt: skip
+# Median years from index surgery to presentation, and its log-normal spread: fibrosis
+# pain returns within weeks, adjacent segments wear out over years.
+YEARS_TO_PRESENTATION = {
+    "adjacent_segment_disease": (5.0, 0.6), "iatrogenic_instability": (1.5, 0.7),
+    "epidural_fibrosis": (0.6, 0.7), "key_structure_damage": (1.0, 0.7),
+    "decompression_failure": (0.5, 0.8), "pseudarthrosis": (1.5, 0.5),
+    "arachnoiditis": (2.0, 0.8), "unknown": (2.0, 0.9),
+}  # fmt: skip
+# Treatment choice by cause, after domain.md's "plausible choices".
+TREATMENT_BY_CAUSE = {
+    "adjacent_segment_disease": {
+        "adjacent_level_fusion": 0.35, "platelet_rich_plasma": 0.2, "ligament_injection": 0.12,
+        "radiofrequency_ablation": 0.1, "epidural_steroid_injection": 0.08,
+        "physical_therapy": 0.07, "medication_management": 0.05, "spinal_cord_stimulation": 0.03},
+    "iatrogenic_instability": {
+        "revision_fusion": 0.4, "ligament_injection": 0.18, "platelet_rich_plasma": 0.15,
+        "physical_therapy": 0.1, "radiofrequency_ablation": 0.07, "medication_management": 0.05,
+        "orthobiologic_injection": 0.05},
+    "epidural_fibrosis": {
+        "platelet_lysate_hydrodissection": 0.25, "percutaneous_adhesiolysis": 0.22,
+        "spinal_cord_stimulation": 0.2, "scar_tissue_removal": 0.07,
+        "epidural_steroid_injection": 0.1, "medication_management": 0.1, "physical_therapy": 0.06},
+    "key_structure_damage": {
+        "orthobiologic_injection": 0.3, "physical_therapy": 0.3, "radiofrequency_ablation": 0.12,
+        "medication_management": 0.1, "platelet_rich_plasma": 0.08, "revision_fusion": 0.05,
+        "spinal_cord_stimulation": 0.05},
+    "decompression_failure": {
+        "revision_decompression": 0.45, "epidural_steroid_injection": 0.25,
+        "platelet_lysate_hydrodissection": 0.08, "physical_therapy": 0.08,
+        "medication_management": 0.07, "spinal_cord_stimulation": 0.04, "revision_fusion": 0.03},
+    "pseudarthrosis": {
+        "revision_fusion": 0.5, "hardware_revision": 0.25, "orthobiologic_injection": 0.08,
+        "platelet_rich_plasma": 0.07, "medication_management": 0.05,
+        "spinal_cord_stimulation": 0.05},
+    "arachnoiditis": {
+        "spinal_cord_stimulation": 0.45, "medication_management": 0.35, "physical_therapy": 0.08,
+        "platelet_lysate_hydrodissection": 0.05, "scar_tissue_removal": 0.04,
+        "epidural_steroid_injection": 0.03},
+    "unknown": {
+        "medication_management": 0.2, "physical_therapy": 0.2, "epidural_steroid_injection": 0.15,
+        "spinal_cord_stimulation": 0.12, "radiofrequency_ablation": 0.1,
+        "revision_decompression": 0.08, "revision_fusion": 0.08, "orthobiologic_injection": 0.07},
+}  # fmt: skip
+
+# --- Outcomes -----------------------------------------------------------------------------
+# Expected relief: the fraction of baseline disability gone once the treatment has taken
+# effect, before case mix. A treatment's usual relief, then overrides where the cause
+# changes it, so no pathway wins everywhere.
+RELIEF_BY_TREATMENT = {
+    "revision_decompression": 0.28, "revision_fusion": 0.28, "adjacent_level_fusion": 0.28,
+    "scar_tissue_removal": 0.10, "hardware_revision": 0.28, "platelet_rich_plasma": 0.26,
+    "platelet_lysate_hydrodissection": 0.28, "orthobiologic_injection": 0.26,
+    "ligament_injection": 0.24, "epidural_steroid_injection": 0.18,
+    "percutaneous_adhesiolysis": 0.26, "radiofrequency_ablation": 0.22,
+    "spinal_cord_stimulation": 0.30, "medication_management": 0.10, "physical_therapy": 0.16,
+}  # fmt: skip
+RELIEF_BY_CAUSE = {
+    "adjacent_segment_disease": {"adjacent_level_fusion": 0.30, "platelet_rich_plasma": 0.38,
+                                 "ligament_injection": 0.34},
+    "iatrogenic_instability": {"revision_fusion": 0.40, "ligament_injection": 0.34,
+                               "platelet_rich_plasma": 0.32},
+    "epidural_fibrosis": {"scar_tissue_removal": 0.02, "revision_decompression": 0.08,
+                          "platelet_lysate_hydrodissection": 0.42,
+                          "percutaneous_adhesiolysis": 0.36, "spinal_cord_stimulation": 0.38},
+    "key_structure_damage": {"orthobiologic_injection": 0.36, "physical_therapy": 0.30,
+                             "revision_fusion": 0.10, "radiofrequency_ablation": 0.26},
+    "decompression_failure": {"revision_decompression": 0.50, "epidural_steroid_injection": 0.24,
+                              "platelet_lysate_hydrodissection": 0.30},
+    "pseudarthrosis": {"revision_fusion": 0.50, "hardware_revision": 0.44,
+                       "platelet_rich_plasma": 0.18, "orthobiologic_injection": 0.22},
+    "arachnoiditis": {"scar_tissue_removal": -0.10, "spinal_cord_stimulation": 0.30,
+                      "medication_management": 0.10, "platelet_lysate_hydrodissection": 0.16,
+                      "epidural_steroid_injection": 0.05},
+}  # fmt: skip
+# Share of the full relief reached at 6w, 3m, 6m, 12m, 24m: surgery starts with a
+# recovery period; injections act sooner but fade a little more.
+RELIEF_CURVE = {
+    "repeat_surgery": (0.55, 0.85, 1.0, 1.0, 0.95),
+    "less_invasive": (0.75, 0.95, 1.0, 0.95, 0.88),
+}
+# Chance of answering each timepoint's questionnaire (12 months ~70%, as registries see).
+RESPONSE_RATE = {"baseline": 0.96, "6w": 0.86, "3m": 0.82, "6m": 0.77, "12m": 0.70, "24m": 0.62}
+# Jitter of an assessment around its nominal day: (mean days late, SD days).
+DATE_JITTER = {"6w": (3, 5), "3m": (4, 9), "6m": (5, 14), "12m": (6, 21), "24m": (8, 30)}
+# Chance a single answer is missing from a returned questionnaire.
+ITEM_MISSING = {"back_pain": 0.02, "leg_pain": 0.02, "odi": 0.04, "eq5d": 0.03,
+                "opioid_mme": 0.08, "working": 0.05, "satisfaction": 0.04}  # fmt: skip
+
+EVENT_DETAILS = {
+    "reoperation": ("Revision decompression", "Extension of fusion", "Revision fusion",
+                    "Removal of hardware", "Repeat discectomy"),
+    "crossover_to_surgery": ("Crossed over to repeat surgery",),
+    "crossover_from_surgery": ("Crossed over to spinal cord stimulation",
+                               "Crossed over to injection therapy",
+                               "Crossed over to medication management"),
+    "complication_surgery": ("Wound infection", "Dural tear", "Deep vein thrombosis",
+                             "New neurological deficit", "Urinary retention"),
+    "complication_less_invasive": ("Post-procedure headache", "Local infection",
+                                   "Transient numbness", "Vasovagal reaction"),
+    "readmission": ("Pain control", "Wound care", "Medical observation"),
+    "device_revision_scs": ("Lead repositioning", "Battery replacement", "Device explant"),
+    "device_revision_hardware": ("Screw revision", "Rod revision"),
+}  # fmt: skip
+HARDWARE_TREATMENTS = ("revision_fusion", "adjacent_level_fusion", "hardware_revision")
+
+
+def _codes(mapping: dict[str, Any], vocabulary: Any) -> list[str]:
+    """Check a table's keys against the vocabulary, so a typo fails loudly."""
+    unknown = set(mapping) - set(vocabulary)
+    if unknown:
+        raise KeyError(f"not in the vocabulary: {sorted(unknown)}")
+    return list(vocabulary)
+
+
+def _weights(mapping: dict[str, float], vocabulary: Any) -> np.ndarray:
+    import numpy as np
+
+    return np.array([mapping.get(code, 0.0) for code in _codes(mapping, vocabulary)])
+
+
+def _pick(rng: np.random.Generator, table: np.ndarray, group: np.ndarray | None, n: int) -> np.ndarray:
+    """One category index per row by inverse CDF; `table[group[i]]` holds row i's weights."""
+    import numpy as np
+
+    table = np.atleast_2d(table)
+    cdf = np.cumsum(table, axis=1)
+    cdf /= cdf[:, -1:]
+    u = rng.random(n)
+    if group is None:
+        return np.searchsorted(cdf[0], u, side="right")
+    out = np.empty(n, dtype=np.intp)
+    for g in range(len(table)):  # a loop over a handful of groups, not over rows
+        rows = group == g
+        out[rows] = np.searchsorted(cdf[g], u[rows], side="right")
+    return out
+
+
+def _ids(prefix: str, numbers: np.ndarray, width: int) -> np.ndarray:
+    """Zero-padded ids such as C000042 as an object array, built without a Python loop."""
+    import numpy as np
+
+    powers = 10 ** np.arange(width - 1, -1, -1, dtype=np.int64)
+    digits = (numbers[:, None] // powers) % 10 + ord("0")
+    raw = np.empty((len(numbers), width + 1), dtype=np.uint8)
+    raw[:, 0] = ord(prefix)
+    raw[:, 1:] = digits
+    return raw.view(f"S{width + 1}").ravel().astype(str).astype(object)
+
+
+def _days(as_of: dt.date) -> int:
+    return (as_of - dt.date(1970, 1, 1)).days
+
+
+def _check(n_cases: int, as_of: dt.date) -> None:
+    if not 1 <= n_cases <= MAX_CASES:
+        raise ValueError(f"the number of cases must be from 1 to {MAX_CASES:,}, not {n_cases}")
+    if not 1950 <= as_of.year <= 2200:  # keeps every date inside pandas' timestamp range
+        raise ValueError(f"as_of must be a date between 1950 and 2200, not {as_of}")
+
+
+def generate(n_cases: int, seed: int, as_of: dt.date) -> dict[str, pd.DataFrame]:
+    """Synthetic cases, assessments and events; the same arguments give equal frames."""
+    import numpy as np
+
+    _check(n_cases, as_of)
+    rng = np.random.default_rng(seed)
+    cohort = _draw_cases(rng, n_cases, _days(as_of))
+    return {
+        "cases": _cases_frame(cohort),
+        "assessments": _assessments_frame(rng, cohort, _days(as_of)),
+        "events": _events_frame(rng, cohort, _days(as_of)),
+    }
+
+
+def _draw_cases(rng: np.random.Generator, n: int, as_of: int) -> dict[str, np.ndarray]:
+    """Every case-level value, plus the hidden ones (severity, relief) outcomes depend on."""
+    import numpy as np
+
+    causes, treatments = list(vocab.CAUSES), list(vocab.TREATMENTS)
+    c: dict[str, np.ndarray] = {}
+    physician_share = np.array([w * CLINICS[k][1] for _, k, w in PHYSICIANS])
+    physician_share /= np.array([sum(w for _, k2, w in PHYSICIANS if k2 == k) for _, k, _ in PHYSICIANS])
+    c["physician"] = _pick(rng, physician_share, None, n)
+    clinic = c["clinic"] = np.array([k for _, k, _ in PHYSICIANS])[c["physician"]]
+    severity_shift, age_shift, surgery_pref = (np.array([row[i] for row in CLINICS]) for i in (2, 3, 4))
+
+    # Cause by clinic: the referral centre sees twice the arachnoiditis.
+    cause_table = np.tile(_weights(CAUSE_SHARES, causes), (len(CLINICS), 1))
+    cause_table[0, causes.index("arachnoiditis")] *= 2
+    cause = c["cause"] = _pick(rng, cause_table, clinic, n)
+    c["sex"] = _pick(rng, _weights(SEX_SHARES, vocab.SEXES), None, n)
+    age = 57 + age_shift[clinic] + np.array([6, 0, -1, 0, -2, 3, 0, 0])[cause] + rng.normal(0, 13, n)
+    c["age"] = np.clip(np.rint(age), 18, 95).astype(np.int64)
+    c["bmi"] = np.clip(np.round(rng.lognormal(np.log(28.5), 0.17, n), 1), 15, 60)
+    c["smoker"] = rng.random(n) < np.clip(0.34 - 0.003 * (c["age"] - 40), 0.08, 0.4)
+    c["diabetes"] = rng.random(n) < np.clip(0.02 + 0.002 * c["age"] + 0.01 * (c["bmi"] - 28), 0.02, 0.5)
+    c["prior_surgeries"] = np.minimum(1 + rng.poisson(np.where(cause == 0, 0.8, 0.4)), 20)
+
+    # Index surgery and its levels (contiguous, counted up from the lowest level).
+    c["index_surgery"] = _pick(
+        rng, np.array([_weights(INDEX_SURGERY_BY_CAUSE[k], vocab.INDEX_SURGERIES) for k in causes]), cause, n
+    )
+    n_levels_table = np.array([[0.9, 0.1, 0], [0.5, 0.35, 0.15], [0.55, 0.35, 0.1], [0.45, 0.4, 0.15], [0.7, 0.3, 0]])
+    n_levels = 1 + _pick(rng, n_levels_table, c["index_surgery"], n)
+    c["lowest_level"] = _pick(rng, np.array([0.01, 0.02, 0.05, 0.12, 0.45, 0.35]), None, n)
+    c["n_levels"] = np.minimum(n_levels, c["lowest_level"] + 1)
+
+    # Dates as days since 1970. More recent years hold more cases (a growing registry).
+    span = YEARS_OF_CASES * 365
+    u = rng.random(n)
+    ago = np.where(rng.random(n) < 0.5, span * u, span * (1 - np.sqrt(u)))
+    c["treatment_date"] = as_of - np.floor(ago).astype(np.int64)
+    wait = np.minimum(np.rint(rng.lognormal(np.log(45), 0.7, n)), 365).astype(np.int64)
+    c["presentation_date"] = c["treatment_date"] - wait
+    median, sigma = (np.array([YEARS_TO_PRESENTATION[k][i] for k in causes]) for i in (0, 1))
+    years = np.minimum(rng.lognormal(np.log(median[cause]), sigma[cause]), 30)
+    c["index_surgery_date"] = c["presentation_date"] - np.maximum(np.rint(years * 365.25), 42).astype(np.int64)
+
+    # Treatment by cause, tilted by each clinic's surgical preference.
+    is_surgery = np.array([vocab.pathway_of(t) == "repeat_surgery" for t in treatments])
+    by_cause = np.array([_weights(TREATMENT_BY_CAUSE[k], treatments) for k in causes])
+    tilt = np.where(is_surgery[None, :], surgery_pref[:, None], 1.0)  # clinic x treatment
+    table = (by_cause[None, :, :] * tilt[:, None, :]).reshape(-1, len(treatments))
+    treatment = c["treatment"] = _pick(rng, table, clinic * len(causes) + cause, n)
+    c["is_surgery"] = is_surgery[treatment]
+
+    # Hidden baseline severity (in SD units) drives every baseline measure together.
+    cause_severity = np.array([0, 0, 0.2, 0.1, 0.1, 0, 0.6, 0])
+    c["severity"] = severity_shift[clinic] + cause_severity[cause] + 0.15 * c["smoker"] + rng.normal(0, 1, n)
+
+    # Hidden relief at full effect: cause x treatment, then case mix, physician and chance.
+    relief = np.array([[RELIEF_BY_CAUSE.get(k, {}).get(t, RELIEF_BY_TREATMENT[t]) for t in treatments] for k in causes])
+    for k, penalty in (("epidural_fibrosis", 0.15), ("arachnoiditis", 0.25)):  # scar returns
+        untouched = [j for j, t in enumerate(treatments) if t not in RELIEF_BY_CAUSE[k]]
+        relief[causes.index(k), untouched] -= penalty * is_surgery[untouched]
+    physician_effect = rng.normal(0, 0.04, len(PHYSICIANS))
+    c["relief"] = np.clip(
+        relief[cause, treatment]
+        - 0.004 * (c["age"] - 55)
+        - 0.08 * c["smoker"]
+        - 0.04 * c["diabetes"]
+        - 0.006 * np.maximum(c["bmi"] - 28, 0)
+        - 0.04 * (c["prior_surgeries"] - 1)
+        - 0.05 * c["severity"]
+        + physician_effect[c["physician"]]
+        + rng.normal(0, 0.22, n),
+        -0.6,
+        0.95,
+    )
+    # Optional fields left blank now and then (after the hidden values used them).
+    for name, p in (("bmi", 0.08), ("smoker", 0.05), ("diabetes", 0.06), ("prior_surgeries", 0.07)):
+        c[f"{name}_missing"] = rng.random(n) < p
+    c["levels_missing"] = rng.random(n) < 0.12
+    # Pseudonyms: distinct random numbers, unrelated to the case number.
+    c["patient_number"] = 1 + rng.choice(10 ** (len(str(n)) + 1) - 1, n, replace=False)
+    return c
+
+
+def _dates(days: np.ndarray) -> np.ndarray:
+    return days.astype("datetime64[D]").astype("datetime64[ns]")
+
+
+def _with_na(values: np.ndarray, missing: np.ndarray, kind: str) -> Any:
+    """A pandas nullable array (Int64, Float64 or boolean) blank where `missing`."""
+    import numpy as np
+    import pandas as pd
+
+    if kind == "Int64":
+        return pd.arrays.IntegerArray(values.astype(np.int64), missing.copy())
+    if kind == "Float64":
+        return pd.arrays.FloatingArray(values.astype(np.float64), missing.copy())
+    return pd.arrays.BooleanArray(values.astype(bool), missing.copy())
+
+
+def _cases_frame(c: dict[str, np.ndarray]) -> pd.DataFrame:
+    import numpy as np
+    import pandas as pd
+
+    n = len(c["cause"])
+    width = max(6, len(str(n)))
+    levels = vocab.LEVELS
+    span = np.empty((len(levels), 3), dtype=object)  # lowest level x number of levels
+    for low in range(len(levels)):
+        for k in range(1, 4):
+            span[low, k - 1] = ";".join(levels[max(0, low - k + 1) : low + 1])
+    index_levels = span[c["lowest_level"], c["n_levels"] - 1]
+    index_levels[c["levels_missing"]] = None
+    names = {  # code lists in vocabulary order, indexed by the drawn category numbers
+        "clinic": [row[0] for row in CLINICS], "physician": [row[0] for row in PHYSICIANS],
+        "sex": vocab.SEXES, "index_surgery": vocab.INDEX_SURGERIES, "cause": vocab.CAUSES,
+        "treatment": vocab.TREATMENTS,
+    }  # fmt: skip
+    label = {col: np.array(list(codes), dtype=object)[c[col]] for col, codes in names.items()}
+    frame = pd.DataFrame(
+        {
+            "case_id": _ids("C", np.arange(1, n + 1), width),
+            "patient_id": _ids("P", c["patient_number"], width + 1),
+            "clinic": label["clinic"],
+            "physician": label["physician"],
+            "sex": label["sex"],
+            "age": pd.array(c["age"], dtype="Int64"),
+            "bmi": _with_na(c["bmi"], c["bmi_missing"], "Float64"),
+            "smoker": _with_na(c["smoker"], c["smoker_missing"], "boolean"),
+            "diabetes": _with_na(c["diabetes"], c["diabetes_missing"], "boolean"),
+            "prior_surgeries": _with_na(c["prior_surgeries"], c["prior_surgeries_missing"], "Int64"),
+            "index_surgery": label["index_surgery"],
+            "index_levels": index_levels,
+            "index_surgery_date": _dates(c["index_surgery_date"]),
+            "presentation_date": _dates(c["presentation_date"]),
+            "cause": label["cause"],
+            "treatment": label["treatment"],
+            "treatment_date": _dates(c["treatment_date"]),
+        }
+    )
+    c["case_id"] = frame["case_id"].to_numpy()
+    return frame

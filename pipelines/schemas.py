@@ -1,0 +1,195 @@
+"""The case-record contract as pandera models: the single statement of the rules.
+
+Each column's dtype says how its text is read (see `parsing.py`), its `Field` holds the
+single-column rules and `metadata["rule"]` the plain words a clinic administrator reads
+("a whole number from 0 to 10"). Rules across columns are dataframe checks whose
+`error` starts with the column they blame. Rules across tables (a case must exist, an
+assessment must follow its treatment) need the store and live in `crosscheck.py`.
+
+Validation runs in two stages so pandera's lazy coercion trap cannot bite: `parsing.py`
+turns text into typed columns first (recording what it cannot read), so by the time a
+dataframe check runs every column already has its declared type, with missing cells
+where a value could not be read.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+import pandera.pandas as pa
+from pandera.typing import Series
+
+from pipelines import vocabulary as vocab
+
+ID_PATTERN = r"^[A-Za-z0-9._-]{1,64}$"
+ID_RULE = "1–64 characters, only letters, digits, '-', '_' or '.'"
+
+
+def _one_of(values: object) -> str:
+    return "one of: " + ", ".join(values)  # type: ignore[arg-type]
+
+
+def _levels_ok(series: pd.Series) -> pd.Series:
+    allowed = set(vocab.LEVELS)
+    return series.map(lambda s: all(part in allowed for part in s.split(";")))
+
+
+def load_day() -> dt.date:
+    """The day of the load (local date): no record date may lie after it."""
+    return dt.date.today()
+
+
+def _not_after_load_day(series: pd.Series) -> pd.Series:
+    return series <= pd.Timestamp(load_day())
+
+
+FUTURE_ERROR = "must not be after the day of the load"
+
+
+class _Record(pa.DataFrameModel):
+    class Config:
+        coerce = True  # a no-op after parsing.py; kept so a stray dtype is still reported
+        strict = False  # columns outside the contract are dropped before, never stored
+
+
+class Cases(_Record):
+    case_id: Series[str] = pa.Field(str_matches=ID_PATTERN, metadata={"rule": ID_RULE})
+    patient_id: Series[str] = pa.Field(
+        str_length={"min_value": 1, "max_value": 64},
+        metadata={"rule": "a pseudonymous id of 1–64 characters"},
+    )
+    clinic: Series[str] = pa.Field(
+        str_length={"min_value": 1, "max_value": 100}, metadata={"rule": "1–100 characters"}
+    )
+    physician: Series[str] = pa.Field(
+        str_length={"min_value": 1, "max_value": 100}, metadata={"rule": "1–100 characters"}
+    )
+    sex: Series[str] = pa.Field(isin=vocab.SEXES, metadata={"rule": _one_of(vocab.SEXES)})
+    age: Series[pd.Int64Dtype] = pa.Field(
+        ge=18, le=110, metadata={"rule": "a whole number of years from 18 to 110"}
+    )
+    bmi: Series[pd.Float64Dtype] = pa.Field(
+        ge=12, le=80, nullable=True, metadata={"rule": "a number from 12 to 80"}
+    )
+    smoker: Series[pd.BooleanDtype] = pa.Field(
+        nullable=True, metadata={"rule": "true/false, yes/no or 1/0"}
+    )
+    diabetes: Series[pd.BooleanDtype] = pa.Field(
+        nullable=True, metadata={"rule": "true/false, yes/no or 1/0"}
+    )
+    prior_surgeries: Series[pd.Int64Dtype] = pa.Field(
+        ge=1, le=20, nullable=True, metadata={"rule": "a whole number from 1 to 20"}
+    )
+    index_surgery: Series[str] = pa.Field(
+        isin=list(vocab.INDEX_SURGERIES), metadata={"rule": _one_of(vocab.INDEX_SURGERIES)}
+    )
+    index_levels: Series[str] = pa.Field(
+        nullable=True,
+        metadata={
+            "rule": "lumbar levels separated by ';' such as L4-L5;L5-S1 (T12-L1 … L5-S1)",
+            "normalise": "levels",
+        },
+    )
+    index_surgery_date: Series[pd.Timestamp] = pa.Field(
+        metadata={"rule": "a date written YYYY-MM-DD"}
+    )
+    presentation_date: Series[pd.Timestamp] = pa.Field(
+        metadata={"rule": "a date written YYYY-MM-DD"}
+    )
+    cause: Series[str] = pa.Field(isin=list(vocab.CAUSES), metadata={"rule": _one_of(vocab.CAUSES)})
+    treatment: Series[str] = pa.Field(
+        isin=list(vocab.TREATMENTS), metadata={"rule": _one_of(vocab.TREATMENTS)}
+    )
+    treatment_date: Series[pd.Timestamp] = pa.Field(metadata={"rule": "a date written YYYY-MM-DD"})
+
+    class Config:
+        unique = ["case_id"]
+
+    @pa.check("index_levels", element_wise=False, error="index_levels: must be lumbar levels")
+    def _levels(cls, series: Series[str]) -> Series[bool]:
+        return _levels_ok(series)
+
+    @pa.check(
+        "index_surgery_date", "presentation_date", "treatment_date", error=FUTURE_ERROR
+    )
+    def _not_future(cls, series: Series[pd.Timestamp]) -> Series[bool]:
+        return _not_after_load_day(series)
+
+    # Cross-column rules: defensive, a missing side passes (it is reported on its own).
+    @pa.dataframe_check(error="presentation_date: must be on or after index_surgery_date")
+    def _presented_after_surgery(cls, df: pd.DataFrame) -> Series[bool]:
+        return ~(df["presentation_date"] < df["index_surgery_date"]).fillna(False)
+
+    @pa.dataframe_check(error="treatment_date: must be on or after presentation_date")
+    def _treated_after_presentation(cls, df: pd.DataFrame) -> Series[bool]:
+        return ~(df["treatment_date"] < df["presentation_date"]).fillna(False)
+
+
+MEASURE_COLUMNS: tuple[str, ...] = ("back_pain", "leg_pain", "odi", "eq5d")
+
+
+class Assessments(_Record):
+    case_id: Series[str] = pa.Field(str_matches=ID_PATTERN, metadata={"rule": ID_RULE})
+    timepoint: Series[str] = pa.Field(
+        isin=list(vocab.TIMEPOINTS), metadata={"rule": _one_of(vocab.TIMEPOINTS)}
+    )
+    assessment_date: Series[pd.Timestamp] = pa.Field(
+        metadata={"rule": "a date written YYYY-MM-DD"}
+    )
+    back_pain: Series[pd.Int64Dtype] = pa.Field(
+        ge=0, le=10, nullable=True, metadata={"rule": "a whole number from 0 to 10"}
+    )
+    leg_pain: Series[pd.Int64Dtype] = pa.Field(
+        ge=0, le=10, nullable=True, metadata={"rule": "a whole number from 0 to 10"}
+    )
+    odi: Series[pd.Float64Dtype] = pa.Field(
+        ge=0, le=100, nullable=True, metadata={"rule": "a number from 0 to 100"}
+    )
+    eq5d: Series[pd.Float64Dtype] = pa.Field(
+        ge=-0.6, le=1.0, nullable=True, metadata={"rule": "a number from -0.6 to 1.0"}
+    )
+    opioid_mme: Series[pd.Float64Dtype] = pa.Field(
+        ge=0, le=1000, nullable=True, metadata={"rule": "a number from 0 to 1000"}
+    )
+    working: Series[pd.BooleanDtype] = pa.Field(
+        nullable=True, metadata={"rule": "true/false, yes/no or 1/0"}
+    )
+    satisfaction: Series[str] = pa.Field(
+        isin=vocab.SATISFACTION, nullable=True, metadata={"rule": _one_of(vocab.SATISFACTION)}
+    )
+
+    class Config:
+        unique = ["case_id", "timepoint"]
+
+    @pa.check("assessment_date", error=FUTURE_ERROR)
+    def _not_future(cls, series: Series[pd.Timestamp]) -> Series[bool]:
+        return _not_after_load_day(series)
+
+    @pa.dataframe_check(
+        error="back_pain: a row must carry at least one of back_pain, leg_pain, odi, eq5d"
+    )
+    def _has_a_measure(cls, df: pd.DataFrame) -> Series[bool]:
+        return df[list(MEASURE_COLUMNS)].notna().any(axis=1)
+
+
+class Events(_Record):
+    case_id: Series[str] = pa.Field(str_matches=ID_PATTERN, metadata={"rule": ID_RULE})
+    event_date: Series[pd.Timestamp] = pa.Field(metadata={"rule": "a date written YYYY-MM-DD"})
+    event: Series[str] = pa.Field(isin=list(vocab.EVENTS), metadata={"rule": _one_of(vocab.EVENTS)})
+    detail: Series[str] = pa.Field(
+        nullable=True,
+        str_length={"max_value": 200},
+        metadata={"rule": "text of at most 200 characters"},
+    )
+
+    class Config:
+        unique = ["case_id", "event_date", "event"]
+
+    @pa.check("event_date", error=FUTURE_ERROR)
+    def _not_future(cls, series: Series[pd.Timestamp]) -> Series[bool]:
+        return _not_after_load_day(series)
+
+
+MODELS: dict[str, type[_Record]] = {"cases": Cases, "assessments": Assessments, "events": Events}
+REQUIRED_TABLES: tuple[str, ...] = ("cases", "assessments")  # events are optional

@@ -1,0 +1,79 @@
+-- The store's tables. Record tables hold exactly the contract's columns (plus the
+-- derived pathway); nothing outside the contract is ever stored.
+
+create table if not exists cases (
+    case_id            varchar primary key,
+    patient_id         varchar not null,
+    clinic             varchar not null,
+    physician          varchar not null,
+    sex                varchar not null,
+    age                integer not null,
+    bmi                double,
+    smoker             boolean,
+    diabetes           boolean,
+    prior_surgeries    integer,
+    index_surgery      varchar not null,
+    index_levels       varchar,
+    index_surgery_date date not null,
+    presentation_date  date not null,
+    cause              varchar not null,
+    treatment          varchar not null,
+    pathway            varchar not null,   -- derived from treatment, never supplied
+    treatment_date     date not null
+);
+
+create table if not exists assessments (
+    case_id         varchar not null,
+    timepoint       varchar not null,
+    assessment_date date not null,
+    back_pain       integer,
+    leg_pain        integer,
+    odi             double,
+    eq5d            double,
+    opioid_mme      double,
+    working         boolean,
+    satisfaction    varchar,
+    primary key (case_id, timepoint)
+);
+
+create table if not exists events (
+    case_id    varchar not null,
+    event_date date not null,
+    event      varchar not null,
+    detail     varchar,
+    primary key (case_id, event_date, event)
+);
+
+-- One row per load attempt, accepted or rejected. Never holds record values.
+create table if not exists load_log (
+    load_id        integer primary key,
+    started_at     timestamp not null,
+    finished_at    timestamp not null,
+    outcome        varchar not null,      -- accepted | rejected
+    mode           varchar not null,      -- upsert | replace
+    files          json not null,         -- [{path, table, sha256, rows}]
+    counts         json not null,         -- {table: {inserted, updated, unchanged, deleted}}
+    n_problems     integer not null,
+    dropped_columns json not null         -- [{file, column}] names only
+);
+
+-- The most recent rejected batch's report (replaced on each rejection) for the
+-- data-quality page. Holds the offending values, as the validate command prints them,
+-- but only for contract columns: dropped columns are never echoed.
+create table if not exists last_rejection (
+    load_id  integer not null,
+    file     varchar,
+    row      integer,
+    "column" varchar,
+    value    varchar,
+    problem  varchar not null,
+    kind     varchar not null
+);
+
+create table if not exists ref_causes     (code varchar primary key, label varchar not null, sort integer not null);
+create table if not exists ref_pathways   (code varchar primary key, label varchar not null, sort integer not null);
+create table if not exists ref_treatments (code varchar primary key, pathway varchar not null, label varchar not null, sort integer not null);
+create table if not exists ref_timepoints (code varchar primary key, label varchar not null, days integer not null, sort integer not null);
+create table if not exists ref_measures   (code varchar primary key, label varchar not null, unit varchar not null,
+                                           low double not null, high double not null, higher_is_better boolean not null, sort integer not null);
+create table if not exists ref_events     (code varchar primary key, label varchar not null, sort integer not null);

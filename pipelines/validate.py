@@ -1,0 +1,174 @@
+"""Validate a batch: parse text (stage one), run the pandera models lazily (stage two),
+and turn every failure into a plain-words `Problem` naming file, row, column and value.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pandas as pd
+import pandera.pandas as pa
+
+from pipelines import problems as P
+from pipelines.parsing import parse_frame, rule_of
+from pipelines.problems import Problem
+from pipelines.readers import Batch
+from pipelines.schemas import FUTURE_ERROR, MODELS, load_day
+
+
+@dataclass
+class Validated:
+    """A batch after validation: typed frames per table (RangeIndex), where each row came
+    from (`origin`: file, row), and every problem found."""
+
+    frames: dict[str, pd.DataFrame] = field(default_factory=dict)
+    origin: dict[str, pd.DataFrame] = field(default_factory=dict)
+    problems: list[Problem] = field(default_factory=list)
+    dropped: list[tuple[str, str]] = field(default_factory=list)  # (file, column)
+    rows: dict[str, int] = field(default_factory=dict)  # file label -> rows read
+
+
+def validate_batch(batch: Batch) -> Validated:
+    """Run every single-table rule over the batch; cross-table rules come later."""
+    result = Validated(problems=list(batch.problems))
+    for table, model in MODELS.items():
+        schema = model.to_schema()
+        typed_parts, origin_parts, failed_parts = [], [], []
+        for tf in (f for f in batch.files if f.table == table):
+            result.rows[tf.label] = len(tf.frame)
+            missing = [
+                name
+                for name, col in schema.columns.items()
+                if not col.nullable and name not in tf.frame.columns
+            ]
+            for name in missing:
+                result.problems.append(
+                    Problem(tf.label, 1, name, None, f"the required column {name} is missing", P.MISSING_COLUMN)
+                )
+            extra = [c for c in tf.frame.columns if c not in schema.columns]
+            result.dropped.extend((tf.label, c or "(unnamed column)") for c in extra)
+            if missing:
+                continue
+            typed, failed = parse_frame(tf.frame, schema)
+            offset = sum(len(p) for p in typed_parts)
+            failed["index"] = failed["index"].map(
+                dict(zip(tf.frame.index, range(offset, offset + len(typed)), strict=True))
+            )
+            typed_parts.append(typed)
+            origin_parts.append(pd.DataFrame({"file": tf.label, "row": tf.frame.index.to_numpy()}))
+            failed_parts.append(failed)
+        if not typed_parts:
+            continue
+        frame = pd.concat(typed_parts, ignore_index=True)
+        origin = pd.concat(origin_parts, ignore_index=True)
+        unreadable = pd.concat(failed_parts, ignore_index=True)
+        result.frames[table] = frame
+        result.origin[table] = origin
+        result.problems.extend(_parse_problems(unreadable, origin, schema))
+        raw = {tf.label: tf.frame for tf in batch.files if tf.table == table}
+        result.problems.extend(_schema_problems(frame, origin, schema, unreadable, raw))
+    result.problems.sort(key=lambda p: (p.file, p.row or 0, p.column or ""))
+    return result
+
+
+def _parse_problems(unreadable: pd.DataFrame, origin: pd.DataFrame, schema: pa.DataFrameSchema) -> list[Problem]:
+    out = []
+    for idx, column, value in unreadable.itertuples(index=False):
+        out.append(
+            Problem(
+                origin.at[idx, "file"],
+                int(origin.at[idx, "row"]),
+                column,
+                value,
+                f"{column} must be {rule_of(schema.columns[column])}",
+                P.INVALID_VALUE,
+            )
+        )
+    return out
+
+
+def _schema_problems(
+    frame: pd.DataFrame,
+    origin: pd.DataFrame,
+    schema: pa.DataFrameSchema,
+    unreadable: pd.DataFrame,
+    raw: dict[str, pd.DataFrame],
+) -> list[Problem]:
+    try:
+        schema.validate(frame, lazy=True)
+        return []
+    except pa.errors.SchemaErrors as exc:
+        cases = exc.failure_cases
+    already = set(zip(unreadable["index"], unreadable["column"], strict=True))
+    out: list[Problem] = []
+    seen: set[tuple[int, str]] = set()
+    duplicate_rows: set[int] = set()
+    for rec in cases.itertuples(index=False):
+        check = str(rec.check)
+        idx = None if pd.isna(rec.index) else int(rec.index)
+        if check == "multiple_fields_uniqueness" or check.startswith("field_uniqueness"):
+            if idx is not None:
+                duplicate_rows.add(idx)
+            continue
+        if idx is None:
+            continue  # a dtype-level failure; stage one already reported each cell
+        column = rec.column
+        if rec.schema_context == "DataFrameSchema" and ": " in check:
+            column, words = check.split(": ", 1)
+            if (idx, column) in seen:
+                continue  # pandera repeats a dataframe check's failure once per column
+            problem = f"{column} {words}" if not words.startswith("a row") else words
+            kind = P.NO_MEASURE if "at least one" in words else P.ORDER
+        elif check == "not_nullable":
+            if (idx, column) in already:
+                continue  # unreadable, so missing: the first line says why
+            problem, kind = f"{column} is required", P.MISSING_VALUE
+        elif check == FUTURE_ERROR:
+            problem, kind = f"{column} {FUTURE_ERROR} ({load_day().isoformat()})", P.FUTURE_DATE
+        else:
+            problem, kind = f"{column} must be {rule_of(schema.columns[column])}", P.INVALID_VALUE
+        seen.add((idx, column))
+        file, row = origin.at[idx, "file"], int(origin.at[idx, "row"])
+        # Show the cell as the clinic wrote it ("9", not the parsed 9.0).
+        text = raw[file]
+        value = text.at[row, column] if column in text.columns else _shown(frame.at[idx, column])
+        out.append(Problem(file, row, column, _shown(value), problem, kind))
+    out.extend(_duplicate_problems(frame, origin, list(schema.unique or []), duplicate_rows))
+    return out
+
+
+def _duplicate_problems(
+    frame: pd.DataFrame, origin: pd.DataFrame, keys: list[str], rows: set[int]
+) -> list[Problem]:
+    """One line per row involved in a duplicate, each naming the other rows."""
+    if not rows:
+        return []
+    dup = frame.loc[sorted(rows), keys].copy()
+    dup["_where"] = [f"{origin.at[i, 'file']} row {origin.at[i, 'row']}" for i in dup.index]
+    out = []
+    for _, group in dup.groupby(keys, sort=False, dropna=False):
+        for idx in group.index:
+            others = [w for j, w in zip(group.index, group["_where"], strict=True) if j != idx]
+            key_text = ", ".join(f"{k} {_shown(frame.at[idx, k])}" for k in keys)
+            out.append(
+                Problem(
+                    origin.at[idx, "file"],
+                    int(origin.at[idx, "row"]),
+                    "+".join(keys),
+                    key_text,
+                    f"duplicate record: the same {' + '.join(keys)} is also in {'; '.join(others)}",
+                    P.DUPLICATE,
+                )
+            )
+    return out
+
+
+def _shown(value: object) -> str | None:
+    """A value as the report shows it: dates as YYYY-MM-DD, missing as None."""
+    if value is None or value is pd.NA or (isinstance(value, float) and pd.isna(value)):
+        return None
+    if isinstance(value, str) and not value.strip():
+        return None
+    if isinstance(value, pd.Timestamp):
+        return value.date().isoformat() if not pd.isna(value) else None
+    return str(value)

@@ -1,0 +1,116 @@
+"""The one reference vocabulary: causes, treatments and their pathway, timepoints, measures.
+
+Everything else (pandera models, the DuckDB reference tables, the sample generator,
+the analytics and the dashboard labels) reads from here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+SEXES: tuple[str, ...] = ("female", "male", "other", "unknown")
+
+INDEX_SURGERIES: dict[str, str] = {
+    "discectomy": "Discectomy",
+    "laminectomy": "Laminectomy",
+    "fusion": "Fusion",
+    "decompression_fusion": "Decompression and fusion",
+    "other": "Other",
+}
+
+CAUSES: dict[str, str] = {
+    "adjacent_segment_disease": "Adjacent segment disease (wear above or below a fusion)",
+    "iatrogenic_instability": "Iatrogenic instability (level destabilised by the operation)",
+    "epidural_fibrosis": "Epidural fibrosis (scarring around nerve roots)",
+    "key_structure_damage": "Key structure damage (muscle, nerve or fascia injured by the approach)",
+    "decompression_failure": "Decompression failure (nerve not relieved)",
+    "pseudarthrosis": "Pseudarthrosis (fusion that never became solid)",
+    "arachnoiditis": "Arachnoiditis (inflamed, scarred arachnoid membrane)",
+    "unknown": "Unknown cause",
+}
+
+PATHWAYS: dict[str, str] = {
+    "repeat_surgery": "Repeat surgery",
+    "less_invasive": "Less invasive options",
+}
+
+# treatment -> (pathway, label)
+TREATMENTS: dict[str, tuple[str, str]] = {
+    "revision_decompression": ("repeat_surgery", "Revision decompression"),
+    "revision_fusion": ("repeat_surgery", "Revision fusion"),
+    "adjacent_level_fusion": ("repeat_surgery", "Adjacent-level fusion (extended fusion)"),
+    "scar_tissue_removal": ("repeat_surgery", "Scar tissue removal"),
+    "hardware_revision": ("repeat_surgery", "Hardware revision"),
+    "platelet_rich_plasma": ("less_invasive", "Platelet-rich plasma injection"),
+    "platelet_lysate_hydrodissection": ("less_invasive", "Platelet lysate hydrodissection"),
+    "orthobiologic_injection": ("less_invasive", "Orthobiologic injection"),
+    "ligament_injection": ("less_invasive", "Ligament injection"),
+    "epidural_steroid_injection": ("less_invasive", "Epidural steroid injection"),
+    "percutaneous_adhesiolysis": ("less_invasive", "Percutaneous adhesiolysis"),
+    "radiofrequency_ablation": ("less_invasive", "Radiofrequency ablation"),
+    "spinal_cord_stimulation": ("less_invasive", "Spinal cord stimulation"),
+    "medication_management": ("less_invasive", "Medication management"),
+    "physical_therapy": ("less_invasive", "Physical therapy"),
+}
+
+
+def pathway_of(treatment: str) -> str:
+    """The pathway a treatment belongs to (derived, never supplied by a clinic)."""
+    return TREATMENTS[treatment][0]
+
+
+@dataclass(frozen=True)
+class Timepoint:
+    code: str
+    label: str
+    days: int  # nominal days after treatment_date; baseline is 0 (on or before treatment)
+    order: int
+
+
+TIMEPOINTS: dict[str, Timepoint] = {
+    tp.code: tp
+    for tp in (
+        Timepoint("baseline", "Baseline", 0, 0),
+        Timepoint("6w", "6 weeks", 42, 1),
+        Timepoint("3m", "3 months", 91, 2),
+        Timepoint("6m", "6 months", 182, 3),
+        Timepoint("12m", "12 months", 365, 4),
+        Timepoint("24m", "24 months", 730, 5),
+    )
+}
+FOLLOWUP_TIMEPOINTS: tuple[str, ...] = tuple(t for t in TIMEPOINTS if t != "baseline")
+
+
+@dataclass(frozen=True)
+class Measure:
+    code: str
+    label: str
+    unit: str
+    low: float
+    high: float
+    higher_is_better: bool
+
+
+MEASURES: dict[str, Measure] = {
+    m.code: m
+    for m in (
+        Measure("back_pain", "Back pain (NRS 0–10)", "points", 0, 10, False),
+        Measure("leg_pain", "Leg pain (NRS 0–10)", "points", 0, 10, False),
+        Measure("odi", "Oswestry Disability Index (0–100)", "points", 0, 100, False),
+        Measure("eq5d", "EQ-5D index (−0.6 to 1)", "index", -0.6, 1.0, True),
+        Measure("opioid_mme", "Opioid use (daily morphine mg equivalents)", "MME", 0, 1000, False),
+    )
+}
+
+SATISFACTION: tuple[str, ...] = ("satisfied", "uncertain", "dissatisfied")
+
+EVENTS: dict[str, str] = {
+    "reoperation": "Reoperation",
+    "crossover": "Crossover to the other pathway",
+    "complication": "Complication",
+    "readmission": "Readmission",
+    "device_revision": "Device revision",
+}
+
+# Lumbar levels allowed in index_levels, T12-L1 ... L5-S1.
+LEVELS: tuple[str, ...] = ("T12-L1", "L1-L2", "L2-L3", "L3-L4", "L4-L5", "L5-S1")
