@@ -50,6 +50,7 @@ _ASSESSMENT_ORDER = _MERGED + """
 select a._src as a_src, c._src as c_src, a.case_id, a.timepoint, a.assessment_date, c.treatment_date
 from m_assessments a join m_cases c using (case_id)
 where (a._src is not null or c._src is not null)
+  and a.timepoint in (select code from ref_timepoints)  -- an unknown one is reported already
   and case when a.timepoint = 'baseline' then a.assessment_date > c.treatment_date
            else a.assessment_date <= c.treatment_date end
 order by a._src nulls last, c._src

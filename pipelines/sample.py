@@ -39,7 +39,7 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     ),
     "events": ("case_id", "event_date", "event", "detail"),
 }  # fmt: skip
-MAX_CASES = 10_000_000  # beyond this the arrays no longer fit a laptop's memory
+MAX_CASES = 10_000_000  # about 2 GB of memory per million cases; beyond this is no sample
 YEARS_OF_CASES = 6  # treatment dates spread over this many years up to as_of
 
 # --- Who and where: fictional clinics, each with its case mix and surgical leaning --------
@@ -204,7 +204,9 @@ def _weights(mapping: dict[str, float], vocabulary: Any) -> np.ndarray:
     return np.array([mapping.get(code, 0.0) for code in _codes(mapping, vocabulary)])
 
 
-def _pick(rng: np.random.Generator, table: np.ndarray, group: np.ndarray | None, n: int) -> np.ndarray:
+def _pick(
+    rng: np.random.Generator, table: np.ndarray, group: np.ndarray | None, n: int
+) -> np.ndarray:
     """One category index per row by inverse CDF; `table[group[i]]` holds row i's weights."""
     import numpy as np
 
@@ -241,7 +243,7 @@ def _check(n_cases: int, as_of: dt.date) -> None:
     if not 1 <= n_cases <= MAX_CASES:
         raise ValueError(f"the number of cases must be from 1 to {MAX_CASES:,}, not {n_cases}")
     if not 1950 <= as_of.year <= 2200:  # keeps every date inside pandas' timestamp range
-        raise ValueError(f"as_of must be a date between 1950 and 2200, not {as_of}")
+        raise ValueError(f"the as-of date must lie in the years 1950 to 2200, not {as_of}")
 
 
 def generate(n_cases: int, seed: int, as_of: dt.date) -> dict[str, pd.DataFrame]:
@@ -265,28 +267,41 @@ def _draw_cases(rng: np.random.Generator, n: int, as_of: int) -> dict[str, np.nd
     causes, treatments = list(vocab.CAUSES), list(vocab.TREATMENTS)
     c: dict[str, np.ndarray] = {}
     physician_share = np.array([w * CLINICS[k][1] for _, k, w in PHYSICIANS])
-    physician_share /= np.array([sum(w for _, k2, w in PHYSICIANS if k2 == k) for _, k, _ in PHYSICIANS])
+    physician_share /= np.array(
+        [sum(w for _, k2, w in PHYSICIANS if k2 == k) for _, k, _ in PHYSICIANS]
+    )
     c["physician"] = _pick(rng, physician_share, None, n)
     clinic = c["clinic"] = np.array([k for _, k, _ in PHYSICIANS])[c["physician"]]
-    severity_shift, age_shift, surgery_pref = (np.array([row[i] for row in CLINICS]) for i in (2, 3, 4))
+    severity_shift, age_shift, surgery_pref = (
+        np.array([row[i] for row in CLINICS]) for i in (2, 3, 4)
+    )
 
     # Cause by clinic: the referral centre sees twice the arachnoiditis.
     cause_table = np.tile(_weights(CAUSE_SHARES, causes), (len(CLINICS), 1))
     cause_table[0, causes.index("arachnoiditis")] *= 2
     cause = c["cause"] = _pick(rng, cause_table, clinic, n)
     c["sex"] = _pick(rng, _weights(SEX_SHARES, vocab.SEXES), None, n)
-    age = 57 + age_shift[clinic] + np.array([6, 0, -1, 0, -2, 3, 0, 0])[cause] + rng.normal(0, 13, n)
+    age = (
+        57 + age_shift[clinic] + np.array([6, 0, -1, 0, -2, 3, 0, 0])[cause] + rng.normal(0, 13, n)
+    )
     c["age"] = np.clip(np.rint(age), 18, 95).astype(np.int64)
     c["bmi"] = np.clip(np.round(rng.lognormal(np.log(28.5), 0.17, n), 1), 15, 60)
     c["smoker"] = rng.random(n) < np.clip(0.34 - 0.003 * (c["age"] - 40), 0.08, 0.4)
-    c["diabetes"] = rng.random(n) < np.clip(0.02 + 0.002 * c["age"] + 0.01 * (c["bmi"] - 28), 0.02, 0.5)
+    c["diabetes"] = rng.random(n) < np.clip(
+        0.02 + 0.002 * c["age"] + 0.01 * (c["bmi"] - 28), 0.02, 0.5
+    )
     c["prior_surgeries"] = np.minimum(1 + rng.poisson(np.where(cause == 0, 0.8, 0.4)), 20)
 
     # Index surgery and its levels (contiguous, counted up from the lowest level).
     c["index_surgery"] = _pick(
-        rng, np.array([_weights(INDEX_SURGERY_BY_CAUSE[k], vocab.INDEX_SURGERIES) for k in causes]), cause, n
+        rng,
+        np.array([_weights(INDEX_SURGERY_BY_CAUSE[k], vocab.INDEX_SURGERIES) for k in causes]),
+        cause,
+        n,
     )
-    n_levels_table = np.array([[0.9, 0.1, 0], [0.5, 0.35, 0.15], [0.55, 0.35, 0.1], [0.45, 0.4, 0.15], [0.7, 0.3, 0]])
+    n_levels_table = np.array(
+        [[0.9, 0.1, 0], [0.5, 0.35, 0.15], [0.55, 0.35, 0.1], [0.45, 0.4, 0.15], [0.7, 0.3, 0]]
+    )
     n_levels = 1 + _pick(rng, n_levels_table, c["index_surgery"], n)
     c["lowest_level"] = _pick(rng, np.array([0.01, 0.02, 0.05, 0.12, 0.45, 0.35]), None, n)
     c["n_levels"] = np.minimum(n_levels, c["lowest_level"] + 1)
@@ -300,7 +315,9 @@ def _draw_cases(rng: np.random.Generator, n: int, as_of: int) -> dict[str, np.nd
     c["presentation_date"] = c["treatment_date"] - wait
     median, sigma = (np.array([YEARS_TO_PRESENTATION[k][i] for k in causes]) for i in (0, 1))
     years = np.minimum(rng.lognormal(np.log(median[cause]), sigma[cause]), 30)
-    c["index_surgery_date"] = c["presentation_date"] - np.maximum(np.rint(years * 365.25), 42).astype(np.int64)
+    c["index_surgery_date"] = c["presentation_date"] - np.maximum(
+        np.rint(years * 365.25), 42
+    ).astype(np.int64)
 
     # Treatment by cause, tilted by each clinic's surgical preference.
     is_surgery = np.array([vocab.pathway_of(t) == "repeat_surgery" for t in treatments])
@@ -312,10 +329,17 @@ def _draw_cases(rng: np.random.Generator, n: int, as_of: int) -> dict[str, np.nd
 
     # Hidden baseline severity (in SD units) drives every baseline measure together.
     cause_severity = np.array([0, 0, 0.2, 0.1, 0.1, 0, 0.6, 0])
-    c["severity"] = severity_shift[clinic] + cause_severity[cause] + 0.15 * c["smoker"] + rng.normal(0, 1, n)
+    c["severity"] = (
+        severity_shift[clinic] + cause_severity[cause] + 0.15 * c["smoker"] + rng.normal(0, 1, n)
+    )
 
     # Hidden relief at full effect: cause x treatment, then case mix, physician and chance.
-    relief = np.array([[RELIEF_BY_CAUSE.get(k, {}).get(t, RELIEF_BY_TREATMENT[t]) for t in treatments] for k in causes])
+    relief = np.array(
+        [
+            [RELIEF_BY_CAUSE.get(k, {}).get(t, RELIEF_BY_TREATMENT[t]) for t in treatments]
+            for k in causes
+        ]
+    )
     for k, penalty in (("epidural_fibrosis", 0.15), ("arachnoiditis", 0.25)):  # scar returns
         untouched = [j for j, t in enumerate(treatments) if t not in RELIEF_BY_CAUSE[k]]
         relief[causes.index(k), untouched] -= penalty * is_surgery[untouched]
@@ -388,7 +412,9 @@ def _cases_frame(c: dict[str, np.ndarray]) -> pd.DataFrame:
             "bmi": _with_na(c["bmi"], c["bmi_missing"], "Float64"),
             "smoker": _with_na(c["smoker"], c["smoker_missing"], "boolean"),
             "diabetes": _with_na(c["diabetes"], c["diabetes_missing"], "boolean"),
-            "prior_surgeries": _with_na(c["prior_surgeries"], c["prior_surgeries_missing"], "Int64"),
+            "prior_surgeries": _with_na(
+                c["prior_surgeries"], c["prior_surgeries_missing"], "Int64"
+            ),
             "index_surgery": label["index_surgery"],
             "index_levels": index_levels,
             "index_surgery_date": _dates(c["index_surgery_date"]),
@@ -400,3 +426,314 @@ def _cases_frame(c: dict[str, np.ndarray]) -> pd.DataFrame:
     )
     c["case_id"] = frame["case_id"].to_numpy()
     return frame
+
+
+def _assessments_frame(
+    rng: np.random.Generator, c: dict[str, np.ndarray], as_of: int
+) -> pd.DataFrame:
+    from statistics import NormalDist
+
+    import numpy as np
+    import pandas as pd
+
+    n, codes = len(c["cause"]), list(vocab.TIMEPOINTS)
+    treat = c["treatment_date"]
+
+    # Which questionnaires exist: due (nominal day reached by as_of), answered (a per-case
+    # willingness shared across timepoints, so dropout clusters), and returned by as_of.
+    nominal = np.array([vocab.TIMEPOINTS[t].days for t in codes])
+    threshold = np.array([NormalDist().inv_cdf(RESPONSE_RATE[t]) for t in codes])
+    willing = 0.6 * rng.normal(0, 1, (n, 1)) + 0.8 * rng.normal(0, 1, (n, len(codes)))
+    late = np.array([DATE_JITTER.get(t, (0, 0)) for t in codes])
+    date = (
+        treat[:, None]
+        + nominal
+        + np.rint(rng.normal(late[:, 0], np.maximum(late[:, 1], 1e-9), (n, len(codes))))
+    )
+    date = np.maximum(date, treat[:, None] + 1).astype(np.int64)
+    lead = np.minimum(rng.integers(0, 22, n), treat - c["presentation_date"])  # before treatment
+    date[:, 0] = treat - lead
+    present = (treat[:, None] + nominal <= as_of) & (willing < threshold) & (date <= as_of)
+    case, tp = np.nonzero(present)  # row-major: sorted by case, then timepoint
+    m, follow_up = len(case), tp > 0
+
+    # Baselines: one hidden severity moves all measures; back- or leg-dominant causes tilt.
+    sev = c["severity"]
+    back_tilt = np.array([0.6, 0.6, -0.3, 0.4, -0.4, 0.6, -0.2, 0])[c["cause"]]
+    leg_tilt = np.array([-0.4, -0.2, 0.8, -0.4, 0.9, -0.4, 1.0, 0])[c["cause"]]
+    odi_0 = 42 + 15 * sev + rng.normal(0, 8, n)
+    back_0 = 6.2 + 1.2 * sev + back_tilt + rng.normal(0, 1.3, n)
+    leg_0 = 5.8 + 1.2 * sev + leg_tilt + rng.normal(0, 1.6, n)
+    eq5d_0 = 0.36 - 0.16 * sev + rng.normal(0, 0.11, n)
+    on_opioids_0 = rng.random(n) < np.clip(0.47 + 0.08 * sev, 0.1, 0.9)
+    mme_0 = np.where(on_opioids_0, np.clip(rng.lognormal(np.log(35), 0.75, n), 2.5, 600), 0.0)
+    working_age = c["age"] < 67
+    working_0 = working_age & (rng.random(n) < 0.42 - 0.08 * sev)
+
+    # Relief at this row's timepoint: the case's relief along its pathway's curve, plus noise.
+    curve = np.zeros((2, len(codes)))
+    curve[0, 1:], curve[1, 1:] = RELIEF_CURVE["less_invasive"], RELIEF_CURVE["repeat_surgery"]
+    r = (
+        c["relief"][case] * curve[c["is_surgery"][case].astype(int), tp]
+        + rng.normal(0, 0.07, m) * follow_up
+    )
+
+    def noisy(sd: float) -> np.ndarray:
+        return rng.normal(0, sd, m) * follow_up  # baselines are the baselines, no extra noise
+
+    odi_latent = np.clip(odi_0[case] * (1 - r) + noisy(4.5), 0, 100)
+    odi = np.round(odi_latent, 1)
+    back = np.clip(np.rint(back_0[case] * (1 - 0.9 * r) + noisy(1.0)), 0, 10)
+    leg = np.clip(np.rint(leg_0[case] * (1 - r) + noisy(1.1)), 0, 10)
+    eq5d = np.clip(eq5d_0[case] + (0.9 - eq5d_0[case]) * 0.75 * r + noisy(0.06), -0.594, 1.0)
+    eq5d = np.round(eq5d, 3) + 0.0  # + 0.0 turns -0.0 into 0.0, never written "-0"
+
+    # Opioids: users taper as relief comes (some stop), a few non-users start.
+    user = on_opioids_0[case]
+    keeps = rng.random(m) < np.clip(0.92 - 0.45 * r, 0.3, 0.98)
+    starts = rng.random(m) < 0.04 + 0.1 * np.maximum(-r, 0)
+    taper = mme_0[case] * np.clip(1 - 0.5 * r, 0.3, 1.5) * rng.lognormal(0, 0.2, m)
+    new_dose = rng.lognormal(np.log(20), 0.5, m)
+    mme = np.where(follow_up, np.where(user, keeps * taper, starts * new_dose), mme_0[case])
+    mme = np.round(np.clip(mme, 0, 1000), 1)
+
+    p_work = np.where(working_0[case], 0.85 + 0.1 * r, 0.05 + 0.35 * np.maximum(r, 0))
+    working = np.where(follow_up & working_age[case], rng.random(m) < p_work, working_0[case])
+    gain = (odi_0[case] - odi_latent) / np.maximum(odi_0[case], 10) + rng.normal(0, 0.15, m)
+    satisfaction = np.where(gain > 0.3, 0, np.where(gain < 0.05, 2, 1))
+
+    missing = {name: rng.random(m) < p for name, p in ITEM_MISSING.items()}
+    missing["satisfaction"] |= ~follow_up
+    core = ("back_pain", "leg_pain", "odi", "eq5d")
+    missing["odi"] &= ~np.logical_and.reduce([missing[k] for k in core])  # keep one measure
+    satisfaction_codes = np.array([*vocab.SATISFACTION, None], dtype=object)
+    return pd.DataFrame(
+        {
+            "case_id": c["case_id"][case],
+            "timepoint": np.array(codes, dtype=object)[tp],
+            "assessment_date": _dates(date[case, tp]),
+            "back_pain": _with_na(back, missing["back_pain"], "Int64"),
+            "leg_pain": _with_na(leg, missing["leg_pain"], "Int64"),
+            "odi": _with_na(odi, missing["odi"], "Float64"),
+            "eq5d": _with_na(eq5d, missing["eq5d"], "Float64"),
+            "opioid_mme": _with_na(mme, missing["opioid_mme"], "Float64"),
+            "working": _with_na(working, missing["working"], "boolean"),
+            "satisfaction": satisfaction_codes[np.where(missing["satisfaction"], 3, satisfaction)],
+        }
+    )
+
+
+def _events_frame(rng: np.random.Generator, c: dict[str, np.ndarray], as_of: int) -> pd.DataFrame:
+    import numpy as np
+    import pandas as pd
+
+    n, treatments = len(c["cause"]), list(vocab.TREATMENTS)
+    treat, surgery, treatment = c["treatment_date"], c["is_surgery"], c["treatment"]
+    # Poor responders go back to the surgeon: hazards scale with how little relief came.
+    poor = np.exp(-3 * (c["relief"] - 0.25))
+    is_t = {t: treatment == treatments.index(t) for t in treatments}
+
+    def after(hazard_per_year: np.ndarray, floor_days: int) -> np.ndarray:
+        """Days from treatment to an exponential event time; inf where the hazard is 0."""
+        with np.errstate(divide="ignore"):
+            years = rng.exponential(1.0, n) / hazard_per_year
+        return np.where(hazard_per_year > 0, floor_days + np.floor(years * 365.25), np.inf)
+
+    def detail(options: tuple[str, ...]) -> np.ndarray:
+        return np.array(options, dtype=object)[rng.integers(0, len(options), n)]
+
+    # Repeat surgery: reoperation (more after an extended fusion, pseudarthrosis, smoking).
+    reop_hazard = (
+        0.022 * poor**0.7 * np.where(is_t["adjacent_level_fusion"], 1.5, 1.0)
+        * np.where(c["cause"] == list(vocab.CAUSES).index("pseudarthrosis"), 1.3, 1.0)
+        * np.where(c["smoker"], 1.3, 1.0)
+    )  # fmt: skip
+    reop_days = after(np.where(surgery, reop_hazard, 0), 30)
+    # Less invasive care that fails leads to surgery: a crossover and a reoperation that day.
+    convert_days = after(np.where(surgery, 0, 0.018 * poor), 60)
+    # Surgery that fails may cross over to cord stimulation, injections or medication.
+    leave_days = after(np.where(surgery, 0.03 * poor, 0), 60)
+
+    base_risk = {t: 0.09 if vocab.pathway_of(t) == "repeat_surgery" else 0.012 for t in treatments}
+    base_risk.update({"percutaneous_adhesiolysis": 0.03, "platelet_lysate_hydrodissection": 0.03,
+                      "spinal_cord_stimulation": 0.03, "medication_management": 0.005,
+                      "physical_therapy": 0.002})  # fmt: skip
+    risk = (
+        np.array([base_risk[t] for t in treatments])[treatment]
+        * np.where(c["smoker"], 1.3, 1.0) * np.where(c["diabetes"], 1.4, 1.0)
+        * np.where(c["age"] > 70, 1.3, 1.0)
+    )  # fmt: skip
+    complication = rng.random(n) < risk
+    complication_days = np.minimum(np.floor(rng.exponential(8, n)), 90)
+    readmitted = rng.random(n) < np.where(complication, 0.35, np.where(surgery, 0.03, 0.004))
+    readmission_days = np.where(
+        complication, complication_days + rng.integers(0, 6, n), 2 + rng.integers(0, 60, n)
+    )
+    hardware = is_t["revision_fusion"] | is_t["adjacent_level_fusion"] | is_t["hardware_revision"]
+    device_days = after(
+        np.where(is_t["spinal_cord_stimulation"], 0.05, np.where(hardware, 0.012, 0)), 30
+    )
+
+    def either(first: str, second: str) -> np.ndarray:  # surgical detail, else the other
+        return np.where(surgery, detail(EVENT_DETAILS[first]), detail(EVENT_DETAILS[second]))
+
+    never = np.inf
+    rows = (  # (event, days after treatment or inf for none, detail)
+        ("reoperation", np.where(surgery, reop_days, convert_days),
+         detail(EVENT_DETAILS["reoperation"])),
+        ("crossover", np.where(surgery, leave_days, convert_days),
+         either("crossover_from_surgery", "crossover_to_surgery")),
+        ("complication", np.where(complication, complication_days, never),
+         either("complication_surgery", "complication_less_invasive")),
+        ("readmission", np.where(readmitted, readmission_days, never),
+         np.where(complication, "Related to complication", detail(EVENT_DETAILS["readmission"]))),
+        ("device_revision", device_days,
+         np.where(hardware, detail(EVENT_DETAILS["device_revision_hardware"]),
+                  detail(EVENT_DETAILS["device_revision_scs"]))),
+    )  # fmt: skip
+    event_codes = list(vocab.EVENTS)
+    case_idx, day, kind, text = [], [], [], []
+    for event, days, details in rows:  # five event types, each at most once per case
+        happened = treat + days <= as_of
+        case_idx.append(np.flatnonzero(happened))
+        day.append((treat + np.where(happened, days, 0).astype(np.int64))[happened])
+        kind.append(np.full(happened.sum(), event_codes.index(event)))
+        text.append(np.asarray(details, dtype=object)[happened])
+    case_i, days_i, kind_i, text_i = (np.concatenate(x) for x in (case_idx, day, kind, text))
+    order = np.lexsort((kind_i, days_i, case_i))
+    return pd.DataFrame(
+        {
+            "case_id": c["case_id"][case_i[order]],
+            "event_date": _dates(days_i[order]),
+            "event": np.array(event_codes, dtype=object)[kind_i[order]],
+            "detail": text_i[order],
+        }
+    )
+
+
+# --- Writing ------------------------------------------------------------------------------
+
+
+def write(out_dir: Path, n_cases: int, seed: int, as_of: dt.date) -> dict[str, Path]:
+    """Write cases.csv, assessments.csv and events.csv into `out_dir`; returns their paths."""
+    return {name: path for name, (path, _) in _write(Path(out_dir), n_cases, seed, as_of).items()}
+
+
+def _write(out_dir: Path, n_cases: int, seed: int, as_of: dt.date) -> dict[str, tuple[Path, int]]:
+    frames = generate(n_cases, seed, as_of)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    written = {}
+    for name, frame in frames.items():
+        path = out_dir / f"{name}.csv"
+        _write_csv(frame, path)
+        written[name] = (path, len(frame))
+    return written
+
+
+def _write_csv(frame: pd.DataFrame, path: Path) -> None:
+    """Plain CSV: no quoting (the generator never emits , " or newlines), ISO dates, LF.
+
+    pyarrow's writer is ~10x faster than pandas' and prints floats in their shortest
+    round-trip form, so values rounded to 1 or 3 decimals come out as typed (43.2, 0.345).
+    Written to a hidden temporary file and renamed, so a crash never leaves half a file.
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    import pyarrow.csv as pacsv
+
+    table = pa.Table.from_pandas(frame, preserve_index=False)
+    columns = []
+    for name, column in zip(table.column_names, table.columns, strict=True):
+        if pa.types.is_timestamp(column.type):
+            column = column.cast(pa.date32())
+        elif (
+            pa.types.is_string(column.type)
+            and pc.any(pc.match_substring_regex(column, '[,"\r\n]')).as_py()
+        ):
+            raise ValueError(f"{name}: a value would need CSV quoting")
+        columns.append(column)
+    table = pa.table(columns, names=table.column_names)
+    tmp = path.with_name(f".{path.name}.tmp")
+    try:
+        with open(tmp, "wb") as out:
+            out.write((",".join(table.column_names) + "\n").encode("utf-8"))
+            pacsv.write_csv(
+                table, out, pacsv.WriteOptions(include_header=False, quoting_style="none")
+            )
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+# --- Command line -------------------------------------------------------------------------
+
+
+class _Usage(Exception):
+    """A bad argument; the message is printed on one line."""
+
+
+def add_parser(subparsers: Any) -> argparse.ArgumentParser:
+    """Register `fbss sample`."""
+    parser = subparsers.add_parser(
+        "sample",
+        help="write synthetic sample data (no real patients)",
+        description="Write cases.csv, assessments.csv and events.csv of made-up FBSS cases. "
+        "The same --cases, --seed and --as-of always give byte-identical files.",
+    )
+    # Plain strings, checked in run(), so a bad value gets one clear line, not argparse's usage.
+    parser.add_argument(
+        "--cases", default="1000", metavar="N", help="number of cases (default 1000)"
+    )
+    parser.add_argument("--seed", default="42", metavar="S", help="random seed (default 42)")
+    parser.add_argument("--out", metavar="DIR", help="folder to write into (required)")
+    parser.add_argument(
+        "--as-of", metavar="YYYY-MM-DD", help="the day the data are drawn up to (default today)"
+    )
+    parser.set_defaults(func=run)
+    return parser
+
+
+def _whole_number(text: str, option: str, minimum: int) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise _Usage(f"{option} must be a whole number, not {text!r}") from None
+    if value < minimum:
+        raise _Usage(f"{option} must be at least {minimum}, not {value}")
+    return value
+
+
+def _date(text: str) -> dt.date:
+    try:
+        if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
+            raise ValueError
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise _Usage(f"--as-of must be a date written YYYY-MM-DD, not {text!r}") from None
+
+
+def run(args: argparse.Namespace) -> int:
+    """`fbss sample`: write the files and print one summary line; 2 on a bad argument."""
+    try:
+        n_cases = _whole_number(args.cases, "--cases", 1)
+        seed = _whole_number(args.seed, "--seed", 0)
+        as_of = _date(args.as_of) if args.as_of is not None else dt.date.today()
+        if not args.out:
+            raise _Usage("--out DIR is required")
+        if Path(args.out).exists() and not Path(args.out).is_dir():
+            raise _Usage(f"--out must be a folder, and {args.out} is a file")
+        _check(n_cases, as_of)
+    except (_Usage, ValueError) as exc:
+        print(f"fbss sample: {exc}", file=sys.stderr)
+        return 2
+    try:
+        written = _write(Path(args.out), n_cases, seed, as_of)
+    except OSError as exc:
+        print(f"fbss sample: cannot write to {args.out}: {exc.strerror or exc}", file=sys.stderr)
+        return 1
+    except MemoryError:
+        print(f"fbss sample: not enough memory for {n_cases:,} cases", file=sys.stderr)
+        return 1
+    files = ", ".join(f"{p.name} {rows:,} rows" for p, rows in written.values())
+    print(f"wrote {files} to {args.out} (seed {seed}, as of {as_of.isoformat()})")
+    return 0

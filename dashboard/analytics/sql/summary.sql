@@ -28,7 +28,7 @@ per_case as (
         {{group_cols}}
         t.timepoint,
         t.tp_days,
-        c.treatment_date + t.tp_days <= $as_of::date or f.case_id is not null as is_due,
+        (c.treatment_date + t.tp_days <= $as_of::date or f.case_id is not null) as is_due,
         b.value as baseline_value,
         f.value as followup_value
     from cohort as c

@@ -1,0 +1,86 @@
+"""Intervals and control limits: Wilson (statsmodels), t (scipy), exact binomial funnels.
+
+All functions are vectorised over numpy arrays and return NaN where a figure is undefined
+(no denominator, a single value), which the output layer turns into null.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import numpy.typing as npt
+from scipy import stats as sps
+from statsmodels.stats.proportion import proportion_confint
+
+from dashboard.analytics.definitions import CONFIDENCE
+
+FloatArray = npt.NDArray[np.float64]
+
+
+def wilson(
+    count: npt.ArrayLike, nobs: npt.ArrayLike, confidence: float = CONFIDENCE
+) -> tuple[FloatArray, FloatArray]:
+    """Wilson score interval for count/nobs; NaN where nobs is 0."""
+    count_a = np.asarray(count, dtype=float)
+    nobs_a = np.asarray(nobs, dtype=float)
+    ok = nobs_a > 0
+    low = np.full(count_a.shape, np.nan)
+    high = np.full(count_a.shape, np.nan)
+    if ok.any():
+        lo, hi = proportion_confint(
+            count_a[ok], nobs_a[ok], alpha=1 - confidence, method="wilson"
+        )
+        low[ok] = np.clip(lo, 0.0, 1.0)
+        high[ok] = np.clip(hi, 0.0, 1.0)
+    return low, high
+
+
+def t_interval(
+    mean: npt.ArrayLike, sd: npt.ArrayLike, n: npt.ArrayLike, confidence: float = CONFIDENCE
+) -> tuple[FloatArray, FloatArray]:
+    """Student t interval for a mean from n values with sample sd; NaN when n < 2."""
+    mean_a = np.asarray(mean, dtype=float)
+    sd_a = np.asarray(sd, dtype=float)
+    n_a = np.asarray(n, dtype=float)
+    ok = n_a >= 2
+    half = np.full(mean_a.shape, np.nan)
+    if ok.any():
+        quantile = sps.t.ppf(0.5 + confidence / 2, df=n_a[ok] - 1)
+        half[ok] = quantile * sd_a[ok] / np.sqrt(n_a[ok])
+    return mean_a - half, mean_a + half
+
+
+def lower_binomial_limit(n: npt.ArrayLike, rate: float, tail: float) -> FloatArray:
+    """Lower exact binomial control limit for a proportion at volume n (Spiegelhalter 2005).
+
+    r is the `tail` quantile of Binomial(n, rate) (P(R < r) <= tail <= P(R <= r)); the
+    step is smoothed by interpolating the distribution function between r - 1 and r:
+    limit = (r - a) / n with a = (P(R <= r) - tail) / (P(R <= r) - P(R <= r - 1)).
+    A provider with y of n plots below it exactly when P(R <= y) < tail.
+    """
+    n_a = np.asarray(n, dtype=float)
+    r = sps.binom.ppf(tail, n_a, rate)
+    at_r = sps.binom.cdf(r, n_a, rate)
+    below_r = sps.binom.cdf(r - 1, n_a, rate)
+    step = at_r - below_r
+    with np.errstate(invalid="ignore", divide="ignore"):
+        a = np.where(step > 0, (at_r - tail) / step, 0.0)
+        limit = (r - a) / n_a
+    return np.clip(limit, 0.0, 1.0)
+
+
+def funnel_limits(
+    ns: npt.ArrayLike, rate: float, levels: tuple[float, ...] = (0.95, 0.998)
+) -> dict[float, tuple[FloatArray, FloatArray]]:
+    """Lower and upper exact binomial limits around `rate` for each volume and level.
+
+    The upper limit is the mirror image of the lower one (the lower limit of the
+    non-responders), so both sides flag a provider only when an exact one-sided binomial
+    test puts it beyond the tail probability (1 - level) / 2.
+    """
+    out: dict[float, tuple[FloatArray, FloatArray]] = {}
+    for level in levels:
+        tail = (1 - level) / 2
+        lower = lower_binomial_limit(ns, rate, tail)
+        upper = 1.0 - lower_binomial_limit(ns, 1.0 - rate, tail)
+        out[level] = (lower, upper)
+    return out

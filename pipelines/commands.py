@@ -1,0 +1,134 @@
+"""`fbss validate` and `fbss load`: the report a clinic administrator can act on."""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import sys
+from collections import Counter
+from pathlib import Path
+
+SHOWN_LINES = 20
+
+
+def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    v = sub.add_parser("validate", help="check case-record files and report every problem (stores nothing)")
+    v.add_argument("paths", nargs="+", type=Path, metavar="PATH", help="files or folders")
+    v.add_argument("--db", help="store to check case references against (default data/fbss.duckdb or $FBSS_DB)")
+    v.add_argument("--report", type=Path, metavar="FILE.csv", help="write the full report to this CSV file")
+    v.set_defaults(func=run_validate)
+
+    ld = sub.add_parser("load", help="validate files and load them into the store (all or nothing)")
+    ld.add_argument("paths", nargs="+", type=Path, metavar="PATH", help="files or folders")
+    ld.add_argument("--db", help="the store (default data/fbss.duckdb or $FBSS_DB)")
+    ld.add_argument("--replace", action="store_true",
+                    help="treat the batch as a full export that replaces every stored record")
+    ld.add_argument("--report", type=Path, metavar="FILE.csv", help="write the full report to this CSV file")
+    ld.set_defaults(func=run_load)
+
+
+def run_validate(args: argparse.Namespace) -> int:
+    from pipelines import store
+    from pipelines.load import validate_paths
+
+    if (code := _check_paths(args.paths)) is not None:
+        return code
+    with _Progress() as progress:
+        result = validate_paths(args.paths, store.db_path_from(args.db), progress=progress)
+    _print_outcome(result, args.report)
+    if result.accepted:
+        print(f"OK: no problems in {sum(int(f['rows']) for f in result.files)} rows "
+              f"({len(result.files)} table files)")
+    return 0 if result.accepted else 1
+
+
+def run_load(args: argparse.Namespace) -> int:
+    from pipelines import store
+    from pipelines.load import load_paths
+
+    if (code := _check_paths(args.paths)) is not None:
+        return code
+    db = store.db_path_from(args.db)
+    with _Progress() as progress:
+        result = load_paths(args.paths, db, replace=args.replace, progress=progress)
+    _print_outcome(result, args.report)
+    if not result.accepted:
+        print(f"Nothing was stored: fix the problems above and load the batch again ({db}).",
+              file=sys.stderr)
+        return 1
+    print(f"Loaded into {db}" + (" (full replace)" if args.replace else "") + ":")
+    for table, c in result.counts.items():
+        line = f"  {table}: {c['inserted']} inserted, {c['updated']} updated, {c['unchanged']} unchanged"
+        if "deleted" in c:
+            line += f", {c['deleted']} deleted"
+        print(line)
+    return 0
+
+
+def _check_paths(paths: list[Path]) -> int | None:
+    missing = [p for p in paths if not p.exists()]
+    for p in missing:
+        print(f"fbss: {p}: no such file or folder", file=sys.stderr)
+    return 2 if missing else None
+
+
+def _print_outcome(result, report: Path | None) -> None:  # type: ignore[no-untyped-def]
+    for line in result.ignored:
+        print(f"ignored {line}")
+    for file, column in result.dropped:
+        print(f"dropped column {column!r} of {file}: not in the data contract, not stored")
+    problems = result.problems
+    if report is not None:
+        _write_report(report, problems)
+    if not problems:
+        return
+    err = sys.stderr
+    print(f"{len(problems)} problem{'s' if len(problems) != 1 else ''} found:", file=err)
+    for p in problems[:SHOWN_LINES]:
+        print(f"  {p.as_line()}", file=err)
+    if len(problems) > SHOWN_LINES:
+        hint = f"see {report}" if report else "use --report FILE.csv for the full list"
+        print(f"  … and {len(problems) - SHOWN_LINES} more ({hint})", file=err)
+    print("Problems by kind:", file=err)
+    for kind, n in Counter(p.kind for p in problems).most_common():
+        print(f"  {n:>7}  {kind}", file=err)
+    if report is not None:
+        print(f"Full report written to {report}", file=err)
+
+
+def _safe_cell(value: object) -> object:
+    """Neutralise spreadsheet formulas: a cell starting with = + - @ is shown as text."""
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@"):
+        return "'" + value
+    return value
+
+
+def _write_report(path: Path, problems: list) -> None:  # type: ignore[type-arg]
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "w", newline="", encoding="utf-8") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(["file", "row", "column", "value", "problem", "kind"])
+        for p in problems:
+            writer.writerow([_safe_cell(v) for v in (p.file, p.row, p.column, p.value, p.problem, p.kind)])
+
+
+class _Progress:
+    """A progress bar of the load's stages on a terminal; silent otherwise."""
+
+    def __enter__(self):  # type: ignore[no-untyped-def]
+        self._bar = None
+        if sys.stderr.isatty():
+            from tqdm import tqdm
+
+            self._bar = tqdm(total=4, desc="fbss", unit="step", leave=False,
+                             bar_format="{desc}: {bar} {n_fmt}/{total_fmt} {postfix}")
+        return self
+
+    def __call__(self, stage: str) -> None:
+        if self._bar is not None:
+            self._bar.set_postfix_str(stage)
+            self._bar.update(1)
+
+    def __exit__(self, *exc: object) -> None:
+        if self._bar is not None:
+            self._bar.close()
