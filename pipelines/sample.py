@@ -19,7 +19,7 @@ import os
 import re
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from pipelines import vocabulary as vocab
 
@@ -42,25 +42,41 @@ COLUMNS: dict[str, tuple[str, ...]] = {
 MAX_CASES = 10_000_000  # about 2 GB of memory per million cases; beyond this is no sample
 YEARS_OF_CASES = 6  # treatment dates spread over this many years up to as_of
 
+
 # --- Who and where: fictional clinics, each with its case mix and surgical leaning --------
-# (name, share of cases, severity shift in SD, age shift in years, surgery preference).
+class Clinic(NamedTuple):
+    name: str
+    share: float  # of all cases
+    severity_shift: float  # baseline severity, in SD
+    age_shift: float  # years
+    surgery_preference: float  # multiplies the odds of choosing a repeat surgery
+
+
 # Northgate is a tertiary referral centre: sicker, older patients and more arachnoiditis,
 # so its raw outcomes look worse than its adjusted ones (the NORspine lesson).
-CLINICS: tuple[tuple[str, float, float, float, float], ...] = (
-    ("Northgate Spine Centre", 0.30, 0.35, 3.0, 1.3),
-    ("Riverside Pain Clinic", 0.22, 0.0, 0.0, 0.4),
-    ("Harbour Spine Institute", 0.20, 0.1, 0.0, 1.6),
-    ("Meadowbrook Orthopaedics", 0.16, -0.2, -2.0, 1.0),
-    ("Lakeside Back Clinic", 0.12, -0.1, 1.0, 0.7),
+CLINICS: tuple[Clinic, ...] = (
+    Clinic("Northgate Spine Centre", 0.30, 0.35, 3.0, 1.3),
+    Clinic("Riverside Pain Clinic", 0.22, 0.0, 0.0, 0.4),
+    Clinic("Harbour Spine Institute", 0.20, 0.1, 0.0, 1.6),
+    Clinic("Meadowbrook Orthopaedics", 0.16, -0.2, -2.0, 1.0),
+    Clinic("Lakeside Back Clinic", 0.12, -0.1, 1.0, 0.7),
 )
-# (name, clinic index, relative volume within the clinic); low volumes feed the funnel plot.
-PHYSICIANS: tuple[tuple[str, int, float], ...] = (
+REFERRAL_CENTRE = 0  # index in CLINICS
+
+
+class Physician(NamedTuple):
+    name: str
+    clinic: int  # index in CLINICS
+    volume: float  # relative to colleagues at the same clinic; low volumes test the funnel
+
+
+PHYSICIANS: tuple[Physician, ...] = tuple(Physician(*p) for p in (
     ("Dr A. Lindqvist", 0, 1.0), ("Dr M. Okafor", 0, 0.8), ("Dr S. Brennan", 0, 0.6),
     ("Dr R. Castellano", 0, 0.2), ("Dr H. Nakamura", 1, 1.0), ("Dr E. Fairweather", 1, 0.7),
     ("Dr J. Moreau", 1, 0.3), ("Dr K. Adeyemi", 2, 1.0), ("Dr L. Haverkamp", 2, 0.9),
     ("Dr T. Sorensen", 2, 0.25), ("Dr P. Varga", 3, 1.0), ("Dr N. Whitlock", 3, 0.5),
     ("Dr D. Ferreira", 3, 0.4), ("Dr C. Halvorsen", 4, 1.0), ("Dr F. Osei", 4, 0.45),
-)  # fmt: skip
+))  # fmt: skip
 SEX_SHARES = {"female": 0.52, "male": 0.46, "other": 0.004, "unknown": 0.016}
 
 # --- Cause, index surgery and treatment ----------------------------------------------------
@@ -69,6 +85,20 @@ CAUSE_SHARES = {
     "epidural_fibrosis": 0.19, "key_structure_damage": 0.09, "decompression_failure": 0.17,
     "pseudarthrosis": 0.10, "arachnoiditis": 0.05, "unknown": 0.14,
 }  # fmt: skip
+# Presentation by cause: older with adjacent segment disease (years after a fusion),
+# sicker with arachnoiditis; back- or leg-dominant pain (NRS points added at baseline).
+AGE_SHIFT_BY_CAUSE = {"adjacent_segment_disease": 6, "pseudarthrosis": 3,
+                      "epidural_fibrosis": -1, "decompression_failure": -2}  # fmt: skip
+SEVERITY_BY_CAUSE = {"arachnoiditis": 0.6, "epidural_fibrosis": 0.2, "key_structure_damage": 0.1,
+                     "decompression_failure": 0.1}  # fmt: skip
+BACK_PAIN_TILT = {"adjacent_segment_disease": 0.6, "iatrogenic_instability": 0.6,
+                  "epidural_fibrosis": -0.3, "key_structure_damage": 0.4,
+                  "decompression_failure": -0.4, "pseudarthrosis": 0.6,
+                  "arachnoiditis": -0.2}  # fmt: skip
+LEG_PAIN_TILT = {"adjacent_segment_disease": -0.4, "iatrogenic_instability": -0.2,
+                 "epidural_fibrosis": 0.8, "key_structure_damage": -0.4,
+                 "decompression_failure": 0.9, "pseudarthrosis": -0.4,
+                 "arachnoiditis": 1.0}  # fmt: skip
 # Adjacent segment disease and pseudarthrosis can only follow a fusion.
 INDEX_SURGERY_BY_CAUSE = {
     "adjacent_segment_disease": {"fusion": 0.6, "decompression_fusion": 0.4},
@@ -84,6 +114,12 @@ INDEX_SURGERY_BY_CAUSE = {
     "unknown": {"discectomy": 0.3, "laminectomy": 0.25, "fusion": 0.2,
                 "decompression_fusion": 0.15, "other": 0.1},
 }  # fmt: skip
+# Operated levels: how many, and where the lowest one sits (most at L4-L5 and L5-S1).
+N_LEVELS_BY_INDEX_SURGERY = {"discectomy": (0.9, 0.1, 0), "laminectomy": (0.5, 0.35, 0.15),
+                             "fusion": (0.55, 0.35, 0.1), "decompression_fusion": (0.45, 0.4, 0.15),
+                             "other": (0.7, 0.3, 0)}  # fmt: skip
+LOWEST_LEVEL = {"T12-L1": 0.01, "L1-L2": 0.02, "L2-L3": 0.05, "L3-L4": 0.12, "L4-L5": 0.45,
+                "L5-S1": 0.35}  # fmt: skip
 # Median years from index surgery to presentation, and its log-normal spread: fibrosis
 # pain returns within weeks, adjacent segments wear out over years.
 YEARS_TO_PRESENTATION = {
@@ -158,6 +194,9 @@ RELIEF_BY_CAUSE = {
                       "medication_management": 0.10, "platelet_lysate_hydrodissection": 0.16,
                       "epidural_steroid_injection": 0.05},
 }  # fmt: skip
+# Repeat surgery where the trouble is scar does worse than its usual relief (scar removal
+# makes more scar), unless RELIEF_BY_CAUSE names the treatment.
+SURGERY_PENALTY_BY_CAUSE = {"epidural_fibrosis": 0.15, "arachnoiditis": 0.25}
 # Share of the full relief reached at 6w, 3m, 6m, 12m, 24m: surgery starts with a
 # recovery period; injections act sooner but fade a little more.
 RELIEF_CURVE = {
@@ -166,7 +205,7 @@ RELIEF_CURVE = {
 }
 # Chance of answering each timepoint's questionnaire (12 months ~70%, as registries see).
 RESPONSE_RATE = {"baseline": 0.96, "6w": 0.86, "3m": 0.82, "6m": 0.77, "12m": 0.70, "24m": 0.62}
-# Jitter of an assessment around its nominal day: (mean days late, SD days).
+# Jitter of an assessment around its nominal day: (mean days late, SD days), cut at 3 SD.
 DATE_JITTER = {"6w": (3, 5), "3m": (4, 9), "6m": (5, 14), "12m": (6, 21), "24m": (8, 30)}
 # Chance a single answer is missing from a returned questionnaire.
 ITEM_MISSING = {"back_pain": 0.02, "leg_pain": 0.02, "odi": 0.04, "eq5d": 0.03,
@@ -198,7 +237,8 @@ def _codes(mapping: dict[str, Any], vocabulary: Any) -> list[str]:
     return list(vocabulary)
 
 
-def _weights(mapping: dict[str, float], vocabulary: Any) -> np.ndarray:
+def _by_code(mapping: dict[str, Any], vocabulary: Any) -> np.ndarray:
+    """A table keyed by codes as an array in vocabulary order (absent codes are 0)."""
     import numpy as np
 
     return np.array([mapping.get(code, 0.0) for code in _codes(mapping, vocabulary)])
@@ -266,45 +306,43 @@ def _draw_cases(rng: np.random.Generator, n: int, as_of: int) -> dict[str, np.nd
 
     causes, treatments = list(vocab.CAUSES), list(vocab.TREATMENTS)
     c: dict[str, np.ndarray] = {}
-    physician_share = np.array([w * CLINICS[k][1] for _, k, w in PHYSICIANS])
-    physician_share /= np.array(
-        [sum(w for _, k2, w in PHYSICIANS if k2 == k) for _, k, _ in PHYSICIANS]
-    )
-    c["physician"] = _pick(rng, physician_share, None, n)
-    clinic = c["clinic"] = np.array([k for _, k, _ in PHYSICIANS])[c["physician"]]
-    severity_shift, age_shift, surgery_pref = (
-        np.array([row[i] for row in CLINICS]) for i in (2, 3, 4)
-    )
+    clinics = {
+        field: np.array(values)
+        for field, values in zip(Clinic._fields, zip(*CLINICS, strict=True), strict=True)
+    }
+    clinic_of = np.array([p.clinic for p in PHYSICIANS])
+    volume = np.array([p.volume for p in PHYSICIANS])
+    share = clinics["share"][clinic_of] * volume / np.bincount(clinic_of, weights=volume)[clinic_of]
+    c["physician"] = _pick(rng, share, None, n)
+    clinic = c["clinic"] = clinic_of[c["physician"]]
 
     # Cause by clinic: the referral centre sees twice the arachnoiditis.
-    cause_table = np.tile(_weights(CAUSE_SHARES, causes), (len(CLINICS), 1))
-    cause_table[0, causes.index("arachnoiditis")] *= 2
+    cause_table = np.tile(_by_code(CAUSE_SHARES, causes), (len(CLINICS), 1))
+    cause_table[REFERRAL_CENTRE, causes.index("arachnoiditis")] *= 2
     cause = c["cause"] = _pick(rng, cause_table, clinic, n)
-    c["sex"] = _pick(rng, _weights(SEX_SHARES, vocab.SEXES), None, n)
-    age = (
-        57 + age_shift[clinic] + np.array([6, 0, -1, 0, -2, 3, 0, 0])[cause] + rng.normal(0, 13, n)
-    )
+    c["sex"] = _pick(rng, _by_code(SEX_SHARES, vocab.SEXES), None, n)
+    age_shift = clinics["age_shift"][clinic] + _by_code(AGE_SHIFT_BY_CAUSE, causes)[cause]
+    age = 57 + age_shift + rng.normal(0, 13, n)
     c["age"] = np.clip(np.rint(age), 18, 95).astype(np.int64)
     c["bmi"] = np.clip(np.round(rng.lognormal(np.log(28.5), 0.17, n), 1), 15, 60)
     c["smoker"] = rng.random(n) < np.clip(0.34 - 0.003 * (c["age"] - 40), 0.08, 0.4)
     c["diabetes"] = rng.random(n) < np.clip(
         0.02 + 0.002 * c["age"] + 0.01 * (c["bmi"] - 28), 0.02, 0.5
     )
-    c["prior_surgeries"] = np.minimum(1 + rng.poisson(np.where(cause == 0, 0.8, 0.4)), 20)
+    after_fusion = cause == causes.index("adjacent_segment_disease")  # often a second fusion
+    c["prior_surgeries"] = np.minimum(1 + rng.poisson(np.where(after_fusion, 0.8, 0.4)), 20)
 
     # Index surgery and its levels (contiguous, counted up from the lowest level).
     c["index_surgery"] = _pick(
         rng,
-        np.array([_weights(INDEX_SURGERY_BY_CAUSE[k], vocab.INDEX_SURGERIES) for k in causes]),
+        np.array([_by_code(INDEX_SURGERY_BY_CAUSE[k], vocab.INDEX_SURGERIES) for k in causes]),
         cause,
         n,
     )
-    n_levels_table = np.array(
-        [[0.9, 0.1, 0], [0.5, 0.35, 0.15], [0.55, 0.35, 0.1], [0.45, 0.4, 0.15], [0.7, 0.3, 0]]
-    )
+    n_levels_table = np.array([N_LEVELS_BY_INDEX_SURGERY[k] for k in vocab.INDEX_SURGERIES])
     n_levels = 1 + _pick(rng, n_levels_table, c["index_surgery"], n)
-    c["lowest_level"] = _pick(rng, np.array([0.01, 0.02, 0.05, 0.12, 0.45, 0.35]), None, n)
-    c["n_levels"] = np.minimum(n_levels, c["lowest_level"] + 1)
+    c["lowest_level"] = _pick(rng, _by_code(LOWEST_LEVEL, vocab.LEVELS), None, n)
+    c["n_levels"] = np.minimum(n_levels, c["lowest_level"] + 1)  # no level above T12-L1
 
     # Dates as days since 1970. More recent years hold more cases (a growing registry).
     span = YEARS_OF_CASES * 365
@@ -321,17 +359,15 @@ def _draw_cases(rng: np.random.Generator, n: int, as_of: int) -> dict[str, np.nd
 
     # Treatment by cause, tilted by each clinic's surgical preference.
     is_surgery = np.array([vocab.pathway_of(t) == "repeat_surgery" for t in treatments])
-    by_cause = np.array([_weights(TREATMENT_BY_CAUSE[k], treatments) for k in causes])
-    tilt = np.where(is_surgery[None, :], surgery_pref[:, None], 1.0)  # clinic x treatment
+    by_cause = np.array([_by_code(TREATMENT_BY_CAUSE[k], treatments) for k in causes])
+    tilt = np.where(is_surgery[None, :], clinics["surgery_preference"][:, None], 1.0)
     table = (by_cause[None, :, :] * tilt[:, None, :]).reshape(-1, len(treatments))
     treatment = c["treatment"] = _pick(rng, table, clinic * len(causes) + cause, n)
     c["is_surgery"] = is_surgery[treatment]
 
     # Hidden baseline severity (in SD units) drives every baseline measure together.
-    cause_severity = np.array([0, 0, 0.2, 0.1, 0.1, 0, 0.6, 0])
-    c["severity"] = (
-        severity_shift[clinic] + cause_severity[cause] + 0.15 * c["smoker"] + rng.normal(0, 1, n)
-    )
+    shift = clinics["severity_shift"][clinic] + _by_code(SEVERITY_BY_CAUSE, causes)[cause]
+    c["severity"] = shift + 0.15 * c["smoker"] + rng.normal(0, 1, n)
 
     # Hidden relief at full effect: cause x treatment, then case mix, physician and chance.
     relief = np.array(
@@ -340,9 +376,9 @@ def _draw_cases(rng: np.random.Generator, n: int, as_of: int) -> dict[str, np.nd
             for k in causes
         ]
     )
-    for k, penalty in (("epidural_fibrosis", 0.15), ("arachnoiditis", 0.25)):  # scar returns
-        untouched = [j for j, t in enumerate(treatments) if t not in RELIEF_BY_CAUSE[k]]
-        relief[causes.index(k), untouched] -= penalty * is_surgery[untouched]
+    for k, penalty in SURGERY_PENALTY_BY_CAUSE.items():
+        unnamed = [j for j, t in enumerate(treatments) if t not in RELIEF_BY_CAUSE[k]]
+        relief[causes.index(k), unnamed] -= penalty * is_surgery[unnamed]
     physician_effect = rng.normal(0, 0.04, len(PHYSICIANS))
     c["relief"] = np.clip(
         relief[cause, treatment]
@@ -362,7 +398,11 @@ def _draw_cases(rng: np.random.Generator, n: int, as_of: int) -> dict[str, np.nd
         c[f"{name}_missing"] = rng.random(n) < p
     c["levels_missing"] = rng.random(n) < 0.12
     # Pseudonyms: distinct random numbers, unrelated to the case number.
-    c["patient_number"] = 1 + rng.choice(10 ** (len(str(n)) + 1) - 1, n, replace=False)
+    width = max(6, len(str(n)))
+    c["case_id"] = _ids("C", np.arange(1, n + 1), width)
+    c["patient_id"] = _ids(
+        "P", 1 + rng.choice(10 ** (len(str(n)) + 1) - 1, n, replace=False), width + 1
+    )
     return c
 
 
@@ -386,8 +426,6 @@ def _cases_frame(c: dict[str, np.ndarray]) -> pd.DataFrame:
     import numpy as np
     import pandas as pd
 
-    n = len(c["cause"])
-    width = max(6, len(str(n)))
     levels = vocab.LEVELS
     span = np.empty((len(levels), 3), dtype=object)  # lowest level x number of levels
     for low in range(len(levels)):
@@ -403,8 +441,8 @@ def _cases_frame(c: dict[str, np.ndarray]) -> pd.DataFrame:
     label = {col: np.array(list(codes), dtype=object)[c[col]] for col, codes in names.items()}
     frame = pd.DataFrame(
         {
-            "case_id": _ids("C", np.arange(1, n + 1), width),
-            "patient_id": _ids("P", c["patient_number"], width + 1),
+            "case_id": c["case_id"],
+            "patient_id": c["patient_id"],
             "clinic": label["clinic"],
             "physician": label["physician"],
             "sex": label["sex"],
@@ -424,7 +462,6 @@ def _cases_frame(c: dict[str, np.ndarray]) -> pd.DataFrame:
             "treatment_date": _dates(c["treatment_date"]),
         }
     )
-    c["case_id"] = frame["case_id"].to_numpy()
     return frame
 
 
@@ -444,13 +481,9 @@ def _assessments_frame(
     nominal = np.array([vocab.TIMEPOINTS[t].days for t in codes])
     threshold = np.array([NormalDist().inv_cdf(RESPONSE_RATE[t]) for t in codes])
     willing = 0.6 * rng.normal(0, 1, (n, 1)) + 0.8 * rng.normal(0, 1, (n, len(codes)))
-    late = np.array([DATE_JITTER.get(t, (0, 0)) for t in codes])
-    date = (
-        treat[:, None]
-        + nominal
-        + np.rint(rng.normal(late[:, 0], np.maximum(late[:, 1], 1e-9), (n, len(codes))))
-    )
-    date = np.maximum(date, treat[:, None] + 1).astype(np.int64)
+    late, sd = np.array([DATE_JITTER.get(t, (0, 0)) for t in codes]).T
+    jitter = np.rint(late + sd * np.clip(rng.normal(0, 1, (n, len(codes))), -3, 3))
+    date = np.maximum(treat[:, None] + nominal + jitter, treat[:, None] + 1).astype(np.int64)
     lead = np.minimum(rng.integers(0, 22, n), treat - c["presentation_date"])  # before treatment
     date[:, 0] = treat - lead
     present = (treat[:, None] + nominal <= as_of) & (willing < threshold) & (date <= as_of)
@@ -459,8 +492,8 @@ def _assessments_frame(
 
     # Baselines: one hidden severity moves all measures; back- or leg-dominant causes tilt.
     sev = c["severity"]
-    back_tilt = np.array([0.6, 0.6, -0.3, 0.4, -0.4, 0.6, -0.2, 0])[c["cause"]]
-    leg_tilt = np.array([-0.4, -0.2, 0.8, -0.4, 0.9, -0.4, 1.0, 0])[c["cause"]]
+    back_tilt = _by_code(BACK_PAIN_TILT, vocab.CAUSES)[c["cause"]]
+    leg_tilt = _by_code(LEG_PAIN_TILT, vocab.CAUSES)[c["cause"]]
     odi_0 = 42 + 15 * sev + rng.normal(0, 8, n)
     back_0 = 6.2 + 1.2 * sev + back_tilt + rng.normal(0, 1.3, n)
     leg_0 = 5.8 + 1.2 * sev + leg_tilt + rng.normal(0, 1.6, n)
@@ -569,7 +602,7 @@ def _events_frame(rng: np.random.Generator, c: dict[str, np.ndarray], as_of: int
     readmission_days = np.where(
         complication, complication_days + rng.integers(0, 6, n), 2 + rng.integers(0, 60, n)
     )
-    hardware = is_t["revision_fusion"] | is_t["adjacent_level_fusion"] | is_t["hardware_revision"]
+    hardware = np.isin(treatment, [treatments.index(t) for t in HARDWARE_TREATMENTS])
     device_days = after(
         np.where(is_t["spinal_cord_stimulation"], 0.05, np.where(hardware, 0.012, 0)), 30
     )

@@ -74,9 +74,13 @@ def apply_suppression(
         out, keys=keys, denominator=denominator, min_cell=min_cell, partition_by=partition_by
     )
     for col in value_columns:
-        if col in out.columns:
-            if pd.api.types.is_integer_dtype(out[col]) or pd.api.types.is_bool_dtype(out[col]):
-                out[col] = out[col].astype("Int64" if out[col].dtype != bool else "boolean")
-            out[col] = out[col].mask(mask)
+        if col not in out.columns:
+            continue
+        # nullable dtypes, so a hidden count is null rather than a float NaN
+        if out[col].dtype == bool:
+            out[col] = out[col].astype("boolean")
+        elif pd.api.types.is_integer_dtype(out[col]):
+            out[col] = out[col].astype("Int64")
+        out[col] = out[col].mask(mask)
     out["suppressed"] = mask.to_numpy()
     return out

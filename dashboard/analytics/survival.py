@@ -16,6 +16,10 @@ import pandas as pd
 
 from dashboard.analytics.definitions import CONFIDENCE
 
+CURVE_COLUMNS: tuple[str, ...] = (
+    "day", "survival", "ci_low", "ci_high", "at_risk", "n_events", "n_censored",
+)  # fmt: skip
+
 
 def _fitter() -> type:
     # lifelines takes over a second to import: only pay for it when a curve is fitted.
@@ -96,10 +100,7 @@ def curves(table: pd.DataFrame, by: Sequence[str]) -> pd.DataFrame:
             curve.insert(position, col, value)
         frames.append(curve)
     if not frames:
-        return pd.DataFrame(
-            columns=[*by, "day", "survival", "ci_low", "ci_high", "at_risk", "n_events",
-                     "n_censored"]
-        )
+        return pd.DataFrame(columns=[*by, *CURVE_COLUMNS])
     return pd.concat(frames, ignore_index=True)
 
 

@@ -40,14 +40,14 @@ per_case as (
         {{group_cols}}
         t.event,
         t.event_sort,
-        f.event_date is not null as is_event,
+        f.event_date is not null as event_seen,
         -- contacts recorded before treatment (a baseline visit) count as day 0
         greatest(
             0,
             datediff(
                 'day', c.treatment_date, coalesce(f.event_date, k.contact_date, c.treatment_date)
             )
-        ) as days
+        ) as raw_days
     from cohort as c
     cross join event_types as t
     left join first_event as f on f.case_id = c.case_id and f.event = t.event
@@ -59,9 +59,15 @@ final as (
         {{group_cols}}
         event,
         event_sort,
-        case when $horizon::integer is not null and days > $horizon::integer
-            then $horizon::integer else days end as days,
-        is_event and ($horizon::integer is null or days <= $horizon::integer) as is_event,
+        case
+            when $horizon::integer is not null and raw_days > $horizon::integer
+                then $horizon::integer
+            else raw_days
+        end as days,
+        -- is_event: counted as an event by Kaplan-Meier (on or before the horizon);
+        -- had_event: the case has this event at any time (the crude rate)
+        event_seen and ($horizon::integer is null or raw_days <= $horizon::integer) as is_event,
+        event_seen as had_event,
         count(*) as n
     from per_case
     group by all
