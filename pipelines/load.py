@@ -15,6 +15,7 @@ from pathlib import Path
 
 import duckdb
 import pandas as pd
+import pyarrow
 
 from pipelines import store
 from pipelines.crosscheck import cross_check
@@ -25,6 +26,7 @@ from pipelines.validate import Validated, validate_batch
 from pipelines.vocabulary import TREATMENTS
 
 Progress = Callable[[str], None]
+_PATHWAY_OF = {treatment: pathway for treatment, (pathway, _) in TREATMENTS.items()}
 
 
 @dataclass
@@ -125,12 +127,13 @@ def _apply(con: duckdb.DuckDBPyConnection, checked: Validated, *, replace: bool)
 def _upsert(con: duckdb.DuckDBPyConnection, table: str, frame: pd.DataFrame, *, replace: bool) -> dict[str, int]:
     keys = store.KEYS[table]
     if table == "cases":
-        frame = frame.assign(pathway=frame["treatment"].map(lambda t: TREATMENTS[t][0]))
+        frame = frame.assign(pathway=frame["treatment"].map(_PATHWAY_OF))
     columns = [r[0] for r in con.execute(f"describe {table}").fetchall()]
     others = [c for c in columns if c not in keys]
     on = " and ".join(f"i.{k} = t.{k}" for k in keys)
     differs = " or ".join(f"i.{c} is distinct from t.{c}" for c in others)
-    con.register("incoming_frame", frame[columns])
+    # Arrow, not pandas objects: DuckDB scans it without touching Python strings.
+    con.register("incoming_frame", pyarrow.Table.from_pandas(frame[columns], preserve_index=False))
     # A typed copy, so comparisons with the stored rows are type for type.
     con.execute(f"create or replace temp table incoming as select * from {table} limit 0")
     con.execute(f"insert into incoming select * from incoming_frame")

@@ -5,6 +5,9 @@ How a column is read follows from its dtype in `schemas.py`: whole numbers accep
 1/0; dates must be written YYYY-MM-DD; text is trimmed; vocabulary columns are matched
 ignoring case and stored lower-case. A cell that cannot be read becomes missing and is
 reported here, so pandera (stage two) only ever sees well-typed columns.
+
+The text work runs in Arrow compute kernels: pandas' object-string methods were the
+slowest part of a large load (measured: 10 s of 46 s for 200,000 cases).
 """
 
 from __future__ import annotations
@@ -12,11 +15,12 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pandera.pandas as pa
+import pyarrow as pyarrow
+import pyarrow.compute as pc
 
-from pipelines import problems as P
-
-_TRUE = frozenset({"true", "yes", "1"})
-_FALSE = frozenset({"false", "no", "0"})
+_TRUE = pyarrow.array(["true", "yes", "1"])
+_FALSE = pyarrow.array(["false", "no", "0"])
+_NUMBER = r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$"
 _DATE = r"^\d{4}-\d{2}-\d{2}$"
 
 
@@ -45,24 +49,30 @@ def parse_frame(
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Typed frame (contract columns only, same index) and a frame of unreadable cells.
 
-    The second frame has columns index, column, value; the caller turns it into report
-    lines. Columns absent from `text` come out all missing.
+    The second frame has columns index (position), column, value; the caller turns it
+    into report lines. Columns absent from `text` come out all missing.
     """
-    typed: dict[str, pd.Series] = {}
+    typed: dict[str, object] = {}
     bad: list[pd.DataFrame] = []
     for name, column in schema.columns.items():
-        raw = text[name] if name in text.columns else pd.Series(None, index=text.index, dtype=object)
-        cells = _clean_text(raw)
+        if name in text.columns:
+            cells = _clean_text(pyarrow.array(text[name], type=pyarrow.string(), from_pandas=True))
+        else:
+            cells = pyarrow.nulls(len(text), pyarrow.string())
         if (column.metadata or {}).get("normalise") == "levels":
             # "l4-l5 ; L5-S1" -> "L4-L5;L5-S1"
-            cells = cells.str.upper().str.replace(r"\s+", "", regex=True)
+            cells = pc.replace_substring_regex(pc.utf8_upper(cells), r"\s+", "")
         values, failed = _PARSERS[kind_of(column)](cells)
         typed[name] = values
-        if failed.any():
+        positions = np.flatnonzero(failed)
+        if len(positions):
             bad.append(
-                pd.DataFrame({"index": cells.index[failed], "column": name, "value": cells[failed].astype(str)})
+                pd.DataFrame(
+                    {"index": positions, "column": name, "value": cells.take(positions).to_pylist()}
+                )
             )
-    frame = pd.DataFrame(typed, index=text.index)
+    frame = pd.DataFrame(typed)
+    frame.index = text.index
     failures = (
         pd.concat(bad, ignore_index=True)
         if bad
@@ -71,51 +81,68 @@ def parse_frame(
     return frame, failures
 
 
-def _clean_text(raw: pd.Series) -> pd.Series:
+def _clean_text(cells: pyarrow.Array) -> pyarrow.Array:
     """Trim surrounding spaces; an empty cell is missing."""
-    s = raw.astype(object).where(raw.notna(), None)
-    s = s.str.strip()
-    return s.where(s != "", None)
+    trimmed = pc.utf8_trim_whitespace(cells)
+    return pc.if_else(pc.equal(trimmed, ""), pyarrow.scalar(None, pyarrow.string()), trimmed)
 
 
-def _parse_text(cells: pd.Series) -> tuple[pd.Series, np.ndarray]:
-    return cells.astype(object), np.zeros(len(cells), dtype=bool)
+def _failed(cells: pyarrow.Array, ok: pyarrow.Array) -> np.ndarray:
+    """Cells that hold something but could not be read."""
+    present = pc.is_valid(cells)
+    return pc.and_(present, pc.invert(pc.fill_null(ok, False))).to_numpy(zero_copy_only=False)
 
 
-def _parse_code(cells: pd.Series) -> tuple[pd.Series, np.ndarray]:
-    return cells.str.lower().astype(object), np.zeros(len(cells), dtype=bool)
+def _parse_text(cells: pyarrow.Array) -> tuple[pd.Series, np.ndarray]:
+    return pd.Series(cells.to_pandas(), dtype=object), np.zeros(len(cells), dtype=bool)
 
 
-def _parse_float(cells: pd.Series) -> tuple[pd.Series, np.ndarray]:
-    numbers = pd.to_numeric(cells, errors="coerce").astype("float64")
-    present = cells.notna().to_numpy()
-    failed = present & ~np.isfinite(numbers.to_numpy())
-    return numbers.where(~failed).astype("Float64"), failed
+def _parse_code(cells: pyarrow.Array) -> tuple[pd.Series, np.ndarray]:
+    return _parse_text(pc.utf8_lower(cells))
 
 
-def _parse_int(cells: pd.Series) -> tuple[pd.Series, np.ndarray]:
-    numbers, failed = _parse_float(cells)
-    as_float = numbers.to_numpy(dtype="float64", na_value=np.nan)
-    fractional = np.isfinite(as_float) & (np.floor(as_float) != as_float)
+def _numbers(cells: pyarrow.Array) -> tuple[pyarrow.Array, np.ndarray]:
+    shaped = pc.match_substring_regex(cells, _NUMBER)
+    numbers = pc.cast(pc.if_else(shaped, cells, pyarrow.scalar(None, pyarrow.string())), pyarrow.float64())
+    finite = pc.fill_null(pc.is_finite(numbers), False)
+    return numbers, _failed(cells, pc.and_(shaped, finite))
+
+
+def _parse_float(cells: pyarrow.Array) -> tuple[pd.Series, np.ndarray]:
+    numbers, failed = _numbers(cells)
+    values = numbers.to_numpy(zero_copy_only=False)
+    return pd.Series(pd.array(np.where(failed, np.nan, values), dtype="Float64")), failed
+
+
+def _parse_int(cells: pyarrow.Array) -> tuple[pd.Series, np.ndarray]:
+    numbers, failed = _numbers(cells)
+    values = numbers.to_numpy(zero_copy_only=False)
+    with np.errstate(invalid="ignore"):
+        fractional = np.isfinite(values) & (np.floor(values) != values)
     failed = failed | fractional
-    whole = pd.Series(np.where(failed, np.nan, as_float), index=cells.index)
-    return whole.round().astype("Int64"), failed
+    values = np.where(failed, np.nan, values)
+    return pd.Series(pd.array(values, dtype="Float64").round().astype("Int64")), failed
 
 
-def _parse_bool(cells: pd.Series) -> tuple[pd.Series, np.ndarray]:
-    lowered = cells.str.lower()
-    mapped = pd.Series(pd.NA, index=cells.index, dtype="boolean")
-    mapped[lowered.isin(_TRUE)] = True
-    mapped[lowered.isin(_FALSE)] = False
-    failed = (cells.notna() & mapped.isna()).to_numpy()
-    return mapped, failed
+def _parse_bool(cells: pyarrow.Array) -> tuple[pd.Series, np.ndarray]:
+    lowered = pc.utf8_lower(cells)
+    is_true = pc.is_in(lowered, value_set=_TRUE)
+    is_false = pc.is_in(lowered, value_set=_FALSE)
+    failed = _failed(cells, pc.or_(is_true, is_false))
+    values = pd.array(is_true.to_numpy(zero_copy_only=False), dtype="boolean")
+    values[~(is_true.to_numpy(zero_copy_only=False) | is_false.to_numpy(zero_copy_only=False))] = pd.NA
+    return pd.Series(values), failed
 
 
-def _parse_date(cells: pd.Series) -> tuple[pd.Series, np.ndarray]:
-    shaped = cells.str.match(_DATE, na=False).astype(bool)
-    dates = pd.to_datetime(cells.where(shaped), format="%Y-%m-%d", errors="coerce")
-    failed = (cells.notna() & dates.isna()).to_numpy()
-    return dates.astype("datetime64[ns]"), failed
+def _parse_date(cells: pyarrow.Array) -> tuple[pd.Series, np.ndarray]:
+    shaped = pc.match_substring_regex(cells, _DATE)
+    candidates = pc.if_else(shaped, cells, pyarrow.scalar(None, pyarrow.string()))
+    stamps = pc.strptime(candidates, format="%Y-%m-%d", unit="ns", error_is_null=True)
+    # strptime rolls 2022-02-30 over to March; writing the date back catches that.
+    same = pc.equal(pc.strftime(stamps, format="%Y-%m-%d"), candidates)
+    stamps = pc.if_else(same, stamps, pyarrow.scalar(None, stamps.type))
+    failed = _failed(cells, same)
+    return pd.Series(stamps.to_pandas(), dtype="datetime64[ns]"), failed
 
 
 _PARSERS = {
@@ -126,5 +153,3 @@ _PARSERS = {
     "code": _parse_code,
     "text": _parse_text,
 }
-
-__all__ = ["P", "kind_of", "parse_frame", "rule_of"]

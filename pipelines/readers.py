@@ -209,8 +209,9 @@ def _text_frame(table: pa.Table) -> pd.DataFrame:
     columns = {}
     for name, column in zip(table.column_names, table.columns, strict=True):
         columns[name] = _as_text(column)
+    # Arrow-backed text columns: no Python string objects until a value is reported.
     frame = pd.DataFrame(
-        {i: col.to_pandas() for i, col in enumerate(columns.values())}
+        {i: pd.Series(pd.arrays.ArrowExtensionArray(col)) for i, col in enumerate(columns.values())}
     )
     frame.columns = _normalise_header(columns.keys())
     frame.index = pd.RangeIndex(2, len(frame) + 2)

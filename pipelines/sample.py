@@ -6,6 +6,9 @@ FBSS cohorts, relief that differs by cause x treatment and case mix, follow-up t
 falls away with time, and reoperations, crossovers, complications and device
 revisions. See data/sample/README.md for the numbers modelled.
 
+Frames carry the dtypes `schemas.py` parses text into (str objects, nullable Int64,
+Float64 and boolean, datetime64 dates), so they can be validated as they are.
+
 Every column is drawn for all cases at once with numpy (no loop over rows), so a
 million cases take seconds. numpy, pandas and pyarrow are imported inside functions
 so `fbss --help` stays fast.
@@ -533,7 +536,9 @@ def _assessments_frame(
     p_work = np.where(working_0[case], 0.85 + 0.1 * r, 0.05 + 0.35 * np.maximum(r, 0))
     working = np.where(follow_up & working_age[case], rng.random(m) < p_work, working_0[case])
     gain = (odi_0[case] - odi_latent) / np.maximum(odi_0[case], 10) + rng.normal(0, 0.15, m)
-    satisfaction = np.where(gain > 0.3, 0, np.where(gain < 0.05, 2, 1))
+    answers = ("satisfied", "uncertain", "dissatisfied")
+    satisfied, uncertain, dissatisfied = (vocab.SATISFACTION.index(k) for k in answers)
+    satisfaction = np.where(gain > 0.3, satisfied, np.where(gain < 0.05, dissatisfied, uncertain))
 
     missing = {name: rng.random(m) < p for name, p in ITEM_MISSING.items()}
     missing["satisfaction"] |= ~follow_up
@@ -564,7 +569,9 @@ def _events_frame(rng: np.random.Generator, c: dict[str, np.ndarray], as_of: int
     treat, surgery, treatment = c["treatment_date"], c["is_surgery"], c["treatment"]
     # Poor responders go back to the surgeon: hazards scale with how little relief came.
     poor = np.exp(-3 * (c["relief"] - 0.25))
-    is_t = {t: treatment == treatments.index(t) for t in treatments}
+
+    def given(*codes: str) -> np.ndarray:
+        return np.isin(treatment, [treatments.index(t) for t in codes])
 
     def after(hazard_per_year: np.ndarray, floor_days: int) -> np.ndarray:
         """Days from treatment to an exponential event time; inf where the hazard is 0."""
@@ -577,7 +584,7 @@ def _events_frame(rng: np.random.Generator, c: dict[str, np.ndarray], as_of: int
 
     # Repeat surgery: reoperation (more after an extended fusion, pseudarthrosis, smoking).
     reop_hazard = (
-        0.022 * poor**0.7 * np.where(is_t["adjacent_level_fusion"], 1.5, 1.0)
+        0.022 * poor**0.7 * np.where(given("adjacent_level_fusion"), 1.5, 1.0)
         * np.where(c["cause"] == list(vocab.CAUSES).index("pseudarthrosis"), 1.3, 1.0)
         * np.where(c["smoker"], 1.3, 1.0)
     )  # fmt: skip
@@ -602,9 +609,9 @@ def _events_frame(rng: np.random.Generator, c: dict[str, np.ndarray], as_of: int
     readmission_days = np.where(
         complication, complication_days + rng.integers(0, 6, n), 2 + rng.integers(0, 60, n)
     )
-    hardware = np.isin(treatment, [treatments.index(t) for t in HARDWARE_TREATMENTS])
+    hardware = given(*HARDWARE_TREATMENTS)
     device_days = after(
-        np.where(is_t["spinal_cord_stimulation"], 0.05, np.where(hardware, 0.012, 0)), 30
+        np.where(given("spinal_cord_stimulation"), 0.05, np.where(hardware, 0.012, 0)), 30
     )
 
     def either(first: str, second: str) -> np.ndarray:  # surgical detail, else the other
@@ -666,7 +673,7 @@ def _write(out_dir: Path, n_cases: int, seed: int, as_of: dt.date) -> dict[str, 
 def _write_csv(frame: pd.DataFrame, path: Path) -> None:
     """Plain CSV: no quoting (the generator never emits , " or newlines), ISO dates, LF.
 
-    pyarrow's writer is ~10x faster than pandas' and prints floats in their shortest
+    pyarrow's writer is much faster than pandas' and prints floats in their shortest
     round-trip form, so values rounded to 1 or 3 decimals come out as typed (43.2, 0.345).
     Written to a hidden temporary file and renamed, so a crash never leaves half a file.
     """

@@ -30,9 +30,8 @@ def _one_of(values: object) -> str:
     return "one of: " + ", ".join(values)  # type: ignore[arg-type]
 
 
-def _levels_ok(series: pd.Series) -> pd.Series:
-    allowed = set(vocab.LEVELS)
-    return series.map(lambda s: all(part in allowed for part in s.split(";")))
+_LEVEL = "(?:" + "|".join(vocab.LEVELS) + ")"
+LEVELS_PATTERN = rf"^{_LEVEL}(?:;{_LEVEL})*$"
 
 
 def load_day() -> dt.date:
@@ -86,6 +85,7 @@ class Cases(_Record):
     )
     index_levels: Series[str] = pa.Field(
         nullable=True,
+        str_matches=LEVELS_PATTERN,
         metadata={
             "rule": "lumbar levels separated by ';' such as L4-L5;L5-S1 (T12-L1 … L5-S1)",
             "normalise": "levels",
@@ -105,10 +105,6 @@ class Cases(_Record):
 
     class Config:
         unique = ["case_id"]
-
-    @pa.check("index_levels", element_wise=False, error="index_levels: must be lumbar levels")
-    def _levels(cls, series: Series[str]) -> Series[bool]:
-        return _levels_ok(series)
 
     @pa.check(
         "index_surgery_date", "presentation_date", "treatment_date", error=FUTURE_ERROR

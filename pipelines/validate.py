@@ -51,9 +51,7 @@ def validate_batch(batch: Batch) -> Validated:
                 continue
             typed, failed = parse_frame(tf.frame, schema)
             offset = sum(len(p) for p in typed_parts)
-            failed["index"] = failed["index"].map(
-                dict(zip(tf.frame.index, range(offset, offset + len(typed)), strict=True))
-            )
+            failed["index"] += offset
             typed_parts.append(typed)
             origin_parts.append(pd.DataFrame({"file": tf.label, "row": tf.frame.index.to_numpy()}))
             failed_parts.append(failed)

@@ -113,6 +113,13 @@ def test_each_physician_works_at_one_clinic(frames: dict[str, pd.DataFrame]) -> 
     assert cases["physician"].nunique() >= 12
 
 
+def test_frames_pass_the_contract_models(frames: dict[str, pd.DataFrame]) -> None:
+    from pipelines import schemas
+
+    for name, model in schemas.MODELS.items():
+        model.validate(frames[name], lazy=True)
+
+
 # --- Ranges and dates ------------------------------------------------------------------------
 
 

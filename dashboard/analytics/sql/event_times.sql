@@ -1,8 +1,12 @@
 -- Time from treatment to the first event of each type, or to censoring at the last known
 -- contact (latest assessment or event of any type; the treatment date when there is
 -- none), counted per group, event type, day and outcome: the input of Kaplan-Meier.
--- With $horizon set, times beyond it are censored at the horizon, which leaves the
--- survival estimate up to horizon - 1 days unchanged and keeps the table small.
+--
+-- Rather than repeating every case once per event type, everyone is first counted as
+-- censored at their last contact (once, then copied to each event type as counts), and
+-- each case that had an event is moved from "censored on its contact day" to "event on
+-- its event day". With $horizon set, times beyond it are censored at the horizon, which
+-- leaves the survival estimate up to horizon - 1 days unchanged and keeps the table small.
 with cohort as (
     {{cohort}}
 ),
@@ -35,42 +39,103 @@ first_event as (
     group by case_id, event
 ),
 
+-- One row per case in view; contacts before the treatment date (a baseline visit)
+-- count as day 0.
 per_case as (
     select
         {{group_cols}}
-        t.event,
-        t.event_sort,
-        f.event_date is not null as event_seen,
-        -- contacts recorded before treatment (a baseline visit) count as day 0
+        c.case_id,
+        c.treatment_date,
         greatest(
-            0,
-            datediff(
-                'day', c.treatment_date, coalesce(f.event_date, k.contact_date, c.treatment_date)
-            )
-        ) as raw_days
+            0, datediff('day', c.treatment_date, coalesce(k.contact_date, c.treatment_date))
+        ) as censor_days
     from cohort as c
-    cross join event_types as t
-    left join first_event as f on f.case_id = c.case_id and f.event = t.event
     left join last_contact as k on k.case_id = c.case_id
+),
+
+capped as (
+    select
+        *,
+        case
+            when $horizon::integer is not null and censor_days > $horizon::integer
+                then $horizon::integer
+            else censor_days
+        end as censor_at
+    from per_case
+),
+
+everyone_censored as (
+    select
+        {{group_cols}}
+        censor_at as days,
+        count(*) as n
+    from capped
+    group by all
+),
+
+with_event as (
+    select
+        {{group_cols}}
+        f.event,
+        p.censor_at,
+        greatest(0, datediff('day', p.treatment_date, f.event_date)) as event_days
+    from capped as p
+    inner join first_event as f on f.case_id = p.case_id
+),
+
+moves as (
+    -- take the case out of "censored on its contact day" ...
+    select
+        {{group_cols}}
+        event,
+        censor_at as days,
+        false as is_event,
+        false as had_event,
+        -1 as n
+    from with_event
+    union all
+    -- ... and put it in at its event (censored at the horizon if the event is later)
+    select
+        {{group_cols}}
+        event,
+        case
+            when $horizon::integer is not null and event_days > $horizon::integer
+                then $horizon::integer
+            else event_days
+        end as days,
+        $horizon::integer is null or event_days <= $horizon::integer as is_event,
+        true as had_event,
+        1 as n
+    from with_event
+),
+
+combined as (
+    select
+        {{group_cols}}
+        t.event,
+        e.days,
+        false as is_event,
+        false as had_event,
+        e.n
+    from everyone_censored as e
+    cross join event_types as t
+    union all
+    select * from moves
 ),
 
 final as (
     select
         {{group_cols}}
-        event,
-        event_sort,
-        case
-            when $horizon::integer is not null and raw_days > $horizon::integer
-                then $horizon::integer
-            else raw_days
-        end as days,
-        -- is_event: counted as an event by Kaplan-Meier (on or before the horizon);
-        -- had_event: the case has this event at any time (the crude rate)
-        event_seen and ($horizon::integer is null or raw_days <= $horizon::integer) as is_event,
-        event_seen as had_event,
-        count(*) as n
-    from per_case
+        c.event,
+        t.event_sort,
+        c.days,
+        c.is_event,
+        c.had_event,
+        sum(c.n)::bigint as n
+    from combined as c
+    inner join event_types as t on t.event = c.event
     group by all
+    having sum(c.n) <> 0
 )
 
 select * from final

@@ -11,16 +11,25 @@ timepoints as (
         unnest($tp_days::integer[]) as tp_days
 ),
 
--- One pass over assessments: each case's baseline and its values at the chosen
--- timepoints. has_row marks an assessment row even when this measure is blank in it,
--- because any assessment at a timepoint makes that timepoint due.
-values_by_case as (
+-- Each case's baseline value, and its values at the chosen timepoints. A follow-up row
+-- counts even when this measure is blank in it, because any assessment at a timepoint
+-- makes that timepoint due. (Two scans rather than one shared CTE: DuckDB would
+-- materialise a CTE used twice, which is slower here.)
+baseline as (
+    select
+        case_id,
+        {{measure}}::double as value
+    from assessments
+    where timepoint = 'baseline'
+),
+
+followup as (
     select
         case_id,
         timepoint,
         {{measure}}::double as value
     from assessments
-    where timepoint = 'baseline' or list_contains($tp_codes::varchar[], timepoint)
+    where list_contains($tp_codes::varchar[], timepoint)
 ),
 
 per_case as (
@@ -33,10 +42,8 @@ per_case as (
         f.value as followup_value
     from cohort as c
     cross join timepoints as t
-    left join values_by_case as b
-        on b.case_id = c.case_id and b.timepoint = 'baseline'
-    left join values_by_case as f
-        on f.case_id = c.case_id and f.timepoint = t.timepoint
+    left join baseline as b on b.case_id = c.case_id
+    left join followup as f on f.case_id = c.case_id and f.timepoint = t.timepoint
 ),
 
 scored as (

@@ -1,0 +1,216 @@
+"""`fbss summary` and `fbss events`: the analytics on the command line.
+
+Only argparse and the light definitions module are imported at start-up; pandas, DuckDB,
+statsmodels and lifelines load inside the run functions, so `fbss --help` stays fast.
+Exit codes: 0 done, 1 no store to read, 2 a request that cannot be answered as written.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable
+from typing import Any
+
+from dashboard.analytics import definitions as defs
+
+_VOCAB_FILTERS: tuple[tuple[str, str], ...] = (
+    ("--cause", "cause"),
+    ("--pathway", "pathway"),
+    ("--treatment", "treatment"),
+    ("--index-surgery", "index_surgery"),
+    ("--sex", "sex"),
+    ("--age-band", "age_band"),
+    ("--baseline-severity", "baseline_severity"),
+)
+# Clinic and physician names may contain commas, so these are repeated, not comma-split.
+_NAME_FILTERS: tuple[tuple[str, str], ...] = (("--clinic", "clinic"), ("--physician", "physician"))
+
+
+def add_parsers(subparsers: argparse._SubParsersAction[Any]) -> None:
+    """Register `summary` and `events` on the `fbss` command."""
+    presets = "; ".join(f"{code} ({p.label})" for code, p in defs.PRESETS.items())
+    summary = subparsers.add_parser(
+        "summary",
+        help="responder rates, change from baseline and follow-up per group",
+        description="One row per group (and measure): due and assessed cases, follow-up "
+        "completion, responders with a 95%% Wilson interval, mean change with a 95%% t "
+        "interval. Groups below --min-cell are suppressed.",
+    )
+    _common(summary)
+    summary.add_argument(
+        "--timepoint",
+        default=defs.DEFAULT_TIMEPOINT,
+        help=f"follow-up timepoint (default {defs.DEFAULT_TIMEPOINT})",
+    )
+    summary.add_argument(
+        "--responder",
+        default=defs.DEFAULT_RESPONDER,
+        metavar="DEF",
+        help="MEASURE:N (points) or MEASURE:N%% (percent of baseline, lower-is-better "
+        f"measures only), comma-separated for several, or a preset: {presets}. "
+        f"Default {defs.DEFAULT_RESPONDER}. --presets lists their sources.",
+    )
+    summary.add_argument(
+        "--as-of",
+        metavar="DATE",
+        help="timepoints due on or before this date (YYYY-MM-DD; default today)",
+    )
+    summary.add_argument(
+        "--presets", action="store_true", help="list the responder presets and their sources"
+    )
+    summary.set_defaults(func=run_summary)
+
+    events = subparsers.add_parser(
+        "events",
+        help="reoperation, crossover and other event rates with Kaplan-Meier survival",
+        description="One row per group and event type: cases with the event (95%% Wilson "
+        "interval) and Kaplan-Meier event-free survival at 12 and 24 months, censored at "
+        "the last known contact. Groups below --min-cell are suppressed.",
+    )
+    _common(events)
+    events.add_argument(
+        "--event",
+        action="append",
+        metavar="E",
+        help=f"event type(s), comma-separated or repeated: {', '.join(_events())} "
+        "(default all)",
+    )
+    events.set_defaults(func=run_events)
+
+
+def _events() -> tuple[str, ...]:
+    from pipelines import vocabulary as vocab
+
+    return tuple(vocab.EVENTS)
+
+
+def _common(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--db", help="store file (default $FBSS_DB or data/fbss.duckdb)")
+    parser.add_argument(
+        "--by",
+        metavar="COL,COL",
+        help=f"group columns: {', '.join(defs.GROUP_COLUMNS)} (default: one overall row)",
+    )
+    parser.add_argument(
+        "--min-cell",
+        default=str(defs.DEFAULT_MIN_CELL),
+        metavar="K",
+        help=f"suppress groups whose denominator is below K (default "
+        f"{defs.DEFAULT_MIN_CELL}; 0 = off)",
+    )
+    parser.add_argument(
+        "--format", choices=("table", "csv", "json"), default="table", help="output format"
+    )
+    parser.add_argument(
+        "--intervals",
+        action="store_true",
+        help="append the extra interval columns (follow-up rate; 12/24-month survival)",
+    )
+    group = parser.add_argument_group("filters (values comma-separated or flag repeated)")
+    group.add_argument("--from", dest="treatment_from", metavar="DATE", help="treated on/after")
+    group.add_argument("--to", dest="treatment_to", metavar="DATE", help="treated on/before")
+    for flag, dest in _VOCAB_FILTERS:
+        group.add_argument(flag, dest=dest, action="append", metavar="V")
+    for flag, dest in _NAME_FILTERS:
+        group.add_argument(flag, dest=dest, action="append", metavar="NAME", help="repeatable")
+
+
+def _split(values: list[str] | None) -> tuple[str, ...]:
+    return tuple(v.strip() for item in values or () for v in item.split(",") if v.strip())
+
+
+def _filters(args: argparse.Namespace) -> Any:
+    from dashboard.analytics.filters import Filters
+    from dashboard.analytics.frames import to_date
+
+    lists = {dest: _split(getattr(args, dest)) for _, dest in _VOCAB_FILTERS}
+    names = {dest: tuple(getattr(args, dest) or ()) for _, dest in _NAME_FILTERS}
+    return Filters(
+        treatment_from=to_date(args.treatment_from, default_today=False),
+        treatment_to=to_date(args.treatment_to, default_today=False),
+        **lists,
+        **names,
+    )
+
+
+def _min_cell(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise defs.AnalyticsError(
+            f"--min-cell must be a whole number, 0 or more (got {text!r})"
+        ) from None
+    return defs.check_min_cell(value)
+
+
+def _run(command: str, args: argparse.Namespace, work: Callable[[Any], int]) -> int:
+    """Run `work(db_path)`, turning known failures into one line and an exit code."""
+    import duckdb
+
+    from dashboard.analytics.queries import StoreMissingError
+    from pipelines.store import db_path_from
+
+    try:
+        return work(db_path_from(args.db))
+    except defs.AnalyticsError as exc:
+        print(f"fbss {command}: {exc}", file=sys.stderr)
+        return 2
+    except StoreMissingError as exc:
+        print(f"fbss {command}: {exc}", file=sys.stderr)
+        return 1
+    except duckdb.Error as exc:
+        first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        print(f"fbss {command}: cannot read the store: {first}", file=sys.stderr)
+        return 1
+
+
+def run_summary(args: argparse.Namespace) -> int:
+    """`fbss summary`: print one row per group and measure."""
+    if args.presets:
+        for code, preset in defs.PRESETS.items():
+            rule = ", ".join(c.text for c in preset.criteria)
+            print(f"{code}: {preset.label} [{rule}]\n    source: {preset.source}")
+        return 0
+
+    def work(db: Any) -> int:
+        from dashboard.analytics.outcomes import summary
+        from dashboard.analytics.output import render
+
+        keys = defs.check_group_columns(args.by)
+        frame = summary(
+            db,
+            by=keys,
+            timepoint=defs.check_timepoint(args.timepoint),
+            responder=defs.parse_responder(args.responder),
+            min_cell=_min_cell(args.min_cell),
+            as_of=args.as_of,
+            filters=_filters(args),
+        )
+        extra = defs.SUMMARY_EXTRA_FIELDS if args.intervals else ()
+        sys.stdout.write(render(frame, [*keys, *defs.SUMMARY_FIELDS, *extra], args.format))
+        return 0
+
+    return _run("summary", args, work)
+
+
+def run_events(args: argparse.Namespace) -> int:
+    """`fbss events`: print one row per group and event type."""
+
+    def work(db: Any) -> int:
+        from dashboard.analytics.events import events_summary
+        from dashboard.analytics.output import render
+
+        keys = defs.check_group_columns(args.by)
+        frame = events_summary(
+            db,
+            by=keys,
+            events=defs.check_events(_split(args.event)),
+            min_cell=_min_cell(args.min_cell),
+            filters=_filters(args),
+        )
+        extra = defs.EVENTS_EXTRA_FIELDS if args.intervals else ()
+        sys.stdout.write(render(frame, [*keys, *defs.EVENTS_FIELDS, *extra], args.format))
+        return 0
+
+    return _run("events", args, work)
