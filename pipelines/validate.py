@@ -147,7 +147,7 @@ def _duplicate_problems(
     for _, group in dup.groupby(keys, sort=False, dropna=False):
         for idx in group.index:
             others = [w for j, w in zip(group.index, group["_where"], strict=True) if j != idx]
-            key_text = ", ".join(f"{k} {_shown(frame.at[idx, k])}" for k in keys)
+            key_text = " / ".join(str(_shown(frame.at[idx, k])) for k in keys)
             out.append(
                 Problem(
                     origin.at[idx, "file"],

@@ -221,3 +221,30 @@ def test_reader_in_another_process_during_a_load(tmp_path: Path) -> None:
     counts, errors = out.rsplit(" ", 1)
     assert counts == "[1000, 21000]"  # saw the old data, then the new, nothing in between
     assert errors.strip() == "0"
+
+
+SAMPLE = Path(__file__).resolve().parents[2] / "data" / "sample"
+
+
+def test_sample_data_round_trip(tmp_path: Path) -> None:
+    """The committed sample loads whole, and what is stored equals what was written."""
+    import pandas as pd
+
+    db = tmp_path / "s.duckdb"
+    result = load_paths([SAMPLE], db)
+    assert result.accepted, result.problems[:5]
+    written = {t: pd.read_csv(SAMPLE / f"{t}.csv", dtype=str, keep_default_na=False) for t in store.RECORD_TABLES}
+    assert {t: c["inserted"] for t, c in result.counts.items()} == {t: len(f) for t, f in written.items()}
+    assert result.ignored == [f"{SAMPLE}/README.md: not a .csv, .xlsx or .parquet file"]
+    with store.reader(db) as con:
+        stored = con.execute(
+            "select case_id, age, cause, treatment, pathway, strftime(treatment_date, '%Y-%m-%d') from cases"
+        ).df()
+        odi = con.execute("select sum(odi), count(odi) from assessments").fetchone()
+    first = written["cases"].iloc[0]
+    row = stored.set_index("case_id").loc[first["case_id"]]
+    assert (str(row["age"]), row["cause"], row.iloc[4]) == (first["age"], first["cause"], first["treatment_date"])
+    assert set(stored["pathway"]) == {"repeat_surgery", "less_invasive"}
+    odi_written = pd.to_numeric(written["assessments"]["odi"].replace("", None)).dropna()
+    assert odi[1] == len(odi_written)
+    assert odi[0] == pytest.approx(odi_written.sum())
