@@ -12,18 +12,29 @@ SHOWN_LINES = 20
 
 
 def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    v = sub.add_parser("validate", help="check case-record files and report every problem (stores nothing)")
+    v = sub.add_parser(
+        "validate", help="check case-record files and report every problem (stores nothing)"
+    )
     v.add_argument("paths", nargs="+", type=Path, metavar="PATH", help="files or folders")
-    v.add_argument("--db", help="store to check case references against (default data/fbss.duckdb or $FBSS_DB)")
-    v.add_argument("--report", type=Path, metavar="FILE.csv", help="write the full report to this CSV file")
+    v.add_argument(
+        "--db", help="store to check case references against (default data/fbss.duckdb or $FBSS_DB)"
+    )
+    v.add_argument(
+        "--report", type=Path, metavar="FILE.csv", help="write the full report to this CSV file"
+    )
     v.set_defaults(func=run_validate)
 
     ld = sub.add_parser("load", help="validate files and load them into the store (all or nothing)")
     ld.add_argument("paths", nargs="+", type=Path, metavar="PATH", help="files or folders")
     ld.add_argument("--db", help="the store (default data/fbss.duckdb or $FBSS_DB)")
-    ld.add_argument("--replace", action="store_true",
-                    help="treat the batch as a full export that replaces every stored record")
-    ld.add_argument("--report", type=Path, metavar="FILE.csv", help="write the full report to this CSV file")
+    ld.add_argument(
+        "--replace",
+        action="store_true",
+        help="treat the batch as a full export that replaces every stored record",
+    )
+    ld.add_argument(
+        "--report", type=Path, metavar="FILE.csv", help="write the full report to this CSV file"
+    )
     ld.set_defaults(func=run_load)
 
 
@@ -37,8 +48,10 @@ def run_validate(args: argparse.Namespace) -> int:
         result = validate_paths(args.paths, store.db_path_from(args.db), progress=progress)
     _print_outcome(result, args.report)
     if result.accepted:
-        print(f"OK: no problems in {sum(int(f['rows']) for f in result.files)} rows "
-              f"({len(result.files)} table files)")
+        print(
+            f"OK: no problems in {sum(int(f['rows']) for f in result.files)} rows "
+            f"({len(result.files)} table files)"
+        )
     return 0 if result.accepted else 1
 
 
@@ -53,12 +66,17 @@ def run_load(args: argparse.Namespace) -> int:
         result = load_paths(args.paths, db, replace=args.replace, progress=progress)
     _print_outcome(result, args.report)
     if not result.accepted:
-        print(f"Nothing was stored: fix the problems above and load the batch again ({db}).",
-              file=sys.stderr)
+        print(
+            f"Nothing was stored: fix the problems above and load the batch again ({db}).",
+            file=sys.stderr,
+        )
         return 1
     print(f"Loaded into {db}" + (" (full replace)" if args.replace else "") + ":")
     for table, c in result.counts.items():
-        line = f"  {table}: {c['inserted']} inserted, {c['updated']} updated, {c['unchanged']} unchanged"
+        line = (
+            f"  {table}: {c['inserted']} inserted, {c['updated']} updated, "
+            f"{c['unchanged']} unchanged"
+        )
         if "deleted" in c:
             line += f", {c['deleted']} deleted"
         print(line)
@@ -109,7 +127,9 @@ def _write_report(path: Path, problems: list) -> None:  # type: ignore[type-arg]
         writer = csv.writer(fh)
         writer.writerow(["file", "row", "column", "value", "problem", "kind"])
         for p in problems:
-            writer.writerow([_safe_cell(v) for v in (p.file, p.row, p.column, p.value, p.problem, p.kind)])
+            writer.writerow(
+                [_safe_cell(v) for v in (p.file, p.row, p.column, p.value, p.problem, p.kind)]
+            )
 
 
 class _Progress:
@@ -120,8 +140,14 @@ class _Progress:
         if sys.stderr.isatty():
             from tqdm import tqdm
 
-            self._bar = tqdm(total=4, desc="fbss", unit="step", leave=False,
-                             bar_format="{desc}: {bar} {n_fmt}/{total_fmt} {postfix}")
+            self._bar = tqdm(
+                total=4,
+                desc="fbss",
+                unit="step",
+                leave=False,
+                delay=0.5,  # a quick load shows no bar at all
+                bar_format="{desc}: {bar} {n_fmt}/{total_fmt} {postfix}",
+            )
         return self
 
     def __call__(self, stage: str) -> None:

@@ -1,7 +1,8 @@
 """Stage three: rules between tables, checked against the store as it would be after
 the load (the batch merged over what is stored, or the batch alone with --replace).
 
-Runs in DuckDB (the merged tables are CTEs taking $replace) on a connection that sees the stored tables, with the batch registered
+Runs in DuckDB (the merged tables are CTEs taking $replace) on a connection that sees
+the stored tables, with the batch registered
 as `batch_cases`, `batch_assessments`, `batch_events` (each with a `_src` row position).
 """
 
@@ -19,7 +20,8 @@ with m_cases as (
     select case_id, cast(treatment_date as date) as treatment_date, _src from batch_cases
     union all
     select case_id, treatment_date, null from cases
-    where not $replace and case_id not in (select case_id from batch_cases where case_id is not null)
+    where not $replace
+      and case_id not in (select case_id from batch_cases where case_id is not null)
 ), m_assessments as (
     select case_id, timepoint, cast(assessment_date as date) as assessment_date, _src
     from batch_assessments
@@ -37,16 +39,22 @@ with m_cases as (
 )
 """
 
-_UNKNOWN_CASES = _MERGED + """
+_UNKNOWN_CASES = (
+    _MERGED
+    + """
 select '{table}' as tbl, r._src, r.case_id
 from batch_{table} r
-where r.case_id is not null and r.case_id not in (select case_id from m_cases where case_id is not null)
+where r.case_id is not null
+  and r.case_id not in (select case_id from m_cases where case_id is not null)
 order by r._src
 """
+)
 
 # An assessment out of order with its case's treatment date. Either side may come from
 # the batch: a new assessment, or a corrected treatment_date against stored assessments.
-_ASSESSMENT_ORDER = _MERGED + """
+_ASSESSMENT_ORDER = (
+    _MERGED
+    + """
 select a._src as a_src, c._src as c_src, a.case_id, a.timepoint, a.assessment_date, c.treatment_date
 from m_assessments a join m_cases c using (case_id)
 where (a._src is not null or c._src is not null)
@@ -55,13 +63,17 @@ where (a._src is not null or c._src is not null)
            else a.assessment_date <= c.treatment_date end
 order by a._src nulls last, c._src
 """
+)
 
-_EVENT_ORDER = _MERGED + """
+_EVENT_ORDER = (
+    _MERGED
+    + """
 select e._src as e_src, c._src as c_src, e.case_id, e.event, e.event_date, c.treatment_date
 from m_events e join m_cases c using (case_id)
 where (e._src is not null or c._src is not null) and e.event_date < c.treatment_date
 order by e._src nulls last, c._src
 """
+)
 
 
 def cross_check(
@@ -79,41 +91,74 @@ def cross_check(
         for _, src, case_id in con.execute(_UNKNOWN_CASES.format(table=table), params).fetchall():
             file, row = _where(origin, table, src)
             out.append(
-                Problem(file, row, "case_id", case_id,
-                        "case_id is not in this batch's cases nor in the store", P.UNKNOWN_CASE)
+                Problem(
+                    file,
+                    row,
+                    "case_id",
+                    case_id,
+                    "case_id is not in this batch's cases nor in the store",
+                    P.UNKNOWN_CASE,
+                )
             )
-    for a_src, c_src, case_id, tp, a_date, t_date in con.execute(_ASSESSMENT_ORDER, params).fetchall():
+    for a_src, c_src, case_id, tp, a_date, t_date in con.execute(
+        _ASSESSMENT_ORDER, params
+    ).fetchall():
         rule = "on or before" if tp == "baseline" else "after"
         if a_src is not None:
             file, row = _where(origin, "assessments", a_src)
             out.append(
-                Problem(file, row, "assessment_date", a_date.isoformat(),
-                        f"a {tp} assessment_date must be {rule} the case's treatment_date "
-                        f"({t_date.isoformat()})", P.ORDER)
+                Problem(
+                    file,
+                    row,
+                    "assessment_date",
+                    a_date.isoformat(),
+                    f"a {tp} assessment_date must be {rule} the case's treatment_date "
+                    f"({t_date.isoformat()})",
+                    P.ORDER,
+                )
             )
         else:
             file, row = _where(origin, "cases", c_src)
             out.append(
-                Problem(file, row, "treatment_date", t_date.isoformat(),
-                        f"this treatment_date would put the stored {tp} assessment of case "
-                        f"{case_id} (assessment_date {a_date.isoformat()}) out of order: "
-                        f"it must be {rule} the treatment_date", P.ORDER)
+                Problem(
+                    file,
+                    row,
+                    "treatment_date",
+                    t_date.isoformat(),
+                    f"this treatment_date would put the stored {tp} assessment of case "
+                    f"{case_id} (assessment_date {a_date.isoformat()}) out of order: "
+                    f"it must be {rule} the treatment_date",
+                    P.ORDER,
+                )
             )
-    for e_src, c_src, case_id, event, e_date, t_date in con.execute(_EVENT_ORDER, params).fetchall():
+    for e_src, c_src, case_id, event, e_date, t_date in con.execute(
+        _EVENT_ORDER, params
+    ).fetchall():
         if e_src is not None:
             file, row = _where(origin, "events", e_src)
             out.append(
-                Problem(file, row, "event_date", e_date.isoformat(),
-                        f"event_date must be on or after the case's treatment_date "
-                        f"({t_date.isoformat()})", P.ORDER)
+                Problem(
+                    file,
+                    row,
+                    "event_date",
+                    e_date.isoformat(),
+                    f"event_date must be on or after the case's treatment_date "
+                    f"({t_date.isoformat()})",
+                    P.ORDER,
+                )
             )
         else:
             file, row = _where(origin, "cases", c_src)
             out.append(
-                Problem(file, row, "treatment_date", t_date.isoformat(),
-                        f"this treatment_date would put the stored {event} event of case "
-                        f"{case_id} (event_date {e_date.isoformat()}) before the treatment",
-                        P.ORDER)
+                Problem(
+                    file,
+                    row,
+                    "treatment_date",
+                    t_date.isoformat(),
+                    f"this treatment_date would put the stored {event} event of case "
+                    f"{case_id} (event_date {e_date.isoformat()}) before the treatment",
+                    P.ORDER,
+                )
             )
     return out
 

@@ -66,8 +66,13 @@ def validate_paths(
             problems += cross_check(con, checked.frames, checked.origin, replace=False)
         finally:
             con.close()
-    return LoadResult(not problems, problems, dropped=checked.dropped, ignored=batch.ignored,
-                      files=_file_list(batch, checked))
+    return LoadResult(
+        not problems,
+        problems,
+        dropped=checked.dropped,
+        ignored=batch.ignored,
+        files=_file_list(batch, checked),
+    )
 
 
 def load_paths(
@@ -83,12 +88,23 @@ def load_paths(
     if replace and not problems:
         missing = [t for t in ("cases", "assessments") if t not in checked.frames]
         problems += [
-            Problem(", ".join(map(str, paths)), None, None, None,
-                    f"--replace needs a full export, but the batch has no {t} file", "file problem")
+            Problem(
+                ", ".join(map(str, paths)),
+                None,
+                None,
+                None,
+                f"--replace needs a full export, but the batch has no {t} file",
+                "file problem",
+            )
             for t in missing
         ]
-    result = LoadResult(False, problems, dropped=checked.dropped, ignored=batch.ignored,
-                        files=_file_list(batch, checked))
+    result = LoadResult(
+        False,
+        problems,
+        dropped=checked.dropped,
+        ignored=batch.ignored,
+        files=_file_list(batch, checked),
+    )
     if problems and not db_path.exists():
         return result  # nothing to keep a log in, and a rejected batch creates no store
     with store.write_lock(db_path), store.staged_copy(db_path) as (con, commit):
@@ -107,12 +123,19 @@ def load_paths(
 
 def _file_list(batch, checked: Validated) -> list[dict[str, object]]:  # type: ignore[no-untyped-def]
     return [
-        {"path": f.label, "table": f.table, "sha256": f.sha256, "rows": checked.rows.get(f.label, 0)}
+        {
+            "path": f.label,
+            "table": f.table,
+            "sha256": f.sha256,
+            "rows": checked.rows.get(f.label, 0),
+        }
         for f in batch.files
     ]
 
 
-def _apply(con: duckdb.DuckDBPyConnection, checked: Validated, *, replace: bool) -> dict[str, dict[str, int]]:
+def _apply(
+    con: duckdb.DuckDBPyConnection, checked: Validated, *, replace: bool
+) -> dict[str, dict[str, int]]:
     counts = {}
     for table in store.RECORD_TABLES:
         frame = checked.frames.get(table)
@@ -124,7 +147,9 @@ def _apply(con: duckdb.DuckDBPyConnection, checked: Validated, *, replace: bool)
     return counts
 
 
-def _upsert(con: duckdb.DuckDBPyConnection, table: str, frame: pd.DataFrame, *, replace: bool) -> dict[str, int]:
+def _upsert(
+    con: duckdb.DuckDBPyConnection, table: str, frame: pd.DataFrame, *, replace: bool
+) -> dict[str, int]:
     keys = store.KEYS[table]
     if table == "cases":
         frame = frame.assign(pathway=frame["treatment"].map(_PATHWAY_OF))
@@ -136,7 +161,7 @@ def _upsert(con: duckdb.DuckDBPyConnection, table: str, frame: pd.DataFrame, *, 
     con.register("incoming_frame", pyarrow.Table.from_pandas(frame[columns], preserve_index=False))
     # A typed copy, so comparisons with the stored rows are type for type.
     con.execute(f"create or replace temp table incoming as select * from {table} limit 0")
-    con.execute(f"insert into incoming select * from incoming_frame")
+    con.execute("insert into incoming select * from incoming_frame")
     con.unregister("incoming_frame")
     inserted, updated, unchanged = con.execute(
         f"""select count(*) filter (where t.{keys[0]} is null),
@@ -156,7 +181,8 @@ def _upsert(con: duckdb.DuckDBPyConnection, table: str, frame: pd.DataFrame, *, 
         f"delete from {table} t where exists (select 1 from incoming i where {on} and ({differs}))"
     )
     con.execute(
-        f"insert into {table} select i.* from incoming i where not exists (select 1 from {table} t where {on})"
+        f"insert into {table} select i.* from incoming i "
+        f"where not exists (select 1 from {table} t where {on})"
     )
     con.execute("drop table incoming")
     out = {"inserted": inserted, "updated": updated, "unchanged": unchanged}
@@ -165,7 +191,9 @@ def _upsert(con: duckdb.DuckDBPyConnection, table: str, frame: pd.DataFrame, *, 
     return out
 
 
-def _log(con: duckdb.DuckDBPyConnection, result: LoadResult, started: dt.datetime, replace: bool) -> int:
+def _log(
+    con: duckdb.DuckDBPyConnection, result: LoadResult, started: dt.datetime, replace: bool
+) -> int:
     """Record the attempt in load_log (no record values) and keep a rejected batch's report."""
     load_id = con.execute("select coalesce(max(load_id), 0) + 1 from load_log").fetchone()[0]
     con.execute(
@@ -183,7 +211,7 @@ def _log(con: duckdb.DuckDBPyConnection, result: LoadResult, started: dt.datetim
         ],
     )
     if not result.accepted:
-        # Where and what, never the offending value: values of a rejected batch stay out of the store.
+        # Where and what, never the offending value: a rejected batch's values stay out.
         con.execute("delete from last_rejection")
         con.executemany(
             "insert into last_rejection values (?, ?, ?, ?, ?, ?, ?)",

@@ -103,7 +103,9 @@ def _parse_code(cells: pyarrow.Array) -> tuple[pd.Series, np.ndarray]:
 
 def _numbers(cells: pyarrow.Array) -> tuple[pyarrow.Array, np.ndarray]:
     shaped = pc.match_substring_regex(cells, _NUMBER)
-    numbers = pc.cast(pc.if_else(shaped, cells, pyarrow.scalar(None, pyarrow.string())), pyarrow.float64())
+    numbers = pc.cast(
+        pc.if_else(shaped, cells, pyarrow.scalar(None, pyarrow.string())), pyarrow.float64()
+    )
     finite = pc.fill_null(pc.is_finite(numbers), False)
     return numbers, _failed(cells, pc.and_(shaped, finite))
 
@@ -130,7 +132,9 @@ def _parse_bool(cells: pyarrow.Array) -> tuple[pd.Series, np.ndarray]:
     is_false = pc.is_in(lowered, value_set=_FALSE)
     failed = _failed(cells, pc.or_(is_true, is_false))
     values = pd.array(is_true.to_numpy(zero_copy_only=False), dtype="boolean")
-    values[~(is_true.to_numpy(zero_copy_only=False) | is_false.to_numpy(zero_copy_only=False))] = pd.NA
+    values[~(is_true.to_numpy(zero_copy_only=False) | is_false.to_numpy(zero_copy_only=False))] = (
+        pd.NA
+    )
     return pd.Series(values), failed
 
 

@@ -72,7 +72,9 @@ def read_paths(paths: Iterable[Path]) -> Batch:
         elif path.is_file():
             _read_file(path, batch, explicit=True)
         else:
-            batch.problems.append(Problem(str(path), None, None, None, "no such file or folder", P.FILE))
+            batch.problems.append(
+                Problem(str(path), None, None, None, "no such file or folder", P.FILE)
+            )
     if not batch.files and not batch.problems:
         where = ", ".join(str(p) for p in paths)
         batch.problems.append(
@@ -101,10 +103,14 @@ def _read_file(path: Path, batch: Batch, *, explicit: bool) -> None:
     try:
         data = path.read_bytes()
     except OSError as exc:
-        batch.problems.append(Problem(str(path), None, None, None, f"cannot be read: {exc.strerror}", P.FILE))
+        batch.problems.append(
+            Problem(str(path), None, None, None, f"cannot be read: {exc.strerror}", P.FILE)
+        )
         return
     if not data:
-        batch.problems.append(Problem(str(path), None, None, None, "the file is empty (0 bytes)", P.FILE))
+        batch.problems.append(
+            Problem(str(path), None, None, None, "the file is empty (0 bytes)", P.FILE)
+        )
         return
     batch.file_hashes[str(path)] = hashlib.sha256(data).hexdigest()
     try:
@@ -124,7 +130,14 @@ def _read_file(path: Path, batch: Batch, *, explicit: bool) -> None:
         dup = frame.columns[frame.columns.duplicated()].tolist()
         if dup:
             batch.problems.append(
-                Problem(label, 1, dup[0], None, f"the column {dup[0]} appears more than once in the header", P.FILE)
+                Problem(
+                    label,
+                    1,
+                    dup[0],
+                    None,
+                    f"the column {dup[0]} appears more than once in the header",
+                    P.FILE,
+                )
             )
             continue
         batch.files.append(TableFile(tbl, label, path, batch.file_hashes[str(path)], frame))
@@ -132,7 +145,9 @@ def _read_file(path: Path, batch: Batch, *, explicit: bool) -> None:
 
 def _pass_over(path: Path, batch: Batch, explicit: bool, why: str) -> None:
     if explicit:  # named on the command line: the user meant it, so it is an error
-        batch.problems.append(Problem(str(path), None, None, None, f"not recognised: {why}", P.FILE))
+        batch.problems.append(
+            Problem(str(path), None, None, None, f"not recognised: {why}", P.FILE)
+        )
     else:
         batch.ignored.append(f"{path}: {why}")
 
@@ -241,7 +256,9 @@ def _read_parquet(data: bytes) -> pd.DataFrame:
     return _text_frame(table)
 
 
-def _read_workbook(path: Path, data: bytes, table: str | None) -> list[tuple[str, str, pd.DataFrame]]:
+def _read_workbook(
+    path: Path, data: bytes, table: str | None
+) -> list[tuple[str, str, pd.DataFrame]]:
     import openpyxl  # only workbooks need it
 
     try:

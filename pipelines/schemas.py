@@ -106,9 +106,7 @@ class Cases(_Record):
     class Config:
         unique = ["case_id"]
 
-    @pa.check(
-        "index_surgery_date", "presentation_date", "treatment_date", error=FUTURE_ERROR
-    )
+    @pa.check("index_surgery_date", "presentation_date", "treatment_date", error=FUTURE_ERROR)
     def _not_future(cls, series: Series[pd.Timestamp]) -> Series[bool]:
         return _not_after_load_day(series)
 
@@ -130,9 +128,7 @@ class Assessments(_Record):
     timepoint: Series[str] = pa.Field(
         isin=list(vocab.TIMEPOINTS), metadata={"rule": _one_of(vocab.TIMEPOINTS)}
     )
-    assessment_date: Series[pd.Timestamp] = pa.Field(
-        metadata={"rule": "a date written YYYY-MM-DD"}
-    )
+    assessment_date: Series[pd.Timestamp] = pa.Field(metadata={"rule": "a date written YYYY-MM-DD"})
     back_pain: Series[pd.Int64Dtype] = pa.Field(
         ge=0, le=10, nullable=True, metadata={"rule": "a whole number from 0 to 10"}
     )

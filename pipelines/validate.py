@@ -43,7 +43,14 @@ def validate_batch(batch: Batch) -> Validated:
             ]
             for name in missing:
                 result.problems.append(
-                    Problem(tf.label, 1, name, None, f"the required column {name} is missing", P.MISSING_COLUMN)
+                    Problem(
+                        tf.label,
+                        1,
+                        name,
+                        None,
+                        f"the required column {name} is missing",
+                        P.MISSING_COLUMN,
+                    )
                 )
             extra = [c for c in tf.frame.columns if c not in schema.columns]
             result.dropped.extend((tf.label, c or "(unnamed column)") for c in extra)
@@ -69,7 +76,9 @@ def validate_batch(batch: Batch) -> Validated:
     return result
 
 
-def _parse_problems(unreadable: pd.DataFrame, origin: pd.DataFrame, schema: pa.DataFrameSchema) -> list[Problem]:
+def _parse_problems(
+    unreadable: pd.DataFrame, origin: pd.DataFrame, schema: pa.DataFrameSchema
+) -> list[Problem]:
     out = []
     for idx, column, value in unreadable.itertuples(index=False):
         out.append(

@@ -22,7 +22,7 @@ CAUSES: dict[str, str] = {
     "adjacent_segment_disease": "Adjacent segment disease (wear above or below a fusion)",
     "iatrogenic_instability": "Iatrogenic instability (level destabilised by the operation)",
     "epidural_fibrosis": "Epidural fibrosis (scarring around nerve roots)",
-    "key_structure_damage": "Key structure damage (muscle, nerve or fascia injured by the approach)",
+    "key_structure_damage": "Key structure damage (muscle, nerve or fascia injured in surgery)",
     "decompression_failure": "Decompression failure (nerve not relieved)",
     "pseudarthrosis": "Pseudarthrosis (fusion that never became solid)",
     "arachnoiditis": "Arachnoiditis (inflamed, scarred arachnoid membrane)",

@@ -39,14 +39,24 @@ def event_times(
     filters: Filters,
     horizon: int | None,
 ) -> pd.DataFrame:
-    """Counts per group, event, day, is_event (in the KM sense) and had_event (ever)."""
+    """Per group, event and day: n_events, n_removed (times ending), n_had_event."""
     params = {
         "events": list(events),
         "event_sort": [_EVENT_RANK[e] for e in events],
         "horizon": horizon,
     }
-    table = queries.query(db, "event_times", filters=filters, params=params, group_cols=by)
-    return table.drop(columns=["event_sort"])
+    table = queries.query(
+        db,
+        "event_times",
+        filters=filters,
+        params=params,
+        group_cols=by,
+        fragments={"first_event": queries.first_event_at(events)},
+    )
+    table = table.drop(columns=["event_sort"])
+    for col in ("n_events", "n_removed", "n_had_event"):
+        table[col] = table[col].fillna(0).astype("int64")
+    return table
 
 
 def events_summary(
@@ -69,9 +79,8 @@ def events_summary(
     horizon = max(KM_REPORT_DAYS.values()) + 1
     table = event_times(db, events=chosen, by=keys, filters=filters or Filters(), horizon=horizon)
     group = [*keys, "event"]
-    table["_with_event"] = table["n"].where(table["had_event"], 0)
     counts = table.groupby(group, as_index=False, sort=False).agg(
-        n_cases=("n", "sum"), n_with_event=("_with_event", "sum")
+        n_cases=("n_removed", "sum"), n_with_event=("n_had_event", "sum")
     )
     estimates = survival.estimates_at(table, group, KM_REPORT_DAYS)
     out = counts.merge(estimates, on=group, how="left") if len(counts) else counts
@@ -118,11 +127,11 @@ def km_curves(
     table = event_times(db, events=(chosen,), by=keys, filters=filters or Filters(), horizon=None)
     group_keys = list(keys) or ["_all"]  # a constant key makes the ungrouped case alike
     table = table.assign(_all=0)
-    sizes = table.groupby(group_keys, as_index=False, sort=True)["n"].sum()
+    sizes = table.groupby(group_keys, as_index=False, sort=True)["n_removed"].sum()
     if sizes.empty and not keys:
-        sizes = pd.DataFrame({"_all": [0], "n": [0]})
+        sizes = pd.DataFrame({"_all": [0], "n_removed": [0]})
     sizes = apply_suppression(
-        sizes.rename(columns={"n": "n_cases"}),
+        sizes.rename(columns={"n_removed": "n_cases"}),
         keys=keys,
         denominator="n_cases",
         min_cell=min_cell,

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import functools
 import hashlib
 import os
 import re
@@ -77,6 +78,7 @@ def build_sql(source: str) -> str:
     )
 
 
+@functools.cache
 def version() -> str:
     """Changes whenever the fact table's definition (SQL or vocabulary) changes."""
     return hashlib.sha256(build_sql("src").encode()).hexdigest()[:12]
@@ -121,6 +123,7 @@ def _build_sidecar(store_path: Path, target: Path) -> Path | None:
     except (duckdb.Error, OSError):
         return None
     try:
+        con.execute("set enable_progress_bar = false")
         # Read the store through a read_only attachment, like any other reader.
         con.execute("attach $path as src (read_only)", {"path": str(store_path)})
         con.execute(f"create table {TABLE} as {build_sql('src')}")
@@ -170,6 +173,7 @@ def open_facts(store_path: Path) -> Iterator[duckdb.DuckDBPyConnection]:
     else:  # cannot write next to the store: build the facts for this connection only
         con = store.connect(store_path, read_only=True)
         try:
+            con.execute("set enable_progress_bar = false")
             ensure_temporary(con)
         except BaseException:
             con.close()

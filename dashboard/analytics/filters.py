@@ -74,11 +74,6 @@ class Filters:
                 f"{self.treatment_to}"
             )
 
-    @property
-    def needs_baseline_odi(self) -> bool:
-        """Whether the cohort query must join the baseline ODI (only for severity)."""
-        return bool(self.baseline_severity)
-
     def params(self) -> dict[str, object]:
         """Bound parameters for sql/cohort.sql (`$f_<field>`)."""
         out: dict[str, object] = {}

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from dashboard.analytics import frames, queries, stats
+from dashboard.analytics import facts, frames, queries, stats
 from dashboard.analytics.definitions import (
     DEFAULT_MIN_CELL,
     DEFAULT_RESPONDER,
@@ -68,8 +68,13 @@ def _aggregate(
         "is_percent": criterion.is_percent,
         "threshold": float(criterion.threshold),
     }
+    fragments = {
+        "baseline": queries.fact(facts.value_column(criterion.measure, "baseline")),
+        "value_at_tp": queries.value_at(criterion.measure, timepoints),
+        "has_at_tp": queries.has_at(timepoints),
+    }
     raw = queries.query(
-        db, "summary", filters=filters, params=params, group_cols=by, measure=criterion.measure
+        db, "summary", filters=filters, params=params, group_cols=by, fragments=fragments
     )
     if not by:
         raw = frames.fill_overall(raw, "timepoint", timepoints, _COUNTS)
@@ -202,7 +207,7 @@ def trajectory(
         filters=filters,
         params=queries.timepoint_params(tps),
         group_cols=keys,
-        measure=measure,
+        fragments={"value_at_tp": queries.value_at(measure, tps)},
     ).drop(columns=["tp_days"])
     if not keys:
         out = frames.fill_overall(out, "timepoint", tps, ("n_values",))
@@ -253,13 +258,13 @@ def change_distribution(
     if width <= 0:
         raise AnalyticsError("bin width must be above 0")
     filters = filters or Filters()
-    params = {
-        "timepoint": timepoint,
-        "bin_width": width,
-        "higher_is_better": vocab.MEASURES[measure].higher_is_better,
+    params = {"bin_width": width, "higher_is_better": vocab.MEASURES[measure].higher_is_better}
+    fragments = {
+        "baseline": queries.fact(facts.value_column(measure, "baseline")),
+        "followup": queries.fact(facts.value_column(measure, timepoint)),
     }
     bins = queries.query(
-        db, "change_bins", filters=filters, params=params, group_cols=keys, measure=measure
+        db, "change_bins", filters=filters, params=params, group_cols=keys, fragments=fragments
     )
     bins["bin_low"] = bins["bin_index"].astype(float) * width
     bins["bin_high"] = bins["bin_low"] + width

@@ -26,19 +26,11 @@ from dashboard.analytics.definitions import (
 from dashboard.analytics.events import events_summary
 from dashboard.analytics.filters import Filters
 from dashboard.analytics.outcomes import summary
+from dashboard.analytics.sql_files import quote
 from dashboard.analytics.suppression import apply_suppression
 from pipelines import store
 
 PERIODS: tuple[str, ...] = ("month", "quarter", "year")
-
-_RECENT_SQL = """
-with cohort as ({cohort})
-select count(*) filter (
-    where treatment_date > $as_of::date - $recent_days::integer
-      and treatment_date <= $as_of::date
-) as n_recent
-from cohort
-"""
 
 _OPTIONS_SQL = """
 select
@@ -120,9 +112,10 @@ def headline(
             filters=filters,
         )  # fmt: skip
         ev = events_summary(con, events="reoperation", min_cell=min_cell, filters=filters)
-        sql = _RECENT_SQL.format(cohort=queries.cohort_sql(filters.needs_baseline_odi))
         recent = queries.run(
-            con, sql, {**filters.params(), "as_of": day, "recent_days": recent_days}
+            con,
+            queries.render("recent_cases"),
+            {**filters.params(), "as_of": day, "recent_days": recent_days},
         )
     row = rows[rows["measure"] == first.measure].iloc[0]
     reop = ev.iloc[0]
@@ -194,25 +187,27 @@ def completeness(db: queries.Db, *, filters: Filters | None = None) -> pd.DataFr
     Columns: table, column, n_rows, n_present, share_present.
     """
     filters = filters or Filters()
-    cohort = queries.cohort_sql(filters.needs_baseline_odi)
     rows: list[dict[str, object]] = []
-    with queries.connection(db) as con:
+    with queries.connection(db, with_store=True) as con:
+        schema = queries.raw_schema(con)
         for table in store.RECORD_TABLES:
+            # Column names come from the store's catalog, not from anyone's input.
             names = [
                 r[0]
                 for r in con.execute(
-                    "select column_name from information_schema.columns "
-                    "where table_name = ? order by ordinal_position",
-                    [table],
+                    "select column_name from duckdb_columns() "
+                    "where table_name = $table and schema_name = 'main' "
+                    "and database_name = $database order by column_index",
+                    {"table": table, "database": schema.split(".")[0].strip('"')},
                 ).fetchall()
             ]
             if not names:
                 continue
-            quoted = {n: '"' + n.replace('"', '""') + '"' for n in names}
-            counts = ", ".join(f"count(t.{q}) as {q}" for q in quoted.values())
+            counts = ", ".join(f"count(t.{quote(n)}) as {quote(n)}" for n in names)
             sql = (
-                f"with cohort as ({cohort}) select count(*) as _n_rows, {counts} "
-                f"from {table} as t where t.case_id in (select case_id from cohort)"
+                f"with cohort as not materialized ({queries.cohort_sql()}) "
+                f"select count(*) as _n_rows, {counts} from {schema}.{table} as t "
+                "where t.case_id in (select case_id from cohort)"
             )
             result = queries.run(con, sql, filters.params()).iloc[0]
             n_rows = int(result["_n_rows"])
@@ -232,7 +227,7 @@ def completeness(db: queries.Db, *, filters: Filters | None = None) -> pd.DataFr
 
 def filter_options(db: queries.Db) -> dict[str, object]:
     """Values for the sidebar: clinics and physicians present, treatment date range."""
-    with queries.connection(db) as con:
+    with queries.store_connection(db) as con:
         row = con.execute(_OPTIONS_SQL).fetchone()
     clinics, physicians, first, last, n_cases = row if row else ([], [], None, None, 0)
     return {
@@ -246,5 +241,5 @@ def filter_options(db: queries.Db) -> dict[str, object]:
 
 def load_history(db: queries.Db, *, limit: int = 50) -> pd.DataFrame:
     """The most recent loads from load_log, newest first (it never holds record values)."""
-    with queries.connection(db) as con:
+    with queries.store_connection(db) as con:
         return queries.run(con, _LOAD_LOG_SQL, {"limit": int(limit)})

@@ -1,23 +1,22 @@
-"""Running the SQL in sql/*.sql: connections, whitelisted fragments and bound parameters.
+"""Running the SQL in sql/*.sql against the per-case facts, with bound parameters.
 
 Values only ever reach DuckDB as bound parameters (`$name`). The few identifiers a query
-needs (group columns, a measure column) are substituted into `{{marker}}`s, and only from
-the vocabulary or `definitions.GROUP_COLUMNS`, never from user text.
+needs (group columns, fact columns of a measure, timepoint or event) are put into
+`{{marker}}`s from the vocabulary and `definitions.GROUP_COLUMNS`, never from user text.
 """
 
 from __future__ import annotations
 
 import contextlib
-import functools
 import os
 import re
 from collections.abc import Iterator, Mapping, Sequence
-from importlib import resources
 from pathlib import Path
 
 import duckdb
 import pandas as pd
 
+from dashboard.analytics import facts
 from dashboard.analytics.definitions import (
     AGE_BANDS,
     GROUP_COLUMNS,
@@ -26,12 +25,12 @@ from dashboard.analytics.definitions import (
     AnalyticsError,
 )
 from dashboard.analytics.filters import Filters
+from dashboard.analytics.sql_files import fill, literal, quote, text
 from pipelines import store
 from pipelines import vocabulary as vocab
 
 Db = str | os.PathLike[str] | duckdb.DuckDBPyConnection
 
-_MARKER = re.compile(r"\{\{(\w+)\}\}")
 _PARAM = re.compile(r"\$([A-Za-z_]\w*)")
 
 
@@ -39,101 +38,129 @@ class StoreMissingError(RuntimeError):
     """The store file is absent or holds no case tables yet."""
 
 
-@contextlib.contextmanager
-def connection(db: Db) -> Iterator[duckdb.DuckDBPyConnection]:
-    """The given connection, or a short-lived read_only one on the store file."""
-    if isinstance(db, duckdb.DuckDBPyConnection):
-        yield db
-        return
+def _store_path(db: str | os.PathLike[str]) -> Path:
     path = Path(db)
     if not path.is_file():
         raise StoreMissingError(
             f"no store at {path}: load case records first with `fbss load FILES --db {path}`"
         )
+    return path
+
+
+@contextlib.contextmanager
+def _explain_missing_tables(path: object) -> Iterator[None]:
     try:
-        con = store.connect(path, read_only=True)
-    except duckdb.Error as exc:
-        raise StoreMissingError(f"cannot open the store at {path}: {exc}") from exc
-    try:
-        yield con
+        yield
     except duckdb.CatalogException as exc:
         raise StoreMissingError(
             f"the store at {path} has no case tables yet: load case records with `fbss load`"
         ) from exc
-    finally:
-        con.close()
 
 
-@functools.cache
-def sql_text(name: str) -> str:
-    """The text of sql/<name>.sql."""
-    return (
-        resources.files("dashboard.analytics").joinpath(f"sql/{name}.sql").read_text("utf-8")
-    )
+@contextlib.contextmanager
+def connection(db: Db, *, with_store: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A connection in which `case_facts` can be queried (short-lived for a path).
+
+    With `with_store`, the store's own tables are reachable too, under raw_schema(con).
+    """
+    if isinstance(db, duckdb.DuckDBPyConnection):
+        with _explain_missing_tables("this connection"):
+            facts.ensure_temporary(db)
+            yield db
+        return
+    path = _store_path(db)
+    with _explain_missing_tables(path), facts.open_facts(path) as con:
+        if with_store:
+            con.execute(f"attach $path as {_STORE_ALIAS} (read_only)", {"path": str(path)})
+        yield con
 
 
-def _quote(identifier: str) -> str:
-    return '"' + identifier.replace('"', '""') + '"'
+_STORE_ALIAS = "store_db"
 
 
-def _literal(text: str) -> str:
-    # Only for constants defined in code (band names), never for user input.
-    return "'" + text.replace("'", "''") + "'"
+def raw_schema(con: duckdb.DuckDBPyConnection) -> str:
+    """The quoted schema holding the store's cases, assessments and events."""
+    attached = con.execute(
+        "select count(*) from duckdb_databases() where database_name = $name",
+        {"name": _STORE_ALIAS},
+    ).fetchone()
+    if attached and attached[0]:
+        return f"{_STORE_ALIAS}.main"
+    current = con.execute("select current_database()").fetchone()
+    return quote(str(current[0] if current else "memory")) + ".main"
+
+
+@contextlib.contextmanager
+def store_connection(db: Db) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A connection on the store's own tables (load log, raw records)."""
+    if isinstance(db, duckdb.DuckDBPyConnection):
+        yield db
+        return
+    path = _store_path(db)
+    with _explain_missing_tables(path), store.reader(path) as con:
+        yield con
 
 
 def age_band_sql() -> str:
-    """CASE expression turning c.age into the AGE_BANDS code."""
-    arms = " ".join(f"when c.age <= {high} then {_literal(code)}" for code, _, high in AGE_BANDS)
+    """CASE expression turning c.age into its AGE_BANDS code."""
+    arms = " ".join(f"when c.age <= {high} then {literal(code)}" for code, _, high in AGE_BANDS)
     return f"(case {arms} end)"
 
 
 def severity_sql() -> str:
-    """CASE expression turning the baseline ODI (alias sev) into a severity band."""
-    arms = " ".join(f"when sev.odi <= {high} then {_literal(code)}" for code, high in SEVERITY_BANDS)
-    return f"(case when sev.odi is null then {_literal(SEVERITY_MISSING)} {arms} end)"
+    """CASE expression turning the baseline ODI into its severity band."""
+    odi = "c." + quote(facts.value_column("odi", "baseline"))
+    arms = " ".join(f"when {odi} <= {high} then {literal(code)}" for code, high in SEVERITY_BANDS)
+    return f"(case when {odi} is null then {literal(SEVERITY_MISSING)} {arms} end)"
 
 
-def cohort_sql(needs_severity: bool) -> str:
-    """The cohort query with its constant fragments filled in."""
-    fragments = {
-        "age_band": age_band_sql(),
-        "baseline_severity": severity_sql() if needs_severity else "null::varchar",
-        "severity_join": (
-            "left join assessments as sev "
-            "on sev.case_id = c.case_id and sev.timepoint = 'baseline'"
-            if needs_severity
-            else ""
-        ),
-    }
-    return _fill(sql_text("cohort"), fragments)
+def cohort_sql() -> str:
+    """The cohort query (sql/cohort.sql) with its band expressions filled in."""
+    return fill(
+        text("cohort"), {"age_band": age_band_sql(), "baseline_severity": severity_sql()}
+    )
 
 
-def _fill(text: str, fragments: Mapping[str, str]) -> str:
-    def replace(match: re.Match[str]) -> str:
-        return fragments[match[1]]
+def fact(column: str) -> str:
+    """A fact column of the cohort row `c`, quoted."""
+    return "c." + quote(column)
 
-    return _MARKER.sub(replace, text)
+
+def value_at(measure: str, timepoints: Sequence[str]) -> str:
+    """CASE picking `measure` at t.timepoint among the given timepoints."""
+    arms = " ".join(
+        f"when {literal(tp)} then {fact(facts.value_column(measure, tp))}" for tp in timepoints
+    )
+    return f"case t.timepoint {arms} end"
+
+
+def has_at(timepoints: Sequence[str]) -> str:
+    """Whether any assessment row exists at t.timepoint (false when none)."""
+    arms = " ".join(f"when {literal(tp)} then {fact(facts.has_column(tp))}" for tp in timepoints)
+    return f"coalesce(case t.timepoint {arms} end, false)"
+
+
+def first_event_at(events: Sequence[str]) -> str:
+    """CASE picking the first date of t.event among the given event types."""
+    arms = " ".join(f"when {literal(e)} then {fact(facts.event_column(e))}" for e in events)
+    return f"case t.event {arms} end"
 
 
 def render(
-    name: str,
-    *,
-    filters: Filters,
-    group_cols: Sequence[str] = (),
-    measure: str | None = None,
+    name: str, *, group_cols: Sequence[str] = (), fragments: Mapping[str, str] | None = None
 ) -> str:
-    """sql/<name>.sql with the cohort, group columns and measure column filled in."""
+    """sql/<name>.sql with the cohort, group columns and other fragments filled in."""
     for col in group_cols:
-        if col not in GROUP_COLUMNS:  # defence in depth: callers check first
+        if col not in GROUP_COLUMNS:  # defence in depth: callers have checked already
             raise AnalyticsError(f"cannot group by {col!r}")
-    if measure is not None and measure not in vocab.MEASURES:
-        raise AnalyticsError(f"unknown measure {measure!r}")
-    fragments = {
-        "cohort": cohort_sql(filters.needs_baseline_odi or "baseline_severity" in group_cols),
-        "group_cols": "".join(f"{_quote(c)}, " for c in group_cols),
-        "measure": _quote(measure) if measure else "",
-    }
-    return _fill(sql_text(name), fragments)
+    return fill(
+        text(name),
+        {
+            "cohort": cohort_sql(),
+            "group_cols": "".join(f"{quote(c)}, " for c in group_cols),
+            **(fragments or {}),
+        },
+    )
 
 
 def bind(sql: str, params: Mapping[str, object]) -> dict[str, object]:
@@ -159,10 +186,10 @@ def query(
     filters: Filters,
     params: Mapping[str, object],
     group_cols: Sequence[str] = (),
-    measure: str | None = None,
+    fragments: Mapping[str, str] | None = None,
 ) -> pd.DataFrame:
-    """Render sql/<name>.sql, bind the filters and params, run it, return the frame."""
-    sql = render(name, filters=filters, group_cols=group_cols, measure=measure)
+    """Render sql/<name>.sql, bind the filters and params, run it on the facts."""
+    sql = render(name, group_cols=group_cols, fragments=fragments)
     with connection(db) as con:
         return run(con, sql, {**filters.params(), **params})
 

@@ -38,7 +38,12 @@ ASSESSMENT = {
     "working": "no",
     "satisfaction": "",
 }
-EVENT = {"case_id": "C1", "event_date": "2023-09-01", "event": "complication", "detail": "Wound infection"}
+EVENT = {
+    "case_id": "C1",
+    "event_date": "2023-09-01",
+    "event": "complication",
+    "detail": "Wound infection",
+}
 
 
 def write_csv(path: Path, rows: list[dict[str, str]], columns: list[str] | None = None) -> Path:

@@ -12,7 +12,17 @@ import pytest
 
 from pipelines.cli import main
 from pipelines.load import load_paths, validate_paths
-from tests.pipelines.helpers import ASSESSMENT, CASE, EVENT, assessment, batch, case, event, snapshot, write_csv
+from tests.pipelines.helpers import (
+    ASSESSMENT,
+    CASE,
+    EVENT,
+    assessment,
+    batch,
+    case,
+    event,
+    snapshot,
+    write_csv,
+)
 
 
 def _one_problem(paths: list[Path]) -> str:
@@ -23,7 +33,10 @@ def _one_problem(paths: list[Path]) -> str:
 
 def test_empty_file_is_an_error(tmp_path: Path) -> None:
     (tmp_path / "cases.csv").write_bytes(b"")
-    assert _one_problem([tmp_path / "cases.csv"]) == f"{tmp_path}/cases.csv: the file is empty (0 bytes)"
+    assert (
+        _one_problem([tmp_path / "cases.csv"])
+        == f"{tmp_path}/cases.csv: the file is empty (0 bytes)"
+    )
 
 
 def test_header_only_file_is_valid_and_holds_no_rows(tmp_path: Path) -> None:
@@ -37,7 +50,9 @@ def test_not_utf8(tmp_path: Path) -> None:
     path = tmp_path / "cases.csv"
     row = ",".join(CASE.values()).replace("North Spine", "Sjöberg Spine")
     path.write_bytes(",".join(CASE).encode() + b"\n" + row.encode("latin-1") + b"\n")
-    assert _one_problem([path]).endswith("the file is not UTF-8 text: save it as 'CSV UTF-8 (comma delimited)'")
+    assert _one_problem([path]).endswith(
+        "the file is not UTF-8 text: save it as 'CSV UTF-8 (comma delimited)'"
+    )
 
 
 def test_ragged_rows_are_not_a_table(tmp_path: Path) -> None:
@@ -79,14 +94,20 @@ def test_damaged_parquet(tmp_path: Path) -> None:
 
 def test_bom_crlf_spaces_and_case_are_accepted(tmp_path: Path) -> None:
     header = ",".join(f" {c.upper()} " for c in CASE)
-    row = ",".join(f"  {v.upper() if k in ('sex', 'cause', 'smoker') else v}  " for k, v in CASE.items())
+    row = ",".join(
+        f"  {v.upper() if k in ('sex', 'cause', 'smoker') else v}  " for k, v in CASE.items()
+    )
     (tmp_path / "cases.csv").write_bytes(b"\xef\xbb\xbf" + f"{header}\r\n{row}\r\n".encode())
     write_csv(tmp_path / "assessments.csv", [ASSESSMENT])
     db = tmp_path / "s.duckdb"
     assert load_paths([tmp_path], db).accepted
     stored = snapshot(db)["cases"][0]
-    assert stored[0] == "C1" and stored[2] == "North Spine" and stored[4] == "female"
-    assert stored[14] == "adjacent_segment_disease"
+    assert (stored[0], stored[2], stored[4], stored[14]) == (
+        "C1",
+        "North Spine",
+        "female",
+        "adjacent_segment_disease",
+    )
 
 
 def test_blank_lines_keep_spreadsheet_row_numbers(tmp_path: Path) -> None:
@@ -125,7 +146,11 @@ def test_one_workbook_with_three_sheets(tmp_path: Path) -> None:
     db = tmp_path / "s.duckdb"
     result = load_paths([path], db)
     assert result.accepted, result.problems
-    assert {t: c["inserted"] for t, c in result.counts.items()} == {"cases": 1, "assessments": 1, "events": 1}
+    assert {t: c["inserted"] for t, c in result.counts.items()} == {
+        "cases": 1,
+        "assessments": 1,
+        "events": 1,
+    }
     row = snapshot(db)["cases"][0]
     assert (row[5], row[7], str(row[12])) == (54, False, "2022-01-10")
 
@@ -140,39 +165,62 @@ def test_workbook_per_table_reports_sheet_rows(tmp_path: Path) -> None:
         ws.append(list(rows[0].values()))
         book.save(tmp_path / f"{name}.xlsx")
     problems = validate_paths([tmp_path]).problems
-    assert [(p.file, p.row, p.column) for p in problems] == [(f"{tmp_path}/cases.xlsx[Sheet1]", 3, "age")]
+    assert [(p.file, p.row, p.column) for p in problems] == [
+        (f"{tmp_path}/cases.xlsx[Sheet1]", 3, "age")
+    ]
 
 
 def test_parquet_with_real_types(tmp_path: Path) -> None:
     cases = pd.DataFrame([case()]).assign(
-        age=[54], bmi=[27.5], smoker=[False], prior_surgeries=[1.0],
+        age=[54],
+        bmi=[27.5],
+        smoker=[False],
+        prior_surgeries=[1.0],
         index_surgery_date=pd.to_datetime(["2022-01-10"]),
         presentation_date=pd.to_datetime(["2023-02-01"]).date,
     )
     cases.to_parquet(tmp_path / "cases.parquet")
-    pd.DataFrame([assessment()]).assign(odi=[44.0], leg_pain=[6]).to_parquet(tmp_path / "assessments.parquet")
+    pd.DataFrame([assessment()]).assign(odi=[44.0], leg_pain=[6]).to_parquet(
+        tmp_path / "assessments.parquet"
+    )
     db = tmp_path / "s.duckdb"
     result = load_paths([tmp_path], db)
     assert result.accepted, result.problems
     row = snapshot(db)["cases"][0]
-    assert (row[5], row[6], row[9], str(row[12]), str(row[13])) == (54, 27.5, 1, "2022-01-10", "2023-02-01")
+    assert (row[5], row[6], row[9], str(row[12]), str(row[13])) == (
+        54,
+        27.5,
+        1,
+        "2022-01-10",
+        "2023-02-01",
+    )
 
 
 def test_dropped_columns_are_named_and_never_stored(tmp_path: Path) -> None:
-    folder = batch(tmp_path / "b", cases=[case(patient_name="Alice Example", mrn="123456")],
-                   assessments=[assessment()])
+    folder = batch(
+        tmp_path / "b",
+        cases=[case(patient_name="Alice Example", mrn="123456")],
+        assessments=[assessment()],
+    )
     db = tmp_path / "s.duckdb"
     result = load_paths([folder], db)
     assert result.accepted
-    assert result.dropped == [(f"{folder}/cases.csv", "patient_name"), (f"{folder}/cases.csv", "mrn")]
+    assert result.dropped == [
+        (f"{folder}/cases.csv", "patient_name"),
+        (f"{folder}/cases.csv", "mrn"),
+    ]
     import duckdb
 
     con = duckdb.connect(str(db), read_only=True)
     try:
-        columns = {r[0] for r in con.execute("select column_name from information_schema.columns").fetchall()}
-        assert "patient_name" not in columns and "mrn" not in columns
+        columns = {
+            r[0]
+            for r in con.execute("select column_name from information_schema.columns").fetchall()
+        }
+        assert not {"patient_name", "mrn"} & columns
         everything = repr(con.execute("select * from load_log").fetchall())
-        assert "Alice" not in everything and "123456" not in everything
+        assert "Alice" not in everything
+        assert "123456" not in everything
         assert '"column": "patient_name"' in everything  # names only
     finally:
         con.close()
@@ -191,7 +239,10 @@ def test_cli_exit_codes(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> N
     assert "events: 1 inserted, 0 updated, 0 unchanged" in out
     assert main(["load", str(bad), "--db", str(db)]) == 1
     err = capsys.readouterr().err
-    assert "row 2, column age: age must be a whole number of years from 18 to 110 (value: '7.5')" in err
+    assert (
+        "row 2, column age: age must be a whole number of years from 18 to 110 (value: '7.5')"
+        in err
+    )
     assert "Nothing was stored" in err
     assert main(["load", str(tmp_path / "missing"), "--db", str(db)]) == 2
     assert "no such file or folder" in capsys.readouterr().err
@@ -200,7 +251,9 @@ def test_cli_exit_codes(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> N
     assert usage.value.code == 2
 
 
-def test_cli_report_shows_twenty_lines_and_counts(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_cli_report_shows_twenty_lines_and_counts(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     rows = [case(case_id=f"C{i}", age="200", sex="x" if i % 2 else "male") for i in range(1, 16)]
     folder = batch(tmp_path / "b", cases=rows, assessments=[])
     report = tmp_path / "out" / "report.csv"
@@ -217,10 +270,10 @@ def test_cli_report_shows_twenty_lines_and_counts(tmp_path: Path, capsys: pytest
 
 
 def test_report_neutralises_formulas(tmp_path: Path) -> None:
-    folder = batch(tmp_path / "b", cases=[case(sex="=HYPERLINK(\"x\")")], assessments=[])
+    folder = batch(tmp_path / "b", cases=[case(sex='=HYPERLINK("x")')], assessments=[])
     report = tmp_path / "r.csv"
     assert main(["validate", str(folder), "--report", str(report)]) == 1
-    assert pd.read_csv(report)["value"].tolist() == ["'=HYPERLINK(\"x\")"]
+    assert pd.read_csv(report)["value"].tolist() == ['\'=HYPERLINK("x")']
 
 
 def test_bad_input_never_prints_a_traceback(tmp_path: Path) -> None:
@@ -228,8 +281,18 @@ def test_bad_input_never_prints_a_traceback(tmp_path: Path) -> None:
     (tmp_path / "assessments.xlsx").write_bytes(b"not a zip")
     (tmp_path / "events.parquet").write_bytes(b"")
     proc = subprocess.run(
-        [sys.executable, "-m", "pipelines.cli", "load", str(tmp_path), "--db", str(tmp_path / "s.duckdb")],
-        capture_output=True, text=True, check=False,
+        [
+            sys.executable,
+            "-m",
+            "pipelines.cli",
+            "load",
+            str(tmp_path),
+            "--db",
+            str(tmp_path / "s.duckdb"),
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
     )
     assert proc.returncode == 1
     assert "Traceback" not in proc.stderr + proc.stdout

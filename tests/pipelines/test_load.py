@@ -10,7 +10,6 @@ import sys
 import time
 from pathlib import Path
 
-import duckdb
 import pytest
 
 from pipelines import store
@@ -27,7 +26,10 @@ def first(tmp_path: Path) -> tuple[Path, Path]:
     """A store holding two cases with assessments and an event."""
     folder = batch(
         tmp_path / "first",
-        cases=[case(), case(case_id="C2", treatment="revision_fusion", cause="iatrogenic_instability")],
+        cases=[
+            case(),
+            case(case_id="C2", treatment="revision_fusion", cause="iatrogenic_instability"),
+        ],
         assessments=[
             assessment(),
             assessment(timepoint="12m", assessment_date="2024-03-05", odi="20"),
@@ -59,7 +61,10 @@ def test_reload_changes_nothing(first: tuple[Path, Path]) -> None:
 
 def test_correction_replaces_the_stored_row(first: tuple[Path, Path], tmp_path: Path) -> None:
     _, db = first
-    fix = batch(tmp_path / "fix", assessments=[assessment(timepoint="12m", assessment_date="2024-03-05", odi="18")])
+    fix = batch(
+        tmp_path / "fix",
+        assessments=[assessment(timepoint="12m", assessment_date="2024-03-05", odi="18")],
+    )
     result = load_paths([fix], db)
     assert _counts(result) == {"assessments": (0, 1, 0)}
     rows = snapshot(db)["assessments"]
@@ -67,7 +72,9 @@ def test_correction_replaces_the_stored_row(first: tuple[Path, Path], tmp_path: 
     assert len(rows) == 3
 
 
-def test_replace_removes_what_the_export_no_longer_has(first: tuple[Path, Path], tmp_path: Path) -> None:
+def test_replace_removes_what_the_export_no_longer_has(
+    first: tuple[Path, Path], tmp_path: Path
+) -> None:
     _, db = first
     full = batch(tmp_path / "full", cases=[case()], assessments=[assessment()])
     result = load_paths([full], db, replace=True)
@@ -77,7 +84,11 @@ def test_replace_removes_what_the_export_no_longer_has(first: tuple[Path, Path],
         "assessments": (0, 0, 1, 2),
         "events": (0, 0, 0, 1),  # no events file: a full export without events
     }
-    assert {t: len(r) for t, r in snapshot(db).items()} == {"cases": 1, "assessments": 1, "events": 0}
+    assert {t: len(r) for t, r in snapshot(db).items()} == {
+        "cases": 1,
+        "assessments": 1,
+        "events": 0,
+    }
 
 
 def test_replace_needs_cases_and_assessments(first: tuple[Path, Path], tmp_path: Path) -> None:
@@ -86,21 +97,33 @@ def test_replace_needs_cases_and_assessments(first: tuple[Path, Path], tmp_path:
     only = batch(tmp_path / "only", cases=[case()])
     result = load_paths([only], db, replace=True)
     assert not result.accepted
-    assert "--replace needs a full export, but the batch has no assessments file" in result.problems[0].problem
+    assert (
+        "--replace needs a full export, but the batch has no assessments file"
+        in result.problems[0].problem
+    )
     assert snapshot(db) == before
 
 
-def test_rejected_batch_stores_nothing_but_is_logged(first: tuple[Path, Path], tmp_path: Path) -> None:
+def test_rejected_batch_stores_nothing_but_is_logged(
+    first: tuple[Path, Path], tmp_path: Path
+) -> None:
     _, db = first
     before = snapshot(db)
-    mixed = batch(tmp_path / "mixed", cases=[case(case_id="C3"), case(case_id="C4", sex="?")],
-                  assessments=[assessment(case_id="C3")])
+    mixed = batch(
+        tmp_path / "mixed",
+        cases=[case(case_id="C3"), case(case_id="C4", sex="?")],
+        assessments=[assessment(case_id="C3")],
+    )
     result = load_paths([mixed], db)
     assert not result.accepted
     assert snapshot(db) == before
     with store.reader(db) as con:
-        log = con.execute("select load_id, outcome, n_problems, counts, files from load_log order by load_id").fetchall()
-        rejection = con.execute("select row, \"column\", value, problem from last_rejection").fetchall()
+        log = con.execute(
+            "select load_id, outcome, n_problems, counts, files from load_log order by load_id"
+        ).fetchall()
+        rejection = con.execute(
+            'select row, "column", value, problem from last_rejection'
+        ).fetchall()
     assert [(r[0], r[1], r[2]) for r in log] == [(1, "accepted", 0), (2, "rejected", 1)]
     assert json.loads(log[1][3]) == {}
     files = json.loads(log[1][4])
@@ -111,12 +134,16 @@ def test_rejected_batch_stores_nothing_but_is_logged(first: tuple[Path, Path], t
     assert rejection == [(3, "sex", None, "sex must be one of: female, male, other, unknown")]
 
 
-def test_corrected_treatment_date_against_stored_rows(first: tuple[Path, Path], tmp_path: Path) -> None:
+def test_corrected_treatment_date_against_stored_rows(
+    first: tuple[Path, Path], tmp_path: Path
+) -> None:
     """Moving C1's treatment after its stored 12-month assessment and event is refused,
     naming the stored rows that would be out of order."""
     _, db = first
     before = snapshot(db)
-    fix = batch(tmp_path / "fix", cases=[case(treatment_date="2024-06-01", presentation_date="2023-02-01")])
+    fix = batch(
+        tmp_path / "fix", cases=[case(treatment_date="2024-06-01", presentation_date="2023-02-01")]
+    )
     result = load_paths([fix], db)
     assert not result.accepted
     lines = sorted(p.problem for p in result.problems)
@@ -134,12 +161,16 @@ def test_corrected_treatment_date_against_stored_rows(first: tuple[Path, Path], 
 
 def test_assessment_for_a_stored_case(first: tuple[Path, Path], tmp_path: Path) -> None:
     _, db = first
-    more = batch(tmp_path / "more", assessments=[assessment(case_id="C2", timepoint="6w", assessment_date="2023-04-20")])
+    more = batch(
+        tmp_path / "more",
+        assessments=[assessment(case_id="C2", timepoint="6w", assessment_date="2023-04-20")],
+    )
     assert _counts(load_paths([more], db)) == {"assessments": (1, 0, 0)}
 
 
-def test_failed_swap_leaves_the_store_as_before(first: tuple[Path, Path], tmp_path: Path,
-                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+def test_failed_swap_leaves_the_store_as_before(
+    first: tuple[Path, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     _, db = first
     before = snapshot(db)
     more = batch(tmp_path / "more", cases=[case(case_id="C9")], assessments=[])
@@ -172,15 +203,18 @@ def test_killed_load_leaves_before_or_after(tmp_path: Path) -> None:
     b = _big_batch(tmp_path / "b", 20000, "B")
     seen = set()
     for delay in (0.5, 1.5, 2.5, 3.5, 5.0):
-        proc = subprocess.Popen([sys.executable, "-m", "pipelines.cli", "load", str(b), "--db", str(db)],
-                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "pipelines.cli", "load", str(b), "--db", str(db)],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         time.sleep(delay)
         proc.send_signal(signal.SIGKILL)
         proc.wait()
         now = snapshot(db)
         state = "before" if now == before else "after"
         if state == "after":
-            assert len(now["cases"]) == 22000 and len(now["assessments"]) == 22000
+            assert (len(now["cases"]), len(now["assessments"])) == (22000, 22000)
             # back to before for the next round
             assert load_paths([_big_batch(tmp_path / "a2", 2000, "A")], db, replace=True).accepted
             assert snapshot(db) == before
@@ -211,7 +245,9 @@ print(sorted(counts), errors)
 def test_reader_in_another_process_during_a_load(tmp_path: Path) -> None:
     db = tmp_path / "s.duckdb"
     assert load_paths([_big_batch(tmp_path / "a", 1000, "A")], db).accepted
-    reader = subprocess.Popen([sys.executable, "-c", _READER, str(db), "8"], stdout=subprocess.PIPE, text=True)
+    reader = subprocess.Popen(
+        [sys.executable, "-c", _READER, str(db), "8"], stdout=subprocess.PIPE, text=True
+    )
     time.sleep(1.0)
     started = time.time()
     result = load_paths([_big_batch(tmp_path / "b", 20000, "B")], db)
@@ -233,8 +269,13 @@ def test_sample_data_round_trip(tmp_path: Path) -> None:
     db = tmp_path / "s.duckdb"
     result = load_paths([SAMPLE], db)
     assert result.accepted, result.problems[:5]
-    written = {t: pd.read_csv(SAMPLE / f"{t}.csv", dtype=str, keep_default_na=False) for t in store.RECORD_TABLES}
-    assert {t: c["inserted"] for t, c in result.counts.items()} == {t: len(f) for t, f in written.items()}
+    written = {
+        t: pd.read_csv(SAMPLE / f"{t}.csv", dtype=str, keep_default_na=False)
+        for t in store.RECORD_TABLES
+    }
+    assert {t: c["inserted"] for t, c in result.counts.items()} == {
+        t: len(f) for t, f in written.items()
+    }
     assert result.ignored == [f"{SAMPLE}/README.md: not a .csv, .xlsx or .parquet file"]
     with store.reader(db) as con:
         stored = con.execute(
@@ -243,7 +284,11 @@ def test_sample_data_round_trip(tmp_path: Path) -> None:
         odi = con.execute("select sum(odi), count(odi) from assessments").fetchone()
     first = written["cases"].iloc[0]
     row = stored.set_index("case_id").loc[first["case_id"]]
-    assert (str(row["age"]), row["cause"], row.iloc[4]) == (first["age"], first["cause"], first["treatment_date"])
+    assert (str(row["age"]), row["cause"], row.iloc[4]) == (
+        first["age"],
+        first["cause"],
+        first["treatment_date"],
+    )
     assert set(stored["pathway"]) == {"repeat_surgery", "less_invasive"}
     odi_written = pd.to_numeric(written["assessments"]["odi"].replace("", None)).dropna()
     assert odi[1] == len(odi_written)

@@ -38,7 +38,11 @@ CASE_ROWS = [
     ({"smoker": "0"}, None, None),
     ({"smoker": "sometimes"}, "smoker", "smoker must be true/false, yes/no or 1/0"),
     ({"diabetes": "2"}, "diabetes", "diabetes must be true/false, yes/no or 1/0"),
-    ({"prior_surgeries": "0"}, "prior_surgeries", "prior_surgeries must be a whole number from 1 to 20"),
+    (
+        {"prior_surgeries": "0"},
+        "prior_surgeries",
+        "prior_surgeries must be a whole number from 1 to 20",
+    ),
     ({"prior_surgeries": "20"}, None, None),
     ({"index_surgery": "Decompression_Fusion"}, None, None),
     ({"index_surgery": "fusion surgery"}, "index_surgery", "index_surgery must be one of"),
@@ -46,10 +50,26 @@ CASE_ROWS = [
     ({"index_levels": "t12-l1 ; L1-L2"}, None, None),  # normalised to T12-L1;L1-L2
     ({"index_levels": "L5-L6"}, "index_levels", "index_levels must be lumbar levels"),
     ({"index_levels": "C5-C6"}, "index_levels", "index_levels must be lumbar levels"),
-    ({"index_surgery_date": "10/01/2022"}, "index_surgery_date", "must be a date written YYYY-MM-DD"),
-    ({"index_surgery_date": "2022-02-30"}, "index_surgery_date", "must be a date written YYYY-MM-DD"),
-    ({"presentation_date": "2022-01-09"}, "presentation_date", "must be on or after index_surgery_date"),
-    ({"presentation_date": "2022-01-10", "treatment_date": "2022-01-10"}, None, None),  # same day ok
+    (
+        {"index_surgery_date": "10/01/2022"},
+        "index_surgery_date",
+        "must be a date written YYYY-MM-DD",
+    ),
+    (
+        {"index_surgery_date": "2022-02-30"},
+        "index_surgery_date",
+        "must be a date written YYYY-MM-DD",
+    ),
+    (
+        {"presentation_date": "2022-01-09"},
+        "presentation_date",
+        "must be on or after index_surgery_date",
+    ),
+    (
+        {"presentation_date": "2022-01-10", "treatment_date": "2022-01-10"},
+        None,
+        None,
+    ),  # same day ok
     ({"treatment_date": "2023-01-31"}, "treatment_date", "must be on or after presentation_date"),
     ({"treatment_date": "2099-01-01"}, "treatment_date", "must not be after the day of the load"),
     ({"cause": "Epidural_Fibrosis"}, None, None),
@@ -95,27 +115,43 @@ ASSESSMENT_ROWS = [
     # Only opioid use is not enough: a row needs one of the four outcome measures.
     ({"back_pain": "", "leg_pain": "", "odi": "", "eq5d": ""}, "back_pain", "at least one of"),
     ({"back_pain": "", "leg_pain": "", "odi": "", "eq5d": "0.2"}, None, None),
-    ({"assessment_date": "2023-03-02"}, "assessment_date", "baseline assessment_date must be on or before"),
+    (
+        {"assessment_date": "2023-03-02"},
+        "assessment_date",
+        "baseline assessment_date must be on or before",
+    ),
     ({"assessment_date": "2023-03-01"}, None, None),  # baseline on the treatment day
-    ({"timepoint": "6w", "assessment_date": "2023-03-01"}, "assessment_date", "6w assessment_date must be after"),
+    (
+        {"timepoint": "6w", "assessment_date": "2023-03-01"},
+        "assessment_date",
+        "6w assessment_date must be after",
+    ),
     ({"case_id": "C9"}, "case_id", "case_id is not in this batch's cases nor in the store"),
 ]
 
 
 @pytest.mark.parametrize(("changes", "column", "words"), ASSESSMENT_ROWS)
-def test_assessment_rules(tmp_path: Path, changes: dict, column: str | None, words: str | None) -> None:
+def test_assessment_rules(
+    tmp_path: Path, changes: dict, column: str | None, words: str | None
+) -> None:
     problems = _problems(tmp_path, cases=[case()], assessments=[assessment(**changes)])
     if words is None:
         assert problems == []
     else:
-        assert [(p.file.endswith("assessments.csv"), p.row, p.column) for p in problems] == [(True, 2, column)]
+        assert [(p.file.endswith("assessments.csv"), p.row, p.column) for p in problems] == [
+            (True, 2, column)
+        ]
         assert words in problems[0].problem
 
 
 EVENT_ROWS = [
     ({}, None, None),
     ({"event_date": "2023-03-01"}, None, None),  # on the treatment day
-    ({"event_date": "2023-02-28"}, "event_date", "event_date must be on or after the case's treatment_date"),
+    (
+        {"event_date": "2023-02-28"},
+        "event_date",
+        "event_date must be on or after the case's treatment_date",
+    ),
     ({"event": "Reoperation"}, None, None),
     ({"event": "death"}, "event", "event must be one of: reoperation, crossover"),
     ({"detail": "d" * 200}, None, None),
@@ -127,7 +163,9 @@ EVENT_ROWS = [
 
 @pytest.mark.parametrize(("changes", "column", "words"), EVENT_ROWS)
 def test_event_rules(tmp_path: Path, changes: dict, column: str | None, words: str | None) -> None:
-    problems = _problems(tmp_path, cases=[case()], assessments=[assessment()], events=[event(**changes)])
+    problems = _problems(
+        tmp_path, cases=[case()], assessments=[assessment()], events=[event(**changes)]
+    )
     if words is None:
         assert problems == []
     else:
@@ -144,8 +182,16 @@ def test_duplicates_name_every_row(tmp_path: Path) -> None:
     lines = sorted((p.file.rsplit("/", 1)[1], p.row, p.problem) for p in problems)
     folder = str(tmp_path / "b")
     assert lines == [
-        ("assessments.csv", 2, f"duplicate record: the same case_id + timepoint is also in {folder}/assessments.csv row 3"),
-        ("assessments.csv", 3, f"duplicate record: the same case_id + timepoint is also in {folder}/assessments.csv row 2"),
+        (
+            "assessments.csv",
+            2,
+            f"duplicate record: the same case_id + timepoint is also in {folder}/assessments.csv row 3",
+        ),
+        (
+            "assessments.csv",
+            3,
+            f"duplicate record: the same case_id + timepoint is also in {folder}/assessments.csv row 2",
+        ),
         ("cases.csv", 2, f"duplicate record: the same case_id is also in {folder}/cases.csv row 4"),
         ("cases.csv", 4, f"duplicate record: the same case_id is also in {folder}/cases.csv row 2"),
     ]

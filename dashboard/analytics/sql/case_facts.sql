@@ -1,10 +1,10 @@
 -- case_facts: one row per case with everything the outcome figures need, so that each
 -- figure is a single scan with no joins. Built from the store's cases, assessments and
 -- events (see facts.py for when). Generated column lists come from the vocabulary:
---   {{measure_columns}}  "<measure>__<timepoint>"  the measure's value at each timepoint
---   {{has_columns}}      "has__<timepoint>"        an assessment row exists (any values)
---   {{event_columns}}    "first__<event>"          date of the first event of each type
--- {{source}} is the schema holding the store's tables.
+--   <measure_columns>  "<measure>__<timepoint>"  the measure's value at each timepoint
+--   <has_columns>      "has__<timepoint>"        an assessment row exists (any values)
+--   <event_columns>    "first__<event>"          date of the first event of each type
+-- <source> is the schema holding the store's tables.
 with assessed as (
     select
         case_id,

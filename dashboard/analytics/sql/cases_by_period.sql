@@ -1,5 +1,5 @@
 -- New cases (by treatment date) per calendar period and group.
-with cohort as (
+with cohort as not materialized (
     {{cohort}}
 ),
 

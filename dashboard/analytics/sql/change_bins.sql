@@ -1,6 +1,7 @@
 -- Histogram of per-case improvement (positive = better) in one measure at one
 -- timepoint, for cases with both a baseline and a follow-up value, per group.
-with cohort as (
+-- <baseline> and <followup> are the measure's fact columns at those timepoints.
+with cohort as not materialized (
     {{cohort}}
 ),
 
@@ -8,15 +9,11 @@ per_case as (
     select
         {{group_cols}}
         case
-            when $higher_is_better then f.{{measure}}::double - b.{{measure}}::double
-            else b.{{measure}}::double - f.{{measure}}::double
+            when $higher_is_better then {{followup}}::double - {{baseline}}::double
+            else {{baseline}}::double - {{followup}}::double
         end as improvement
     from cohort as c
-    inner join assessments as b
-        on b.case_id = c.case_id and b.timepoint = 'baseline'
-    inner join assessments as f
-        on f.case_id = c.case_id and f.timepoint = $timepoint
-    where b.{{measure}} is not null and f.{{measure}} is not null
+    where {{baseline}} is not null and {{followup}} is not null
 ),
 
 final as (

@@ -1,22 +1,13 @@
--- The cases in view, with every group column computed once.
+-- The cases in view: case_facts with the filters applied and the derived group columns.
 -- Filters arrive as bound parameters; an empty list means "no restriction".
--- {{age_band}}, {{baseline_severity}} and {{severity_join}} are fragments built in
--- queries.py from constants (age and severity bands), never from user text.
+-- <age_band> and <baseline_severity> are CASE expressions built in queries.py from
+-- the band constants in definitions.py.
 select
-    c.case_id,
-    c.treatment_date,
-    c.cause,
-    c.pathway,
-    c.treatment,
-    c.index_surgery,
-    c.clinic,
-    c.physician,
-    c.sex,
+    c.*,
     {{age_band}} as age_band,
     year(c.treatment_date) as treatment_year,
     {{baseline_severity}} as baseline_severity
-from cases as c
-{{severity_join}}
+from case_facts as c
 where ($f_treatment_from::date is null or c.treatment_date >= $f_treatment_from::date)
     and ($f_treatment_to::date is null or c.treatment_date <= $f_treatment_to::date)
     and (len($f_clinic::varchar[]) = 0 or list_contains($f_clinic::varchar[], c.clinic))

@@ -1,13 +1,14 @@
 -- Time from treatment to the first event of each type, or to censoring at the last known
 -- contact (latest assessment or event of any type; the treatment date when there is
--- none), counted per group, event type, day and outcome: the input of Kaplan-Meier.
+-- none), counted per group, event type and day: the input of Kaplan-Meier.
 --
 -- Rather than repeating every case once per event type, everyone is first counted as
--- censored at their last contact (once, then copied to each event type as counts), and
--- each case that had an event is moved from "censored on its contact day" to "event on
+-- censored on their last-contact day (once, then copied to each event type as counts),
+-- and each case with an event is moved from "censored on its contact day" to "event on
 -- its event day". With $horizon set, times beyond it are censored at the horizon, which
--- leaves the survival estimate up to horizon - 1 days unchanged and keeps the table small.
-with cohort as (
+-- leaves the estimate up to the horizon unchanged and keeps the table small.
+-- <first_event> is a CASE expression picking the case's first date of t.event.
+with cohort as not materialized (
     {{cohort}}
 ),
 
@@ -17,51 +18,17 @@ event_types as (
         unnest($event_sort::integer[]) as event_sort
 ),
 
-last_contact as (
-    select
-        case_id,
-        max(contact_date) as contact_date
-    from (
-        select case_id, assessment_date as contact_date from assessments
-        union all
-        select case_id, event_date as contact_date from events
-    )
-    group by case_id
-),
-
-first_event as (
-    select
-        case_id,
-        event,
-        min(event_date) as event_date
-    from events
-    where list_contains($events::varchar[], event)
-    group by case_id, event
-),
-
--- One row per case in view; contacts before the treatment date (a baseline visit)
--- count as day 0.
-per_case as (
-    select
-        {{group_cols}}
-        c.case_id,
-        c.treatment_date,
-        greatest(
-            0, datediff('day', c.treatment_date, coalesce(k.contact_date, c.treatment_date))
-        ) as censor_days
-    from cohort as c
-    left join last_contact as k on k.case_id = c.case_id
-),
-
-capped as (
+censored as not materialized (
     select
         *,
-        case
-            when $horizon::integer is not null and censor_days > $horizon::integer
-                then $horizon::integer
-            else censor_days
-        end as censor_at
-    from per_case
+        -- a contact before the treatment date (a baseline visit) counts as day 0
+        least(
+            greatest(
+                0, datediff('day', treatment_date, coalesce(last_contact, treatment_date))
+            ),
+            coalesce($horizon::integer, 2147483647)
+        ) as censor_at
+    from cohort
 ),
 
 everyone_censored as (
@@ -69,18 +36,25 @@ everyone_censored as (
         {{group_cols}}
         censor_at as days,
         count(*) as n
-    from capped
+    from censored
     group by all
 ),
 
 with_event as (
     select
         {{group_cols}}
-        f.event,
-        p.censor_at,
-        greatest(0, datediff('day', p.treatment_date, f.event_date)) as event_days
-    from capped as p
-    inner join first_event as f on f.case_id = p.case_id
+        event,
+        censor_at,
+        greatest(0, datediff('day', treatment_date, first_date)) as event_days
+    from (
+        select
+            c.*,
+            t.event,
+            {{first_event}} as first_date
+        from censored as c
+        cross join event_types as t
+    )
+    where first_date is not null
 ),
 
 moves as (
@@ -94,15 +68,11 @@ moves as (
         -1 as n
     from with_event
     union all
-    -- ... and put it in at its event (censored at the horizon if the event is later)
+    -- ... and put it in on its event day (censored at the horizon if the event is later)
     select
         {{group_cols}}
         event,
-        case
-            when $horizon::integer is not null and event_days > $horizon::integer
-                then $horizon::integer
-            else event_days
-        end as days,
+        least(event_days, coalesce($horizon::integer, 2147483647)) as days,
         $horizon::integer is null or event_days <= $horizon::integer as is_event,
         true as had_event,
         1 as n
@@ -123,15 +93,18 @@ combined as (
     select * from moves
 ),
 
+-- One row per group, event type and day: cases whose time ends that day (n_removed),
+-- of whom n_events had the event then; n_had_event counts cases with the event at any
+-- time (for the crude rate), placed on their (capped) event day.
 final as (
     select
         {{group_cols}}
         c.event,
         t.event_sort,
         c.days,
-        c.is_event,
-        c.had_event,
-        sum(c.n)::bigint as n
+        sum(c.n) filter (where c.is_event)::bigint as n_events,
+        sum(c.n)::bigint as n_removed,
+        sum(c.n) filter (where c.had_event)::bigint as n_had_event
     from combined as c
     inner join event_types as t on t.event = c.event
     group by all
@@ -139,4 +112,4 @@ final as (
 )
 
 select * from final
-order by {{group_cols}} event_sort, days, is_event
+order by {{group_cols}} event_sort, days

@@ -1,7 +1,9 @@
 -- Responders and change in one measure, per group and follow-up timepoint.
--- {{measure}} is a measure column from the vocabulary; {{group_cols}} are whitelisted
--- group columns (each followed by a comma) or nothing. Everything else is bound.
-with cohort as (
+-- Fragments (built in queries.py from the vocabulary): <group_cols> whitelisted group
+-- columns each followed by a comma, or nothing; <baseline> the measure's baseline
+-- column; <value_at_tp> / <has_at_tp> CASE expressions picking, for timepoint
+-- t.timepoint, the measure's value and whether any assessment row exists.
+with cohort as not materialized (
     {{cohort}}
 ),
 
@@ -11,39 +13,17 @@ timepoints as (
         unnest($tp_days::integer[]) as tp_days
 ),
 
--- Each case's baseline value, and its values at the chosen timepoints. A follow-up row
--- counts even when this measure is blank in it, because any assessment at a timepoint
--- makes that timepoint due. (Two scans rather than one shared CTE: DuckDB would
--- materialise a CTE used twice, which is slower here.)
-baseline as (
-    select
-        case_id,
-        {{measure}}::double as value
-    from assessments
-    where timepoint = 'baseline'
-),
-
-followup as (
-    select
-        case_id,
-        timepoint,
-        {{measure}}::double as value
-    from assessments
-    where list_contains($tp_codes::varchar[], timepoint)
-),
-
 per_case as (
     select
         {{group_cols}}
         t.timepoint,
         t.tp_days,
-        (c.treatment_date + t.tp_days <= $as_of::date or f.case_id is not null) as is_due,
-        b.value as baseline_value,
-        f.value as followup_value
+        -- due: the nominal time has passed, or an assessment at it exists already
+        (c.treatment_date + t.tp_days <= $as_of::date or {{has_at_tp}}) as is_due,
+        {{baseline}}::double as baseline_value,
+        ({{value_at_tp}})::double as followup_value
     from cohort as c
     cross join timepoints as t
-    left join baseline as b on b.case_id = c.case_id
-    left join followup as f on f.case_id = c.case_id and f.timepoint = t.timepoint
 ),
 
 scored as (

@@ -1,6 +1,7 @@
 -- Mean of one measure at each timepoint (baseline included) per group: every value
--- recorded at that timepoint for a case in view. {{measure}} is a vocabulary column.
-with cohort as (
+-- recorded at that timepoint for a case in view. <value_at_tp> is a CASE expression
+-- picking the measure's value at t.timepoint.
+with cohort as not materialized (
     {{cohort}}
 ),
 
@@ -10,19 +11,27 @@ timepoints as (
         unnest($tp_days::integer[]) as tp_days
 ),
 
-final as (
+observed as (
     select
         {{group_cols}}
         t.timepoint,
         t.tp_days,
-        count(a.{{measure}}) as n_values,
-        avg(a.{{measure}}::double) as mean,
-        stddev_samp(a.{{measure}}::double) as sd
+        ({{value_at_tp}})::double as value
     from cohort as c
-    inner join assessments as a on a.case_id = c.case_id
-    inner join timepoints as t on t.timepoint = a.timepoint
-    where a.{{measure}} is not null
+    cross join timepoints as t
+),
+
+final as (
+    select
+        {{group_cols}}
+        timepoint,
+        tp_days,
+        count(value) as n_values,
+        avg(value) as mean,
+        stddev_samp(value) as sd
+    from observed
     group by all
+    having count(value) > 0
 )
 
 select * from final

@@ -1,0 +1,110 @@
+"""Clinical wording for codes and numbers: what the dashboard writes on axes, legends, tables.
+
+Codes stay codes in the data (and in the URL); everything a reader sees goes through here,
+so a cause or treatment reads the same on every page.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+
+from dashboard.analytics.definitions import AGE_BANDS, PRESETS, SEVERITY_BANDS, SEVERITY_MISSING
+from pipelines import vocabulary as vocab
+
+
+def _short(label: str) -> str:
+    """'Epidural fibrosis (scarring around nerve roots)' -> 'Epidural fibrosis'."""
+    return label.split(" (")[0]
+
+
+CAUSE: dict[str, str] = {code: _short(label) for code, label in vocab.CAUSES.items()}
+CAUSE_LONG: dict[str, str] = dict(vocab.CAUSES)
+PATHWAY: dict[str, str] = dict(vocab.PATHWAYS)
+TREATMENT: dict[str, str] = {code: _short(label) for code, (_, label) in vocab.TREATMENTS.items()}
+INDEX_SURGERY: dict[str, str] = dict(vocab.INDEX_SURGERIES)
+SEX: dict[str, str] = {code: code.capitalize() for code in vocab.SEXES}
+AGE_BAND: dict[str, str] = {code: code.replace("-", "–") for code, _, _ in AGE_BANDS}
+_SEVERITY_WORDS = {"bed_bound": "Bed-bound"}
+SEVERITY: dict[str, str] = {}
+_low = 0
+for _code, _high in SEVERITY_BANDS:
+    _word = _SEVERITY_WORDS.get(_code, _code.capitalize())
+    SEVERITY[_code] = f"{_word} (ODI {_low:g}–{_high:g})"
+    _low = _high + 1
+SEVERITY[SEVERITY_MISSING] = "No baseline ODI"
+TIMEPOINT: dict[str, str] = {code: tp.label for code, tp in vocab.TIMEPOINTS.items()}
+MEASURE: dict[str, str] = {code: m.label for code, m in vocab.MEASURES.items()}
+EVENT: dict[str, str] = dict(vocab.EVENTS)
+RESPONDER: dict[str, str] = {code: p.label for code, p in PRESETS.items()}
+
+# How each groupable column is named and how its values read.
+GROUP_TITLE: dict[str, str] = {
+    "cause": "Cause",
+    "pathway": "Pathway",
+    "treatment": "Treatment",
+    "index_surgery": "Index surgery",
+    "clinic": "Clinic",
+    "physician": "Physician",
+    "sex": "Sex",
+    "age_band": "Age band",
+    "baseline_severity": "Baseline disability",
+}
+GROUP_VALUES: dict[str, Mapping[str, str]] = {
+    "cause": CAUSE,
+    "pathway": PATHWAY,
+    "treatment": TREATMENT,
+    "index_surgery": INDEX_SURGERY,
+    "sex": SEX,
+    "age_band": AGE_BAND,
+    "baseline_severity": SEVERITY,
+}
+
+
+def value_label(column: str, code: object) -> str:
+    """How a value of a group column reads (clinic and physician names are their own)."""
+    if code is None or (isinstance(code, float) and math.isnan(code)):
+        return ""
+    return GROUP_VALUES.get(column, {}).get(str(code), str(code))
+
+
+def measure_short(measure: str) -> str:
+    """'Leg pain (NRS 0–10)' -> 'Leg pain' (for sentences)."""
+    return _short(MEASURE[measure])
+
+
+def _missing(value: object) -> bool:
+    if value is None:
+        return True
+    try:
+        return bool(math.isnan(float(value)))  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return value.__class__.__name__ in ("NAType", "NaTType")
+
+
+def percent(value: object, digits: int = 0) -> str:
+    """0.3698 -> '37%'; missing -> '–'."""
+    if _missing(value):
+        return "–"
+    return f"{float(value) * 100:.{digits}f}%"  # type: ignore[arg-type]
+
+
+def interval(low: object, high: object, digits: int = 0) -> str:
+    """A 95% interval of two fractions: '33–41%'; missing -> ''."""
+    if _missing(low) or _missing(high):
+        return ""
+    return f"{float(low) * 100:.{digits}f}–{float(high) * 100:.{digits}f}%"  # type: ignore[arg-type]
+
+
+def count(value: object) -> str:
+    """1234 -> '1,234'; missing -> '–'."""
+    if _missing(value):
+        return "–"
+    return f"{int(value):,}"  # type: ignore[call-overload]
+
+
+def n_of(numerator: object, denominator: object) -> str:
+    """'169 of 457'; missing -> '–'."""
+    if _missing(numerator) or _missing(denominator):
+        return "–"
+    return f"{int(numerator):,} of {int(denominator):,}"  # type: ignore[call-overload]
