@@ -35,6 +35,8 @@ for _code, _high in SEVERITY_BANDS:
 SEVERITY[SEVERITY_MISSING] = "No baseline ODI"
 TIMEPOINT: dict[str, str] = {code: tp.label for code, tp in vocab.TIMEPOINTS.items()}
 MEASURE: dict[str, str] = {code: m.label for code, m in vocab.MEASURES.items()}
+# Axis titles: the label, shortened where a vertical axis cannot hold it.
+MEASURE_AXIS: dict[str, str] = {**MEASURE, "opioid_mme": "Opioid use (MME per day)"}
 EVENT: dict[str, str] = dict(vocab.EVENTS)
 RESPONDER: dict[str, str] = {code: p.label for code, p in PRESETS.items()}
 
@@ -71,6 +73,15 @@ def value_label(column: str, code: object) -> str:
 def measure_short(measure: str) -> str:
     """'Leg pain (NRS 0–10)' -> 'Leg pain' (for sentences)."""
     return _short(MEASURE[measure])
+
+
+_PROPER = ("odi", "eq5d")  # instrument names keep their capitals inside a sentence
+
+
+def measure_words(measure: str) -> str:
+    """'leg pain', 'Oswestry Disability Index', 'opioid use' (inside a sentence)."""
+    short = measure_short(measure)
+    return short if measure in _PROPER else short.lower()
 
 
 def _missing(value: object) -> bool:

@@ -94,7 +94,9 @@ def _failed(cells: pyarrow.Array, ok: pyarrow.Array) -> np.ndarray:
 
 
 def _parse_text(cells: pyarrow.Array) -> tuple[pd.Series, np.ndarray]:
-    return pd.Series(cells.to_pandas(), dtype=object), np.zeros(len(cells), dtype=bool)
+    # pandas' Arrow-backed string dtype: pandera's string checks and uniqueness run in
+    # Arrow kernels (object columns were checked one Python object at a time).
+    return pd.Series(pd.arrays.ArrowStringArray(cells)), np.zeros(len(cells), dtype=bool)
 
 
 def _parse_code(cells: pyarrow.Array) -> tuple[pd.Series, np.ndarray]:
@@ -102,6 +104,12 @@ def _parse_code(cells: pyarrow.Array) -> tuple[pd.Series, np.ndarray]:
 
 
 def _numbers(cells: pyarrow.Array) -> tuple[pyarrow.Array, np.ndarray]:
+    try:  # fast path: every cell is a number (a failed cast raises, then go cell by cell)
+        numbers = pc.cast(cells, pyarrow.float64())
+        finite = pc.fill_null(pc.is_finite(numbers), False)
+        return numbers, _failed(cells, finite)
+    except pyarrow.ArrowInvalid:
+        pass
     shaped = pc.match_substring_regex(cells, _NUMBER)
     numbers = pc.cast(
         pc.if_else(shaped, cells, pyarrow.scalar(None, pyarrow.string())), pyarrow.float64()
@@ -139,6 +147,12 @@ def _parse_bool(cells: pyarrow.Array) -> tuple[pd.Series, np.ndarray]:
 
 
 def _parse_date(cells: pyarrow.Array) -> tuple[pd.Series, np.ndarray]:
+    try:  # fast path: Arrow's ISO date cast is strict (no 2023-02-29, no 2023-1-5)
+        dates = pc.cast(cells, pyarrow.date32())
+        stamps = pc.cast(dates, pyarrow.timestamp("ns"))
+        return pd.Series(stamps.to_pandas(), dtype="datetime64[ns]"), np.zeros(len(cells), bool)
+    except pyarrow.ArrowInvalid:
+        pass
     shaped = pc.match_substring_regex(cells, _DATE)
     candidates = pc.if_else(shaped, cells, pyarrow.scalar(None, pyarrow.string()))
     stamps = pc.strptime(candidates, format="%Y-%m-%d", unit="ns", error_is_null=True)

@@ -22,6 +22,10 @@ from pandera.typing import Series
 
 from pipelines import vocabulary as vocab
 
+# Text columns use pandas' Arrow-backed strings (see parsing.py for why).
+Text = pd.StringDtype
+ARROW = {"storage": "pyarrow"}
+
 ID_PATTERN = r"^[A-Za-z0-9._-]{1,64}$"
 ID_RULE = "1–64 characters, only letters, digits, '-', '_' or '.'"
 
@@ -53,18 +57,27 @@ class _Record(pa.DataFrameModel):
 
 
 class Cases(_Record):
-    case_id: Series[str] = pa.Field(str_matches=ID_PATTERN, metadata={"rule": ID_RULE})
-    patient_id: Series[str] = pa.Field(
+    case_id: Series[Text] = pa.Field(
+        dtype_kwargs=ARROW, str_matches=ID_PATTERN, metadata={"rule": ID_RULE}
+    )
+    patient_id: Series[Text] = pa.Field(
+        dtype_kwargs=ARROW,
         str_length={"min_value": 1, "max_value": 64},
         metadata={"rule": "a pseudonymous id of 1–64 characters"},
     )
-    clinic: Series[str] = pa.Field(
-        str_length={"min_value": 1, "max_value": 100}, metadata={"rule": "1–100 characters"}
+    clinic: Series[Text] = pa.Field(
+        dtype_kwargs=ARROW,
+        str_length={"min_value": 1, "max_value": 100},
+        metadata={"rule": "1–100 characters"},
     )
-    physician: Series[str] = pa.Field(
-        str_length={"min_value": 1, "max_value": 100}, metadata={"rule": "1–100 characters"}
+    physician: Series[Text] = pa.Field(
+        dtype_kwargs=ARROW,
+        str_length={"min_value": 1, "max_value": 100},
+        metadata={"rule": "1–100 characters"},
     )
-    sex: Series[str] = pa.Field(isin=vocab.SEXES, metadata={"rule": _one_of(vocab.SEXES)})
+    sex: Series[Text] = pa.Field(
+        dtype_kwargs=ARROW, isin=vocab.SEXES, metadata={"rule": _one_of(vocab.SEXES)}
+    )
     age: Series[pd.Int64Dtype] = pa.Field(
         ge=18, le=110, metadata={"rule": "a whole number of years from 18 to 110"}
     )
@@ -80,10 +93,13 @@ class Cases(_Record):
     prior_surgeries: Series[pd.Int64Dtype] = pa.Field(
         ge=1, le=20, nullable=True, metadata={"rule": "a whole number from 1 to 20"}
     )
-    index_surgery: Series[str] = pa.Field(
-        isin=list(vocab.INDEX_SURGERIES), metadata={"rule": _one_of(vocab.INDEX_SURGERIES)}
+    index_surgery: Series[Text] = pa.Field(
+        dtype_kwargs=ARROW,
+        isin=list(vocab.INDEX_SURGERIES),
+        metadata={"rule": _one_of(vocab.INDEX_SURGERIES)},
     )
-    index_levels: Series[str] = pa.Field(
+    index_levels: Series[Text] = pa.Field(
+        dtype_kwargs=ARROW,
         nullable=True,
         str_matches=LEVELS_PATTERN,
         metadata={
@@ -97,9 +113,13 @@ class Cases(_Record):
     presentation_date: Series[pd.Timestamp] = pa.Field(
         metadata={"rule": "a date written YYYY-MM-DD"}
     )
-    cause: Series[str] = pa.Field(isin=list(vocab.CAUSES), metadata={"rule": _one_of(vocab.CAUSES)})
-    treatment: Series[str] = pa.Field(
-        isin=list(vocab.TREATMENTS), metadata={"rule": _one_of(vocab.TREATMENTS)}
+    cause: Series[Text] = pa.Field(
+        dtype_kwargs=ARROW, isin=list(vocab.CAUSES), metadata={"rule": _one_of(vocab.CAUSES)}
+    )
+    treatment: Series[Text] = pa.Field(
+        dtype_kwargs=ARROW,
+        isin=list(vocab.TREATMENTS),
+        metadata={"rule": _one_of(vocab.TREATMENTS)},
     )
     treatment_date: Series[pd.Timestamp] = pa.Field(metadata={"rule": "a date written YYYY-MM-DD"})
 
@@ -124,9 +144,13 @@ MEASURE_COLUMNS: tuple[str, ...] = ("back_pain", "leg_pain", "odi", "eq5d")
 
 
 class Assessments(_Record):
-    case_id: Series[str] = pa.Field(str_matches=ID_PATTERN, metadata={"rule": ID_RULE})
-    timepoint: Series[str] = pa.Field(
-        isin=list(vocab.TIMEPOINTS), metadata={"rule": _one_of(vocab.TIMEPOINTS)}
+    case_id: Series[Text] = pa.Field(
+        dtype_kwargs=ARROW, str_matches=ID_PATTERN, metadata={"rule": ID_RULE}
+    )
+    timepoint: Series[Text] = pa.Field(
+        dtype_kwargs=ARROW,
+        isin=list(vocab.TIMEPOINTS),
+        metadata={"rule": _one_of(vocab.TIMEPOINTS)},
     )
     assessment_date: Series[pd.Timestamp] = pa.Field(metadata={"rule": "a date written YYYY-MM-DD"})
     back_pain: Series[pd.Int64Dtype] = pa.Field(
@@ -147,8 +171,11 @@ class Assessments(_Record):
     working: Series[pd.BooleanDtype] = pa.Field(
         nullable=True, metadata={"rule": "true/false, yes/no or 1/0"}
     )
-    satisfaction: Series[str] = pa.Field(
-        isin=vocab.SATISFACTION, nullable=True, metadata={"rule": _one_of(vocab.SATISFACTION)}
+    satisfaction: Series[Text] = pa.Field(
+        dtype_kwargs=ARROW,
+        isin=vocab.SATISFACTION,
+        nullable=True,
+        metadata={"rule": _one_of(vocab.SATISFACTION)},
     )
 
     class Config:
@@ -166,10 +193,15 @@ class Assessments(_Record):
 
 
 class Events(_Record):
-    case_id: Series[str] = pa.Field(str_matches=ID_PATTERN, metadata={"rule": ID_RULE})
+    case_id: Series[Text] = pa.Field(
+        dtype_kwargs=ARROW, str_matches=ID_PATTERN, metadata={"rule": ID_RULE}
+    )
     event_date: Series[pd.Timestamp] = pa.Field(metadata={"rule": "a date written YYYY-MM-DD"})
-    event: Series[str] = pa.Field(isin=list(vocab.EVENTS), metadata={"rule": _one_of(vocab.EVENTS)})
-    detail: Series[str] = pa.Field(
+    event: Series[Text] = pa.Field(
+        dtype_kwargs=ARROW, isin=list(vocab.EVENTS), metadata={"rule": _one_of(vocab.EVENTS)}
+    )
+    detail: Series[Text] = pa.Field(
+        dtype_kwargs=ARROW,
         nullable=True,
         str_length={"max_value": 200},
         metadata={"rule": "text of at most 200 characters"},

@@ -73,8 +73,7 @@ def add_parsers(subparsers: argparse._SubParsersAction[Any]) -> None:
         "--event",
         action="append",
         metavar="E",
-        help=f"event type(s), comma-separated or repeated: {', '.join(_events())} "
-        "(default all)",
+        help=f"event type(s), comma-separated or repeated: {', '.join(_events())} (default all)",
     )
     events.set_defaults(func=run_events)
 

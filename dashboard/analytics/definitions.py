@@ -234,9 +234,7 @@ def check_events(names: Iterable[str] | None) -> tuple[str, ...]:
     chosen = tuple(dict.fromkeys(names or ()))
     unknown = [n for n in chosen if n not in vocab.EVENTS]
     if unknown:
-        raise AnalyticsError(
-            f"unknown event {unknown[0]!r}; choose from {', '.join(vocab.EVENTS)}"
-        )
+        raise AnalyticsError(f"unknown event {unknown[0]!r}; choose from {', '.join(vocab.EVENTS)}")
     return tuple(e for e in vocab.EVENTS if not chosen or e in chosen)
 
 

@@ -90,10 +90,14 @@ def events_summary(
     out["event_rate"] = frames.ratio(out["n_with_event"], out["n_cases"])
     out["event_ci_low"], out["event_ci_high"] = stats.wilson(out["n_with_event"], out["n_cases"])
     out = out.reindex(columns=[*keys, *EVENTS_FIELDS, *EVENTS_EXTRA_FIELDS])
-    figures = [c for c in (*EVENTS_FIELDS, *EVENTS_EXTRA_FIELDS) if c not in
-               ("event", "suppressed")]  # fmt: skip
-    for col in figures[2:]:
-        out[col] = out[col].astype(float)
+    counts_cols = ("n_cases", "n_with_event")
+    rates = [
+        c
+        for c in (*EVENTS_FIELDS, *EVENTS_EXTRA_FIELDS)
+        if c not in ("event", "suppressed", *counts_cols)
+    ]
+    out[rates] = out[rates].astype(float)  # all-null columns would otherwise be objects
+    figures = [*counts_cols, *rates]
     out = apply_suppression(
         out,
         keys=keys,

@@ -31,11 +31,17 @@ from pipelines import store
 from pipelines import vocabulary as vocab
 
 TABLE = "case_facts"
+# Text columns stored as DuckDB ENUMs in the sidecar: grouping on a one-byte code is about
+# five times faster than on text at a million cases. Each type lists the values present.
+ENUM_COLUMNS: tuple[str, ...] = (
+    "cause", "pathway", "treatment", "index_surgery", "sex", "clinic", "physician",
+)  # fmt: skip
 
 
 def value_column(measure: str, timepoint: str) -> str:
     """Name of the fact column holding `measure` at `timepoint` (e.g. odi__12m)."""
-    assert measure in vocab.MEASURES and timepoint in vocab.TIMEPOINTS
+    assert measure in vocab.MEASURES
+    assert timepoint in vocab.TIMEPOINTS
     return f"{measure}__{timepoint}"
 
 
@@ -60,8 +66,7 @@ def build_sql(source: str) -> str:
         for tp in vocab.TIMEPOINTS
     )
     has = ",\n        ".join(
-        f"bool_or(timepoint = {lit(tp)}) as {q(has_column(tp))}"
-        for tp in vocab.FOLLOWUP_TIMEPOINTS
+        f"bool_or(timepoint = {lit(tp)}) as {q(has_column(tp))}" for tp in vocab.FOLLOWUP_TIMEPOINTS
     )
     events = ",\n        ".join(
         f"min(event_date) filter (where event = {lit(e)}) as {q(event_column(e))}"
@@ -128,6 +133,7 @@ def _build_sidecar(store_path: Path, target: Path) -> Path | None:
         con.execute("attach $path as src (read_only)", {"path": str(store_path)})
         con.execute(f"create table {TABLE} as {build_sql('src')}")
         con.execute("detach src")
+        _as_enums(con)
         con.execute("checkpoint")
         con.close()
         # A load that replaced the store meanwhile gave it a new name: the facts built
@@ -141,6 +147,19 @@ def _build_sidecar(store_path: Path, target: Path) -> Path | None:
                 leftover.unlink()
     _remove_stale(store_path, keep=target)
     return target
+
+
+def _as_enums(con: duckdb.DuckDBPyConnection) -> None:
+    """Turn the text group columns of the fact table into ENUMs of their own values."""
+    q = sql_files.quote
+    for column in ENUM_COLUMNS:
+        kind = q(f"{column}_values")
+        con.execute(
+            f"create type {kind} as enum ("
+            f"select distinct {q(column)} from {TABLE} where {q(column)} is not null "
+            f"order by 1)"
+        )
+        con.execute(f"alter table {TABLE} alter {q(column)} set data type {kind}")
 
 
 def _remove_stale(store_path: Path, *, keep: Path) -> None:
@@ -164,21 +183,32 @@ def ensure_temporary(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(f"create temp table {TABLE} as {build_sql(source)}")
 
 
+def _connect_sidecar(store_path: Path) -> duckdb.DuckDBPyConnection | None:
+    """A read_only connection on the current sidecar, or None if none can be written."""
+    for _ in range(2):
+        sidecar = ensure_sidecar(store_path)
+        if sidecar is None:
+            return None
+        try:
+            return store.connect(sidecar, read_only=True)
+        except duckdb.IOException:
+            # Another process cleaned it up after a newer load: look again.
+            if sidecar.exists():
+                raise
+    return None
+
+
 @contextlib.contextmanager
 def open_facts(store_path: Path) -> Iterator[duckdb.DuckDBPyConnection]:
     """A short-lived read_only connection in which `case_facts` can be queried."""
-    sidecar = ensure_sidecar(store_path)
-    if sidecar is not None:
-        con = store.connect(sidecar, read_only=True)
-    else:  # cannot write next to the store: build the facts for this connection only
+    con = _connect_sidecar(store_path)
+    fallback = con is None
+    if con is None:  # cannot write next to the store: build the facts for this connection
         con = store.connect(store_path, read_only=True)
-        try:
-            con.execute("set enable_progress_bar = false")
-            ensure_temporary(con)
-        except BaseException:
-            con.close()
-            raise
     try:
+        con.execute("set enable_progress_bar = false")  # never draw on the user's terminal
+        if fallback:
+            ensure_temporary(con)
         yield con
     finally:
         con.close()

@@ -70,8 +70,7 @@ class Filters:
                 object.__setattr__(self, name, value.date())
         if self.treatment_from and self.treatment_to and self.treatment_from > self.treatment_to:
             raise _AnalyticsError(
-                f"treatment date range is empty: {self.treatment_from} is after "
-                f"{self.treatment_to}"
+                f"treatment date range is empty: {self.treatment_from} is after {self.treatment_to}"
             )
 
     def params(self) -> dict[str, object]:

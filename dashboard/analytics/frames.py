@@ -50,6 +50,7 @@ def fill_overall(
     if not missing:
         return frame
     extra = pd.DataFrame({column: missing, **{z: [0] * len(missing) for z in zeros}})
+    extra = extra.reindex(columns=list(dict.fromkeys([*frame.columns, *extra.columns])))
     return pd.concat([frame, extra], ignore_index=True) if len(frame) else extra
 
 

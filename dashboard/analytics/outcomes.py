@@ -105,23 +105,23 @@ def summary(
     day = frames.to_date(as_of)
     filters = filters or Filters()
 
-    parts = [_aggregate(db, c, tps, keys, day, filters) for c in definition.criteria]
+    with queries.connection(db) as con:  # one connection for every criterion
+        parts = [_aggregate(con, c, tps, keys, day, filters) for c in definition.criteria]
     out = pd.concat(parts, ignore_index=True)
     denominator = out["n_assessed"] - out["n_excluded"]
     out["followup_rate"] = frames.ratio(out["n_assessed"], out["n_due"])
-    out["followup_ci_low"], out["followup_ci_high"] = stats.wilson(
-        out["n_assessed"], out["n_due"]
-    )
+    out["followup_ci_low"], out["followup_ci_high"] = stats.wilson(out["n_assessed"], out["n_due"])
     out["responder_rate"] = frames.ratio(out["responders"], denominator)
-    out["responder_ci_low"], out["responder_ci_high"] = stats.wilson(
-        out["responders"], denominator
-    )
+    out["responder_ci_low"], out["responder_ci_high"] = stats.wilson(out["responders"], denominator)
     out["mean_change_ci_low"], out["mean_change_ci_high"] = stats.t_interval(
         out["mean_change"], out["change_sd"], out["n_assessed"]
     )
     out["_denominator"] = denominator
-    figures = [c for c in (*SUMMARY_FIELDS, *SUMMARY_EXTRA_FIELDS) if c not in
-               ("timepoint", "measure", "suppressed")]
+    figures = [
+        c
+        for c in (*SUMMARY_FIELDS, *SUMMARY_EXTRA_FIELDS)
+        if c not in ("timepoint", "measure", "suppressed")
+    ]
     out = apply_suppression(
         out,
         keys=keys,
@@ -157,12 +157,30 @@ def followup_completion(
     check_measure(measure)
     min_cell = check_min_cell(min_cell)
     day = frames.to_date(as_of)
-    # Any threshold will do: only the due and assessed counts are used here.
-    out = _aggregate(db, Criterion(measure, 1.0, False), tps, keys, day, filters or Filters())
-    out["followup_rate"] = frames.ratio(out["n_assessed"], out["n_due"])
-    out["followup_ci_low"], out["followup_ci_high"] = stats.wilson(
-        out["n_assessed"], out["n_due"]
+    wide = queries.query(
+        db,
+        "followup",
+        filters=filters or Filters(),
+        params={"as_of": day},
+        group_cols=keys,
+        fragments={"timepoint_counts": queries.timepoint_counts(measure, tps)},
     )
+    # one row per group and timepoint, in vocabulary order
+    out = pd.concat(
+        [
+            wide[[*keys, "n_cases"]].assign(
+                timepoint=tp,
+                measure=measure,
+                n_due=wide[f"n_due__{tp}"],
+                n_assessed=wide[f"n_assessed__{tp}"],
+            )
+            for tp in tps
+        ],
+        ignore_index=True,
+    )
+    out = frames.as_int(out, ("n_cases", "n_due", "n_assessed"))
+    out["followup_rate"] = frames.ratio(out["n_assessed"], out["n_due"])
+    out["followup_ci_low"], out["followup_ci_high"] = stats.wilson(out["n_assessed"], out["n_due"])
     rate = out["followup_rate"]
     out["meets_target"] = (rate >= FOLLOWUP_TARGET).astype("boolean").mask(rate.isna())
     out["unusable"] = (rate < FOLLOWUP_UNUSABLE).astype("boolean").mask(rate.isna())

@@ -137,9 +137,7 @@ def headline(
         responder_label=definition.label,
         responder_measure=first.measure,
         responder_n=(
-            None
-            if pd.isna(row["n_assessed"])
-            else int(row["n_assessed"]) - int(row["n_excluded"])
+            None if pd.isna(row["n_assessed"]) else int(row["n_assessed"]) - int(row["n_excluded"])
         ),
         responders=_value(row, "responders"),  # type: ignore[arg-type]
         responder_rate=_value(row, "responder_rate"),  # type: ignore[arg-type]

@@ -116,9 +116,7 @@ def severity_sql() -> str:
 
 def cohort_sql() -> str:
     """The cohort query (sql/cohort.sql) with its band expressions filled in."""
-    return fill(
-        text("cohort"), {"age_band": age_band_sql(), "baseline_severity": severity_sql()}
-    )
+    return fill(text("cohort"), {"age_band": age_band_sql(), "baseline_severity": severity_sql()})
 
 
 def fact(column: str) -> str:
@@ -144,6 +142,25 @@ def first_event_at(events: Sequence[str]) -> str:
     """CASE picking the first date of t.event among the given event types."""
     arms = " ".join(f"when {literal(e)} then {fact(facts.event_column(e))}" for e in events)
     return f"case t.event {arms} end"
+
+
+def timepoint_counts(measure: str, timepoints: Sequence[str]) -> str:
+    """Aggregates n_due__<tp> and n_assessed__<tp> of `measure` for each timepoint."""
+    baseline = fact(facts.value_column(measure, "baseline"))
+    parts = []
+    for tp in timepoints:
+        days = int(vocab.TIMEPOINTS[tp].days)
+        has = fact(facts.has_column(tp))
+        value = fact(facts.value_column(measure, tp))
+        parts.append(
+            f"count(*) filter (where c.treatment_date + {days} <= $as_of::date "
+            f"or coalesce({has}, false)) as {quote('n_due__' + tp)}"
+        )
+        parts.append(
+            f"count(*) filter (where {baseline} is not null and {value} is not null) "
+            f"as {quote('n_assessed__' + tp)}"
+        )
+    return ",\n        ".join(parts)
 
 
 def render(
@@ -172,11 +189,14 @@ def bind(sql: str, params: Mapping[str, object]) -> dict[str, object]:
     return {p: params[p] for p in used}
 
 
-def run(
-    con: duckdb.DuckDBPyConnection, sql: str, params: Mapping[str, object]
-) -> pd.DataFrame:
+def run(con: duckdb.DuckDBPyConnection, sql: str, params: Mapping[str, object]) -> pd.DataFrame:
     """Execute a rendered statement with bound parameters and return a DataFrame."""
-    return con.execute(sql, bind(sql, params)).df()
+    frame = con.execute(sql, bind(sql, params)).df()
+    # ENUM group columns of the facts arrive as pandas categoricals: hand back plain text.
+    for col in frame.columns:
+        if isinstance(frame[col].dtype, pd.CategoricalDtype):
+            frame[col] = frame[col].astype(object)
+    return frame
 
 
 def query(

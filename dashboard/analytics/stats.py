@@ -26,11 +26,13 @@ def wilson(
     low = np.full(count_a.shape, np.nan)
     high = np.full(count_a.shape, np.nan)
     if ok.any():
-        lo, hi = proportion_confint(
-            count_a[ok], nobs_a[ok], alpha=1 - confidence, method="wilson"
-        )
+        lo, hi = proportion_confint(count_a[ok], nobs_a[ok], alpha=1 - confidence, method="wilson")
         low[ok] = np.clip(lo, 0.0, 1.0)
         high[ok] = np.clip(hi, 0.0, 1.0)
+    # The bounds are exactly 0 (no successes) and 1 (all successes); floating point
+    # would otherwise leave 5e-17 above a rate of 0.
+    low[ok & (count_a == 0)] = 0.0
+    high[ok & (count_a == nobs_a)] = 1.0
     return low, high
 
 

@@ -40,7 +40,8 @@ def fit(days: np.ndarray, n_events: np.ndarray, n_removed: np.ndarray) -> object
     observed = np.concatenate([np.ones_like(days, bool), np.zeros_like(days, bool)])
     weights = np.concatenate([n_events, n_censored])
     keep = weights > 0
-    with warnings.catch_warnings():
+    # lifelines calls np.seterr while fitting; errstate puts the caller's settings back
+    with warnings.catch_warnings(), np.errstate():
         warnings.simplefilter("ignore")  # lifelines warns about weights even when whole
         return _fitter()(alpha=1 - CONFIDENCE).fit(
             durations=durations[keep], event_observed=observed[keep], weights=weights[keep]
@@ -58,9 +59,7 @@ def groups(
         yield (key if isinstance(key, tuple) else (key,)), rows
 
 
-def estimates_at(
-    table: pd.DataFrame, by: Sequence[str], days: dict[str, int]
-) -> pd.DataFrame:
+def estimates_at(table: pd.DataFrame, by: Sequence[str], days: dict[str, int]) -> pd.DataFrame:
     """Survival and its 95% interval at given days per group; null past the longest follow-up.
 
     `table` holds per-day counts (days, n_events, n_removed) sorted by group and day.
@@ -102,9 +101,7 @@ def estimates_at(
     at_risk = size - (group_cumsum(removed) - removed)
     with np.errstate(divide="ignore", invalid="ignore"):
         log_s = group_cumsum(np.log(at_risk - deaths) - np.log(at_risk))
-        var = group_cumsum(
-            np.where(at_risk > deaths, deaths / (at_risk * (at_risk - deaths)), 0.0)
-        )
+        var = group_cumsum(np.where(at_risk > deaths, deaths / (at_risk * (at_risk - deaths)), 0.0))
     first_rows = table.iloc[order[starts]]
     rows: list[dict[str, object]] = []
     for g, (lo, hi) in enumerate(zip(starts, ends, strict=True)):

@@ -1,0 +1,106 @@
+"""Causes & pathways: which cause-and-pathway combinations do well; click one to narrow."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from dashboard import charts, data, labels, tables, ui
+from dashboard.analytics.definitions import PRESETS
+from dashboard.sidebar import choice, context, update_view
+from dashboard.state import GROUP_CHOICES, focus_filters, focus_from_selection
+
+HEAT_KEY, BARS_KEY = "pick_heat", "pick_bars"
+
+ctx = context()
+view = ctx.view
+st.title("Causes & pathways")
+st.caption(
+    "Responder rates for each cause of failed back surgery and each pathway (or treatment). "
+    "**Click a cell or a bar** to narrow the charts below to that cause and pathway; "
+    "click an empty spot of the chart or *Clear selection* to see everything again."
+)
+
+
+def _picked(key: str) -> None:
+    """Chart click callback: the clicked (cause, group) becomes the view's focus."""
+    state = st.session_state.get(key) or {}
+    focus = focus_from_selection(state.get("selection"), charts.PICK)
+    update_view(focus_cause=focus[0] if focus else "", focus_group=focus[1] if focus else "")
+
+
+def _clear() -> None:
+    update_view(focus_cause="", focus_group="")
+
+
+def render() -> None:
+    filters = view.filters()
+    if not ui.enough_cases(ctx, filters):
+        return
+    version = ctx.version
+    assert version is not None
+    group = choice("columns", "Columns", list(GROUP_CHOICES),
+                   format_func=lambda g: labels.GROUP_TITLE[g], kind="segmented")  # fmt: skip
+    focus = ctx.view.focus()
+    if focus and focus[1] not in GROUP_CHOICES[group]:
+        _clear()
+        focus = None
+    tp = labels.TIMEPOINT[view.timepoint].lower()
+    measure = tables.criterion_measures(view.responder)[0]
+    definition = PRESETS[view.responder]
+    subtitle = f"{definition.label}, at {tp}"
+    if len(definition.criteria) > 1:
+        subtitle += f" (charts: the {labels.measure_words(measure)} criterion)"
+    summary = data.call("summary", version, by=("cause", group), timepoint=view.timepoint,
+                        responder=view.responder, filters=filters)  # fmt: skip
+    rows = tables.first_measure_rows(summary, view.responder)
+    ui.chart(
+        charts.responder_heatmap(rows, group=group, measure_label=subtitle, focus=focus),
+        key=HEAT_KEY,
+        on_select=lambda: _picked(HEAT_KEY),
+    )
+    ui.chart(
+        charts.responder_bars(rows, group=group, measure_label=subtitle, focus=focus),
+        key=BARS_KEY,
+        on_select=lambda: _picked(BARS_KEY),
+    )
+    hidden = tables.suppressed_count(rows)
+    if hidden:
+        st.caption(f"{hidden} cause-and-{group} cells are hidden as too small to show safely.")
+    ui.table(tables.outcome_table(summary, ("cause", group)),
+             f"Outcomes by cause and {group}", key="causes")  # fmt: skip
+
+    st.divider()
+    if focus:
+        cause, chosen = focus
+        st.subheader(f"Selected: {labels.CAUSE[cause]} · {labels.value_label(group, chosen)}")
+        st.button("Clear selection", key="w_clear_focus", on_click=_clear,
+                  icon=":material/close:")  # fmt: skip
+        if tables.is_hidden_cell(rows, cause, chosen, group):
+            st.info("This cell is hidden as a small group, so its details are hidden too.")
+            return
+    else:
+        st.subheader(f"All causes, by {group}")
+        st.caption("Click a cell or a bar above to narrow these charts to one cause and "
+                   f"{group}.")  # fmt: skip
+    narrowed = focus_filters(ctx.view) if focus else filters
+    if not ui.enough_cases(ctx, narrowed, "this selection"):
+        return
+    left, right = st.columns(2)
+    with left:
+        traj = data.call("trajectory", version, measure=measure, by=(group,), filters=narrowed)
+        ui.chart(charts.trajectory(traj, group=group, measure=measure))
+        ui.table(tables.trajectory_table(traj, (group,)), "Mean at each timepoint",
+                 key="causes_trajectory")  # fmt: skip
+    with right:
+        change = data.call("change_distribution", version, measure=measure,
+                           timepoint=view.timepoint, by=(group,), filters=narrowed)  # fmt: skip
+        ui.chart(charts.change_histogram(change, group=group, measure=measure,
+                                         timepoint=view.timepoint))  # fmt: skip
+        ui.table(tables.change_table(change, (group,)), "Change from baseline",
+                 key="causes_change")  # fmt: skip
+    events = data.call("events_summary", version, by=(group,), filters=narrowed)
+    ui.table(tables.events_table(events, (group,)),
+             "Reoperations, crossovers and complications", key="causes_events")  # fmt: skip
+
+
+ui.guarded(render)

@@ -1,0 +1,114 @@
+"""Import: upload a clinic's export, see every problem, load a clean batch with one button."""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from pathlib import Path
+
+import streamlit as st
+
+from dashboard import importing, ui
+from dashboard.importing import ALLOWED_SUFFIXES, MAX_UPLOAD_MB, Upload
+from dashboard.sidebar import context
+from pipelines.load import load_paths, validate_paths
+
+STATE = "_import_batch"
+
+ctx = context()
+st.title("Import")
+st.markdown(
+    f"""
+Upload the clinic's export: **cases**, **assessments** and **events** as CSV, Excel
+(`.xlsx`) or Parquet files, named after their table (`cases.csv`,
+`assessments_2026-10.xlsx`, `events.parquet`). **Up to {MAX_UPLOAD_MB} MB per file.**
+Every file is checked against the data contract first; **nothing is stored until you press
+Load**, and a batch with any problem is never stored. Loading the same records again
+changes nothing (records are matched by their keys). Store: `{ctx.db}`.
+"""
+)
+
+
+def _batch_key(files: list) -> tuple:  # type: ignore[type-arg]
+    return tuple((f.file_id, f.name, f.size) for f in files)
+
+
+def _validated(files: list) -> dict:  # type: ignore[type-arg]
+    """Save and validate the uploaded batch once per batch and store version."""
+    files_key = _batch_key(files)
+    batch = st.session_state.get(STATE)
+    # A batch already loaded stays "loaded"; otherwise a new store version re-checks it.
+    if batch and batch["files"] == files_key and (
+        batch["loaded"] is not None or batch["version"] == ctx.version
+    ):
+        return batch
+    if batch and batch.get("folder"):
+        shutil.rmtree(batch["folder"], ignore_errors=True)
+    folder = Path(tempfile.mkdtemp(prefix="fbss-upload-"))
+    paths = importing.save_uploads([Upload(f.name, f.getvalue()) for f in files], folder)
+    with st.spinner("Checking the files against the data contract…"):
+        result = validate_paths(paths, ctx.db)
+    batch = {"files": files_key, "version": ctx.version, "folder": folder, "paths": paths,
+             "result": result, "loaded": None}  # fmt: skip
+    st.session_state[STATE] = batch
+    return batch
+
+
+def _show_report(result, folder: Path) -> None:  # type: ignore[no-untyped-def]
+    for note in importing.notes(result, folder):
+        st.caption(note)
+    if result.accepted:
+        return
+    st.error(
+        f"**{len(result.problems):,} problems found.** Nothing can be loaded until they are "
+        "fixed in the files and the files are uploaded again.",
+        icon=":material/error:",
+    )
+    st.dataframe(importing.problems_by_kind(result), hide_index=True)
+    ui.table(importing.report_frame(result, folder), "Validation report", key="report",
+             expanded=True)  # fmt: skip
+
+
+def render() -> None:
+    files = st.file_uploader(
+        "Case record files",
+        type=list(ALLOWED_SUFFIXES),
+        accept_multiple_files=True,
+        max_upload_size=MAX_UPLOAD_MB,
+        key="w_upload",
+        help="Select several files at once (cases, assessments, events).",
+    )
+    if not files:
+        st.caption("No files chosen yet.")
+        return
+    batch = _validated(files)
+    result, folder = batch["result"], batch["folder"]
+    loaded = batch.get("loaded")
+    if loaded is not None:
+        if loaded.accepted:
+            st.success(
+                f"**Loaded** (load {loaded.load_id}). The other pages now show the new data.",
+                icon=":material/check_circle:",
+            )
+            st.dataframe(importing.counts_frame(loaded), hide_index=True)
+        else:
+            st.error("The load was refused: the store changed since the check.")
+            ui.table(importing.report_frame(loaded, folder), "Load report", key="load_report",
+                     expanded=True)  # fmt: skip
+        return
+    if result.accepted:
+        rows = importing.rows_by_table(result)
+        summary = ", ".join(f"{n:,} {table}" for table, n in rows.items())
+        st.success(f"**No problems found:** {summary}. Ready to load.",
+                   icon=":material/task_alt:")  # fmt: skip
+    _show_report(result, folder)
+    if st.button("Load into the store", type="primary", key="w_load",
+                 disabled=not result.accepted, icon=":material/database_upload:"):  # fmt: skip
+        with st.spinner("Loading…"):
+            outcome = load_paths(batch["paths"], ctx.db)
+        batch["loaded"] = outcome
+        st.session_state[STATE] = batch
+        st.rerun()
+
+
+ui.guarded(render)

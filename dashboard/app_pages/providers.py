@@ -1,0 +1,54 @@
+"""Physicians & clinics: is anyone an outlier, once chance is allowed for? (funnel plot)"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from dashboard import charts, data, labels, tables, ui
+from dashboard.analytics.definitions import FUNNEL_UNITS, PRESETS
+from dashboard.sidebar import choice, context
+
+ctx = context()
+st.title("Physicians & clinics")
+st.caption(
+    "A funnel plot puts each physician's (or clinic's) responder rate against the number of "
+    "patients it rests on. Small numbers scatter widely by chance; only points outside the "
+    "funnel's limits differ from the overall rate by more than chance would explain."
+)
+
+
+def render() -> None:
+    view = ctx.view
+    filters = view.filters()
+    if not ui.enough_cases(ctx, filters):
+        return
+    version = ctx.version
+    assert version is not None
+    unit = choice("unit", "Compare", list(FUNNEL_UNITS), kind="segmented",
+                  format_func=lambda u: labels.GROUP_TITLE[u] + "s")  # fmt: skip
+    definition = PRESETS[view.responder]
+    criterion = tables.criterion_text(view.responder)
+    tp = labels.TIMEPOINT[view.timepoint].lower()
+    subtitle = f"{definition.label}, at {tp}"
+    if len(definition.criteria) > 1:
+        first = tables.criterion_measures(view.responder)[0]
+        subtitle += f" (the {labels.measure_words(first)} criterion)"
+    result = data.call("funnel", version, unit=unit, timepoint=view.timepoint,
+                       responder=criterion, filters=filters)  # fmt: skip
+    ui.chart(
+        charts.funnel(result.points, result.limits, unit=unit, overall_rate=result.overall_rate,
+                      measure_label=subtitle)  # fmt: skip
+    )
+    hidden = tables.suppressed_count(result.points)
+    st.caption(
+        f"Overall responder rate {labels.percent(result.overall_rate, 1)} of "
+        f"{labels.count(result.n_total)} patients assessed. "
+        + (f"{hidden} {unit}s with too few assessed patients are not shown. " if hidden else "")
+        + "Rates are not adjusted for case mix: a physician who takes the hardest cases can "
+        "sit low for that reason alone (registry differences shrink a lot after adjustment)."
+    )
+    ui.table(tables.funnel_table(result.points, unit), f"Responder rate by {unit}",
+             key="funnel", expanded=True)  # fmt: skip
+
+
+ui.guarded(render)

@@ -1,0 +1,56 @@
+"""Data quality: what was loaded when, how complete it is, and what the last rejection said."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from dashboard import charts, data, quality, tables, ui
+from dashboard.sidebar import context
+
+ctx = context()
+st.title("Data quality")
+st.caption(
+    "Is the data sound? The history of loads, how complete each column is, whether "
+    "follow-up is being collected at every clinic, and the last batch that was turned away."
+)
+
+
+def render() -> None:
+    if ctx.version is None:
+        ui.no_store(ctx)
+        return
+    version = ctx.version
+    st.subheader("Load history")
+    history = data.call("load_history", version, limit=200)
+    ui.table(quality.describe_loads(history), "Load history", key="loads", expanded=True)
+
+    st.subheader("Most recent rejected batch")
+    rejected = data.last_rejection(version)
+    if rejected.empty:
+        st.success("No batch has been rejected.", icon=":material/check_circle:")
+    else:
+        first = rejected.iloc[0]
+        st.warning(
+            f"Load {int(first['load_id'])}, attempted {first['attempted_at']:%d %b %Y %H:%M}, "
+            f"was rejected with {len(rejected):,} problems. Nothing from it was stored.",
+            icon=":material/block:",
+        )
+        ui.table(rejected, "Rejected batch report", key="rejection", expanded=True)
+
+    if not ctx.has_data:
+        ui.no_store(ctx)
+        return
+    filters = ctx.view.filters()
+    if not ui.enough_cases(ctx, filters):
+        return
+    followup = data.call("followup_completion", version, by=("clinic",), filters=filters)
+    ui.chart(charts.followup_heatmap(followup, unit="clinic"))
+    ui.table(tables.followup_table(followup, ("clinic",)),
+             "Follow-up completion by clinic and timepoint", key="followup_clinic")  # fmt: skip
+    complete = data.call("completeness", version, filters=filters)
+    ui.chart(charts.completeness(complete))
+    ui.table(tables.completeness_table(complete), "Completeness by column",
+             key="completeness")  # fmt: skip
+
+
+ui.guarded(render)

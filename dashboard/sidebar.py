@@ -1,0 +1,245 @@
+"""The shared sidebar (filters, responder definition, timepoint) and the URL it keeps.
+
+The view lives in `st.session_state["view"]` (a frozen `state.View`). It is read from the
+URL's query parameters once, when a session starts (a bookmark or a shared link), and
+written back to the URL after every change, so the address bar always restores the
+view. Each widget is keyed `w_<field>` and shows the view's value; its on_change callback
+writes the new value into the view (the pattern that keeps page options alive across
+page switches).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import streamlit as st
+
+from dashboard import data, labels
+from dashboard.analytics.queries import StoreMissingError
+from dashboard.analytics.definitions import PRESETS
+from dashboard.state import LIST_CHOICES, View, query_equal
+from pipelines import vocabulary as vocab
+
+VIEW_KEY = "view"
+CONTEXT_KEY = "_fbss_context"
+
+
+@dataclass
+class Context:
+    """What every page needs: the store, its version and options, and the view."""
+
+    db: Path
+    version: data.StoreFile | None
+    view: View
+    options: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def has_data(self) -> bool:
+        return self.version is not None and int(self.options.get("n_cases") or 0) > 0
+
+
+def current_view() -> View:
+    view = st.session_state.get(VIEW_KEY)
+    return view if isinstance(view, View) else View()
+
+
+def set_view(view: View) -> None:
+    st.session_state[VIEW_KEY] = view
+
+
+def update_view(**changes: object) -> None:
+    """Change some fields of the view (used by widget callbacks and buttons)."""
+    set_view(current_view().with_values(**changes))
+
+
+def _query_now() -> dict[str, list[str]]:
+    return {key: st.query_params.get_all(key) for key in st.query_params}
+
+
+def sync_url() -> None:
+    """Write the view to the URL's query parameters when they differ."""
+    wanted = current_view().to_query()
+    if not query_equal(_query_now(), wanted):
+        st.query_params.from_dict(wanted)
+
+
+def widget_key(name: str) -> str:
+    return f"w_{name}"
+
+
+def _from_widget(name: str, convert: Callable[[Any], Any] | None = None) -> None:
+    value = st.session_state.get(widget_key(name))
+    update_view(**{name: convert(value) if convert else value})
+
+
+def choice(
+    name: str,
+    label: str,
+    options: Sequence[str],
+    *,
+    format_func: Callable[[str], str] | None = None,
+    kind: str = "selectbox",
+    help: str | None = None,
+    container: Any = None,
+) -> str:
+    """A single-choice widget bound to one field of the view; returns the chosen code."""
+    box = container or st
+    view = current_view()
+    value = getattr(view, name)
+    if value not in options:
+        value = options[0]
+        update_view(**{name: value})
+    key = widget_key(name)
+    st.session_state[key] = value
+    fmt = format_func or (lambda v: v)
+    common = {"key": key, "on_change": _from_widget, "args": (name,), "help": help}
+    if kind == "segmented":
+        box.segmented_control(
+            label, list(options), format_func=fmt, selection_mode="single", required=True,
+            **common,
+        )  # fmt: skip
+    elif kind == "radio":
+        box.radio(label, list(options), format_func=fmt, horizontal=True, **common)
+    else:
+        box.selectbox(label, list(options), format_func=fmt, **common)
+    return value
+
+
+def _multi(name: str, label: str, options: Sequence[str], fmt: Callable[[str], str]) -> None:
+    view = current_view()
+    chosen = [v for v in getattr(view, name) if v in options]
+    key = widget_key(name)
+    st.session_state[key] = chosen
+    st.multiselect(
+        label,
+        list(options),
+        format_func=fmt,
+        key=key,
+        on_change=_from_widget,
+        args=(name, tuple),
+        placeholder="All",
+    )
+
+
+def _dates_changed(first: dt.date, last: dt.date) -> None:
+    value = st.session_state.get(widget_key("dates"))
+    if isinstance(value, dt.date):
+        value = (value,)
+    value = tuple(value or ())
+    if len(value) == 1:
+        return  # the second date is still being picked
+    if not value:
+        update_view(treatment_from=None, treatment_to=None)
+        return
+    start, end = value
+    # The full range is no filter, so cases treated after a later load stay in view.
+    update_view(
+        treatment_from=None if start <= first else start,
+        treatment_to=None if end >= last else end,
+    )
+
+
+def _date_range(options: dict[str, Any]) -> None:
+    first, last = options.get("first_treatment"), options.get("last_treatment")
+    if not isinstance(first, dt.date) or not isinstance(last, dt.date):
+        return
+    view = current_view()
+    start = min(max(view.treatment_from or first, first), last)
+    end = max(min(view.treatment_to or last, last), start)
+    key = widget_key("dates")
+    st.session_state[key] = (start, end)
+    st.date_input(
+        "Treatment date",
+        min_value=first,
+        max_value=last,
+        key=key,
+        on_change=_dates_changed,
+        args=(first, last),
+        format="YYYY-MM-DD",
+        help="Cases whose index treatment (repeat surgery or less invasive option) "
+        "falls in this range.",
+    )
+
+
+def _reset() -> None:
+    set_view(current_view().cleared_filters())
+
+
+def _filter_widgets(options: dict[str, Any]) -> None:
+    st.sidebar.header("Cases in view")
+    with st.sidebar:
+        _date_range(options)
+        _multi("clinic", "Clinic", options.get("clinic", []), str)
+        _multi("physician", "Physician", options.get("physician", []), str)
+        _multi("cause", "Cause of failed back surgery", LIST_CHOICES["cause"],
+               labels.CAUSE.__getitem__)  # fmt: skip
+        _multi("index_surgery", "Index surgery", LIST_CHOICES["index_surgery"],
+               labels.INDEX_SURGERY.__getitem__)  # fmt: skip
+        _multi("sex", "Sex", LIST_CHOICES["sex"], labels.SEX.__getitem__)
+        _multi("age_band", "Age band", LIST_CHOICES["age_band"], labels.AGE_BAND.__getitem__)
+        st.button("Clear filters", key="w_clear_filters", on_click=_reset,
+                  disabled=current_view().filters().is_empty())  # fmt: skip
+        st.header("How outcomes are counted")
+        choice(
+            "responder",
+            "Responder definition",
+            list(PRESETS),
+            format_func=labels.RESPONDER.__getitem__,
+            help="What counts as getting better. "
+            + " ".join(f"{p.label}: {p.source}" for p in PRESETS.values()),
+        )
+        choice(
+            "timepoint",
+            "Timepoint",
+            list(vocab.FOLLOWUP_TIMEPOINTS),
+            format_func=labels.TIMEPOINT.__getitem__,
+            help="Follow-up time after treatment at which rates are reported.",
+        )
+
+
+def render(db: Path) -> Context:
+    """Read the store's options, restore the view from the URL once, draw the sidebar."""
+    version = data.store_file(db)
+    options: dict[str, Any] = {}
+    if version is not None:
+        try:
+            options = data.call("filter_options", version)
+        except (StoreMissingError, duckdb.Error):  # no case tables yet: no data
+            options = {}
+    if VIEW_KEY not in st.session_state:
+        set_view(
+            View.from_query(
+                _query_now(),
+                clinics=options.get("clinic") if options else None,
+                physicians=options.get("physician") if options else None,
+            )
+        )
+    ctx = Context(db=db, version=version, view=current_view(), options=options)
+    if ctx.has_data:
+        _filter_widgets(options)
+        ctx.view = current_view()
+    st.sidebar.button(
+        "Refresh",
+        key="w_refresh",
+        icon=":material/refresh:",
+        help="Show data loaded since this page was drawn (every figure is re-read from the "
+        "store when it has changed).",
+    )
+    st.sidebar.caption(f"Store: `{db}`")
+    sync_url()
+    st.session_state[CONTEXT_KEY] = ctx
+    return ctx
+
+
+def context() -> Context:
+    """The context the entry script built for this run."""
+    ctx = st.session_state.get(CONTEXT_KEY)
+    if not isinstance(ctx, Context):
+        raise RuntimeError("the sidebar has not been drawn in this run")
+    ctx.view = current_view()
+    return ctx

@@ -1,0 +1,115 @@
+"""Small Streamlit building blocks every page uses: empty states, charts, tables with CSV.
+
+Pages stay thin: they pick figures from `data`, shape them with `tables`, draw them with
+`charts`, and show them with these helpers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import altair as alt
+import pandas as pd
+import streamlit as st
+
+from dashboard import data, downloads
+from dashboard.analytics.definitions import AnalyticsError, DEFAULT_MIN_CELL
+from dashboard.sidebar import Context, current_view, set_view
+
+LOAD_HINT = (
+    "Load the synthetic sample from a terminal with\n\n"
+    "```sh\n.venv/bin/fbss load data/sample --db {db}\n```\n\n"
+    "or upload a clinic's export on the **Import** page. Then rerun this page (press **R**)."
+)
+
+
+def no_store(ctx: Context) -> None:
+    """The friendly empty state when nothing has been loaded yet."""
+    st.info(f"**No data loaded yet** in `{ctx.db}`.", icon=":material/inbox:")
+    st.markdown(LOAD_HINT.format(db=ctx.db))
+
+
+def _clear_filters() -> None:
+    set_view(current_view().cleared_filters())
+
+
+def no_cases(n_cases: int, what: str = "these filters") -> None:
+    """The empty state when the filters leave no case, or too few to show."""
+    if n_cases == 0:
+        st.warning(f"**No cases match {what}.** Widen the filters in the sidebar.",
+                   icon=":material/filter_alt_off:")  # fmt: skip
+    else:
+        st.warning(
+            f"**Fewer than {DEFAULT_MIN_CELL} cases match {what}.** Figures for groups this "
+            "small are hidden to protect patients' privacy; widen the filters.",
+            icon=":material/visibility_off:",
+        )
+    st.button("Clear all filters", key=f"w_clear_{what[:12]}", on_click=_clear_filters)
+
+
+def enough_cases(ctx: Context, filters: Any, what: str = "these filters") -> bool:
+    """Show the right empty state and return False unless at least min_cell cases are in view."""
+    if not ctx.has_data or ctx.version is None:
+        no_store(ctx)
+        return False
+    if filters is None:
+        no_cases(0, what)
+        return False
+    n = data.count_cases(ctx.version, filters)
+    if n < DEFAULT_MIN_CELL:
+        no_cases(n, what)
+        return False
+    return True
+
+
+def chart(
+    figure: alt.TopLevelMixin,
+    *,
+    key: str | None = None,
+    on_select: Callable[[], None] | str = "ignore",
+) -> Any:
+    """An Altair chart across the page's width (clickable when on_select is given)."""
+    kwargs: dict[str, Any] = {"width": "stretch"}
+    if key is not None:
+        kwargs["key"] = key
+    if on_select != "ignore":
+        kwargs["on_select"] = on_select
+        kwargs["selection_mode"] = ["pick"]
+    return st.altair_chart(figure, **kwargs)
+
+
+def table(frame: pd.DataFrame, title: str, *, key: str, expanded: bool = False,
+          height: int | None = None) -> None:  # fmt: skip
+    """A table in an expander, with a CSV download (formulas neutralised)."""
+    with st.expander(f"Table: {title}", expanded=expanded):
+        kwargs: dict[str, Any] = {"hide_index": True, "width": "stretch"}
+        if height is None and len(frame) <= 25:
+            height = 38 + 35 * max(len(frame), 1)  # every row without an inner scroll bar
+        if height is not None:
+            kwargs["height"] = height
+        st.dataframe(frame, **kwargs)
+        st.download_button(
+            "Download CSV",
+            data=downloads.to_csv(frame),
+            file_name=downloads.file_name(title),
+            mime="text/csv",
+            key=f"dl_{key}",
+            icon=":material/download:",
+            on_click="ignore",
+        )
+
+
+def guarded(render: Callable[[], None]) -> None:
+    """Run a page body; a question the analytics cannot answer becomes a message."""
+    try:
+        render()
+    except AnalyticsError as exc:
+        st.warning(f"This view cannot be computed as asked: {exc}", icon=":material/warning:")
+    except Exception as exc:
+        from dashboard.analytics import StoreMissingError
+
+        if isinstance(exc, StoreMissingError):
+            st.info(str(exc), icon=":material/inbox:")
+            return
+        raise

@@ -1,0 +1,143 @@
+"""Event rates and Kaplan–Meier event-free survival, worked out by hand (issue 3).
+
+The cases are described in conftest.event_rows(). For the E group (6 cases):
+  reoperation   times 0c 100e 182c 300e 500c 730c
+                at risk 6, then 5 at day 100 (S = 4/5), 3 at day 300 (S = 4/5 * 2/3 = 8/15)
+                Greenwood sum by day 300: 1/(5*4) + 1/(3*2) = 13/60
+  complication  times 0c 182c 300c 365c 500e 730c: 2 at risk at day 500, S = 1/2 after
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from dashboard.analytics.definitions import EVENTS_EXTRA_FIELDS, EVENTS_FIELDS
+from dashboard.analytics.events import events_summary, km_curves, numbers_at_risk
+from dashboard.analytics.filters import Filters
+from tests.dashboard.builders import row_of
+from tests.dashboard.test_summary import Z, wilson
+
+
+def loglog_interval(s: float, greenwood: float) -> tuple[float, float]:
+    """The exponential Greenwood ("log(-log)") interval written out by hand."""
+    v = math.log(s)
+    spread = Z * math.sqrt(greenwood) / v
+    return (
+        math.exp(-math.exp(math.log(-v) - spread)),
+        math.exp(-math.exp(math.log(-v) + spread)),
+    )
+
+
+def test_reoperation_in_the_e_group(events_db: Path) -> None:
+    out = events_summary(events_db, by=["pathway"], min_cell=0)
+    row = row_of(out, pathway="less_invasive", event="reoperation")
+    assert (row["n_cases"], row["n_with_event"]) == (6, 2)
+    assert row["event_rate"] == pytest.approx(2 / 6)
+    low, high = wilson(2, 6)
+    assert row["event_ci_low"] == pytest.approx(low, abs=1e-6)
+    assert row["event_ci_high"] == pytest.approx(high, abs=1e-6)
+    assert row["km_free_12m"] == pytest.approx(8 / 15)
+    # E6 is followed to day 730 exactly, so the 24-month estimate exists (no change)
+    assert row["km_free_24m"] == pytest.approx(8 / 15)
+    low, high = loglog_interval(8 / 15, 13 / 60)
+    assert row["km_free_12m_ci_low"] == pytest.approx(low, abs=1e-6)
+    assert row["km_free_12m_ci_high"] == pytest.approx(high, abs=1e-6)
+    assert row["km_free_24m_ci_low"] == pytest.approx(low, abs=1e-6)
+    assert not row["suppressed"]
+
+
+def test_complication_censored_at_last_contact_of_any_type(events_db: Path) -> None:
+    out = events_summary(events_db, by=["pathway"], events="complication", min_cell=0)
+    row = row_of(out, pathway="less_invasive")
+    assert (row["n_cases"], row["n_with_event"]) == (6, 1)
+    # nothing happens by day 365: survival 1 with the degenerate interval (1, 1)
+    assert (row["km_free_12m"], row["km_free_12m_ci_low"], row["km_free_12m_ci_high"]) == (
+        1.0,
+        1.0,
+        1.0,
+    )
+    assert row["km_free_24m"] == pytest.approx(0.5)
+    low, high = loglog_interval(0.5, 1 / (2 * 1))
+    assert row["km_free_24m_ci_low"] == pytest.approx(low, abs=1e-6)
+    assert row["km_free_24m_ci_high"] == pytest.approx(high, abs=1e-6)
+
+
+def test_24_months_null_when_nobody_followed_that_long(events_db: Path) -> None:
+    out = events_summary(events_db, by=["pathway"], min_cell=0)
+    row = row_of(out, pathway="repeat_surgery", event="reoperation")
+    # F1 reoperated on day 200 of 5 at risk; the others are seen last on day 365
+    assert (row["n_cases"], row["n_with_event"]) == (5, 1)
+    assert row["km_free_12m"] == pytest.approx(0.8)
+    low, _high = loglog_interval(0.8, 1 / (5 * 4))
+    assert row["km_free_12m_ci_low"] == pytest.approx(low, abs=1e-6)
+    assert pd.isna(row["km_free_24m"])
+    assert pd.isna(row["km_free_24m_ci_low"])
+
+
+def test_no_events_of_a_type(events_db: Path) -> None:
+    row = events_summary(events_db, events=["readmission"], min_cell=0).iloc[0]
+    assert (row["n_cases"], row["n_with_event"], row["event_rate"]) == (11, 0, 0.0)
+    assert row["event_ci_low"] == 0.0
+    assert row["event_ci_high"] == pytest.approx(wilson(0, 11)[1], abs=1e-6)
+    assert (row["km_free_12m"], row["km_free_24m"]) == (1.0, 1.0)
+
+
+def test_fields_order_and_event_order(events_db: Path) -> None:
+    out = events_summary(events_db, min_cell=0)
+    assert list(out.columns) == [*EVENTS_FIELDS, *EVENTS_EXTRA_FIELDS]
+    assert out["event"].tolist() == [
+        "reoperation",
+        "crossover",
+        "complication",
+        "readmission",
+        "device_revision",
+    ]
+    reop = out.iloc[0]
+    assert (reop["n_cases"], reop["n_with_event"]) == (11, 3)
+
+
+def test_suppression_is_per_event_type_with_secondary_step(events_db: Path) -> None:
+    # min_cell 6: repeat surgery (5 cases) is suppressed; being the only one, the next
+    # smallest group (less invasive, 6) is suppressed too, for every event type
+    out = events_summary(events_db, by="pathway", min_cell=6)
+    assert out["suppressed"].all()
+    figures = [
+        c for c in (*EVENTS_FIELDS, *EVENTS_EXTRA_FIELDS) if c not in ("event", "suppressed")
+    ]
+    assert out[figures].isna().all().all()
+    shown = events_summary(events_db, by="pathway", min_cell=5)
+    assert not shown["suppressed"].any()
+
+
+def test_no_cases_in_view(events_db: Path) -> None:
+    out = events_summary(events_db, min_cell=0, filters=Filters(clinic=("Elsewhere",)))
+    assert out["n_cases"].tolist() == [0] * 5
+    assert out["event_rate"].isna().all()
+    assert out["km_free_12m"].isna().all()
+    grouped = events_summary(events_db, by="cause", filters=Filters(clinic=("Elsewhere",)))
+    assert grouped.empty
+
+
+def test_curve_and_numbers_at_risk(events_db: Path) -> None:
+    curve = km_curves(events_db, event="reoperation", by=["pathway"], min_cell=0)
+    e = curve[curve["pathway"] == "less_invasive"]
+    assert e["day"].tolist() == [0, 100, 182, 300, 500, 730]
+    assert e["survival"].tolist() == pytest.approx([1, 0.8, 0.8, 8 / 15, 8 / 15, 8 / 15])
+    assert e["at_risk"].tolist() == [6, 5, 4, 3, 2, 1]
+    assert e["n_events"].tolist() == [0, 1, 0, 1, 0, 0]
+    assert e["n_censored"].tolist() == [1, 0, 1, 0, 1, 1]
+    risk = numbers_at_risk(curve, ["pathway"], days=[0, 100, 365, 400, 730, 731])
+    e_risk = risk[risk["pathway"] == "less_invasive"]["at_risk"].tolist()
+    # on day 400, E5 (censored on day 500, its complication) and E6 are still at risk
+    assert e_risk == [6, 5, 2, 2, 1, 0]
+
+
+def test_curve_of_a_suppressed_group_is_hidden(events_db: Path) -> None:
+    curve = km_curves(events_db, event="reoperation", by=["pathway"], min_cell=6)
+    assert curve["suppressed"].all()
+    assert len(curve) == 2  # one marker row per group, no points
+    assert curve["day"].isna().all()
