@@ -9,9 +9,8 @@ and colours come from `palette`, so a pathway or treatment looks the same on eve
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 import math
+from collections.abc import Sequence
 
 import altair as alt
 import numpy as np
@@ -97,8 +96,9 @@ def _colour(
         scale=alt.Scale(domain=domain, range=colours),
         sort=domain,
         legend=(
-            alt.Legend(orient=orient, columns=1 if orient == "right" else LEGEND_COLUMNS,
-                       labelLimit=260)  # fmt: skip
+            alt.Legend(
+                orient=orient, columns=1 if orient == "right" else LEGEND_COLUMNS, labelLimit=260
+            )
             if legend
             else None
         ),
@@ -145,7 +145,9 @@ def new_cases(frame: pd.DataFrame, *, period: str = "quarter") -> alt.Chart:
         alt.Chart(data, title=title)
         .mark_bar()
         .encode(
-            x=alt.X("period:O", title=period.capitalize(), sort=order, axis=alt.Axis(labelAngle=-45)),
+            x=alt.X(
+                "period:O", title=period.capitalize(), sort=order, axis=alt.Axis(labelAngle=-45)
+            ),
             y=alt.Y("sum(n_cases):Q", title="New cases", stack="zero"),
             color=_colour(data, "cause", field="cause_label", orient="right"),
             order=alt.Order("cause_rank:Q"),
@@ -188,13 +190,21 @@ def followup_by_timepoint(frame: pd.DataFrame) -> alt.Chart:
         alt.Tooltip("assessed_text:N", title="Assessed of due"),
         alt.Tooltip("ci_text:N", title="95% CI (Wilson)"),
     ]
-    x = alt.X("timepoint_label:N", title="Timepoint after treatment", sort=order,
-              axis=alt.Axis(labelAngle=0))  # fmt: skip
+    x = alt.X(
+        "timepoint_label:N",
+        title="Timepoint after treatment",
+        sort=order,
+        axis=alt.Axis(labelAngle=0),
+    )
     base = alt.Chart(data)
     bars = base.mark_bar(color=palette.PATHWAY["less_invasive"], opacity=0.85).encode(
         x=x,
-        y=alt.Y("followup_rate:Q", title="Follow-up completion",
-                axis=alt.Axis(format="%"), scale=alt.Scale(domain=[0, 1])),  # fmt: skip
+        y=alt.Y(
+            "followup_rate:Q",
+            title="Follow-up completion",
+            axis=alt.Axis(format="%"),
+            scale=alt.Scale(domain=[0, 1]),
+        ),
         tooltip=tooltip,
     )
     whiskers = base.mark_rule(color="black", strokeWidth=1.5).encode(
@@ -230,8 +240,15 @@ def _rate_frame(summary: pd.DataFrame, group: str) -> pd.DataFrame:
     data = summary.copy()
     data = _floats(
         data,
-        ["responder_rate", "responder_ci_low", "responder_ci_high", "n_assessed",
-         "n_excluded", "responders", "n_due"],  # fmt: skip
+        [
+            "responder_rate",
+            "responder_ci_low",
+            "responder_ci_high",
+            "n_assessed",
+            "n_excluded",
+            "responders",
+            "n_due",
+        ],
     )
     data["n_rate"] = data["n_assessed"] - data["n_excluded"]
     data["cause_label"] = data["cause"].map(labels.CAUSE)
@@ -288,15 +305,22 @@ def responder_heatmap(
     opacity = _focus_opacity(data, focus)
     data["cell_text"] = [
         "hidden" if hidden else f"{labels.percent(rate)}\nn={labels.count(n)}"
-        for hidden, rate, n in zip(data["suppressed"], data["responder_rate"], data["n_rate"],
-                                   strict=True)  # fmt: skip
+        for hidden, rate, n in zip(
+            data["suppressed"], data["responder_rate"], data["n_rate"], strict=True
+        )
     ]
     data["dark"] = data["responder_rate"].fillna(1.0) < 0.55
-    x = alt.X("group_label:N", title=labels.GROUP_TITLE[group], sort=_group_order(data, group),
-              axis=alt.Axis(labelAngle=-35 if group == "treatment" else 0, labelLimit=180,
-                            labelOverlap=False))  # fmt: skip
-    y = alt.Y("cause_label:N", title="Cause", sort=_cause_order(data),
-              axis=alt.Axis(labelLimit=220))  # fmt: skip
+    x = alt.X(
+        "group_label:N",
+        title=labels.GROUP_TITLE[group],
+        sort=_group_order(data, group),
+        axis=alt.Axis(
+            labelAngle=-35 if group == "treatment" else 0, labelLimit=180, labelOverlap=False
+        ),
+    )
+    y = alt.Y(
+        "cause_label:N", title="Cause", sort=_cause_order(data), axis=alt.Axis(labelLimit=220)
+    )
     pick = alt.selection_point(name=PICK, fields=["cause", "group"], on="click")
     base = alt.Chart(data).encode(x=x, y=y)
     shown = (
@@ -348,24 +372,34 @@ def responder_bars(
     """The heat map's rates as bars per cause with 95% interval whiskers; clickable."""
     title = alt.Title(
         f"Responder rate by cause and {group}, with 95% intervals",
-        subtitle=[measure_label, "Whiskers: 95% Wilson interval. Hidden small groups are not drawn."],
+        subtitle=[
+            measure_label,
+            "Whiskers: 95% Wilson interval. Hidden small groups are not drawn.",
+        ],
     )
     data = _shown(summary)
     if data.empty:
         return _empty(title.text)
     data = _rate_frame(data, group)
     opacity = _focus_opacity(data, focus)
-    y = alt.Y("group_label:N", title=None, sort=_group_order(data, group),
-              axis=alt.Axis(labelLimit=240, labelOverlap=False))  # fmt: skip
+    y = alt.Y(
+        "group_label:N",
+        title=None,
+        sort=_group_order(data, group),
+        axis=alt.Axis(labelLimit=240, labelOverlap=False),
+    )
     pick = alt.selection_point(name=PICK, fields=["cause", "group"], on="click")
     bars = (
         alt.Chart()
         .mark_bar()
         .encode(
             y=y,
-            x=alt.X("responder_rate:Q", title="Responder rate",
-                    axis=alt.Axis(format="%", values=TENTHS),
-                    scale=alt.Scale(domain=[0, 1])),  # fmt: skip
+            x=alt.X(
+                "responder_rate:Q",
+                title="Responder rate",
+                axis=alt.Axis(format="%", values=TENTHS),
+                scale=alt.Scale(domain=[0, 1]),
+            ),
             color=_colour(data, group),
             opacity=opacity,
             tooltip=_rate_tooltip(group),
@@ -375,17 +409,27 @@ def responder_bars(
     whiskers = (
         alt.Chart()
         .mark_rule(color="black")
-        .encode(y=y, x="responder_ci_low:Q", x2="responder_ci_high:Q", opacity=opacity,
-                tooltip=_rate_tooltip(group))  # fmt: skip
+        .encode(
+            y=y,
+            x="responder_ci_low:Q",
+            x2="responder_ci_high:Q",
+            opacity=opacity,
+            tooltip=_rate_tooltip(group),
+        )
     )
     return (
         alt.layer(bars, whiskers, data=data)
         .properties(width=BARS_WIDTH, height=alt.Step(20))
         .facet(
-            row=alt.Row("cause_label:N", title=None, sort=_cause_order(data),
-                        header=alt.Header(labelAngle=0, labelAlign="left", labelFontWeight="bold",
-                                          labelLimit=200)),
-        )  # fmt: skip
+            row=alt.Row(
+                "cause_label:N",
+                title=None,
+                sort=_cause_order(data),
+                header=alt.Header(
+                    labelAngle=0, labelAlign="left", labelFontWeight="bold", labelLimit=200
+                ),
+            ),
+        )
         .resolve_scale(y="independent")
         .properties(title=title)
     )
@@ -418,11 +462,17 @@ def trajectory(
     else:
         data["group"] = "all"
         data["group_label"] = "All cases in view"
-        colour = alt.Color("group_label:N", title=None,
-                           scale=alt.Scale(range=[palette.NEUTRAL]), legend=None)  # fmt: skip
+        colour = alt.Color(
+            "group_label:N", title=None, scale=alt.Scale(range=[palette.NEUTRAL]), legend=None
+        )
     order = [t for t in TIMEPOINT_ORDER if t in set(data["timepoint_label"])]
-    x = alt.X("timepoint_label:N", title="Timepoint", sort=order, scale=alt.Scale(type="point"),
-              axis=alt.Axis(labelAngle=0))  # fmt: skip
+    x = alt.X(
+        "timepoint_label:N",
+        title="Timepoint",
+        sort=order,
+        scale=alt.Scale(type="point"),
+        axis=alt.Axis(labelAngle=0),
+    )
     y_title = labels.MEASURE_AXIS[measure]
     tooltip = [
         alt.Tooltip("group_label:N", title=labels.GROUP_TITLE.get(group or "", "Group")),
@@ -446,9 +496,12 @@ def trajectory(
 
 
 def change_histogram(
-    frame: pd.DataFrame, *, group: str | None = "pathway", measure: str = "odi",
+    frame: pd.DataFrame,
+    *,
+    group: str | None = "pathway",
+    measure: str = "odi",
     timepoint: str = "12m",
-) -> alt.Chart:  # fmt: skip
+) -> alt.Chart:
     """Distribution of each patient's improvement at a timepoint, one small panel per group."""
     info = vocab.MEASURES[measure]
     unit = "points" if info.unit == "points" else info.unit
@@ -495,10 +548,15 @@ def change_histogram(
         alt.layer(bars, zero, data=data)
         .properties(height=70, width=HISTOGRAM_WIDTH)
         .facet(
-            row=alt.Row("group_label:N", title=None, sort=order,
-                        header=alt.Header(labelOrient="top", labelAnchor="start",
-                                          labelFontWeight="bold", labelLimit=360)),
-        )  # fmt: skip
+            row=alt.Row(
+                "group_label:N",
+                title=None,
+                sort=order,
+                header=alt.Header(
+                    labelOrient="top", labelAnchor="start", labelFontWeight="bold", labelLimit=360
+                ),
+            ),
+        )
         .properties(title=title)
     )
 
@@ -512,15 +570,19 @@ def rate_bars(
 ) -> alt.Chart:
     """Responder rates per group side by side (one cluster per measure), with whiskers."""
     data = _shown(summary)
-    heading = alt.Title(
-        title, subtitle=[definition_label, "Whiskers: 95% Wilson interval."]
-    )
+    heading = alt.Title(title, subtitle=[definition_label, "Whiskers: 95% Wilson interval."])
     if data.empty:
         return _empty(title)
     data = _floats(
         data,
-        ["responder_rate", "responder_ci_low", "responder_ci_high", "n_assessed",
-         "n_excluded", "responders"],  # fmt: skip
+        [
+            "responder_rate",
+            "responder_ci_low",
+            "responder_ci_high",
+            "n_assessed",
+            "n_excluded",
+            "responders",
+        ],
     )
     data = data[data["responder_rate"].notna()]
     if data.empty:
@@ -540,13 +602,18 @@ def rate_bars(
         alt.Tooltip("ci_text:N", title="95% CI (Wilson)"),
     ]
     measures = [labels.MEASURE[m] for m in dict.fromkeys(data["measure"])]
-    x = alt.X("measure_label:N", title=None, sort=measures,
-              axis=alt.Axis(labelAngle=0, labelLimit=320))  # fmt: skip
+    x = alt.X(
+        "measure_label:N", title=None, sort=measures, axis=alt.Axis(labelAngle=0, labelLimit=320)
+    )
     offset = alt.XOffset("group_label:N", sort=_group_order(data, group))
     base = alt.Chart(data).encode(x=x, xOffset=offset)
     bars = base.mark_bar().encode(
-        y=alt.Y("responder_rate:Q", title="Responder rate", axis=alt.Axis(format="%"),
-                scale=alt.Scale(domain=[0, 1])),  # fmt: skip
+        y=alt.Y(
+            "responder_rate:Q",
+            title="Responder rate",
+            axis=alt.Axis(format="%"),
+            scale=alt.Scale(domain=[0, 1]),
+        ),
         color=_colour(data, group),
         tooltip=tooltip,
     )
@@ -571,14 +638,18 @@ def thin_curve(curve: pd.DataFrame, keys: Sequence[str], step_days: int = 7) -> 
     bucket = (data["day"] // step_days).astype(int)
     by = [data[k] for k in keys] + [bucket]
     last = data.groupby(by, sort=False, dropna=False).tail(1)
-    first = data.groupby([data[k] for k in keys], sort=False, dropna=False).head(1) if keys \
+    first = (
+        data.groupby([data[k] for k in keys], sort=False, dropna=False).head(1)
+        if keys
         else data.head(1)
+    )
     out = pd.concat([first, last]).drop_duplicates()
     return out.sort_values([*keys, "day"], kind="stable").reset_index(drop=True)
 
 
-def km_curves(frame: pd.DataFrame, *, group: str | None = "pathway",
-              event_label: str = "Reoperation") -> alt.Chart:  # fmt: skip
+def km_curves(
+    frame: pd.DataFrame, *, group: str | None = "pathway", event_label: str = "Reoperation"
+) -> alt.Chart:
     """Kaplan–Meier event-free curves per group with 95% interval bands (step functions)."""
     title = alt.Title(
         f"{event_label}-free survival (Kaplan–Meier)",
@@ -616,14 +687,22 @@ def km_curves(frame: pd.DataFrame, *, group: str | None = "pathway",
         x=alt.X("months:Q", title="Months after treatment", axis=alt.Axis(tickMinStep=3)),
     )
     line = base.mark_line(interpolate="step-after", strokeWidth=2.5).encode(
-        y=alt.Y("survival:Q", title=f"Free of {event_label.lower()}", scale=y_scale,
-                axis=alt.Axis(format="%")),  # fmt: skip
+        y=alt.Y(
+            "survival:Q",
+            title=f"Free of {event_label.lower()}",
+            scale=y_scale,
+            axis=alt.Axis(format="%"),
+        ),
         color=colour,
         tooltip=tooltip,
     )
     band = base.mark_area(opacity=0.18, interpolate="step-after").encode(
-        y=alt.Y("ci_low:Q", title=f"Free of {event_label.lower()}", scale=y_scale,
-                axis=alt.Axis(format="%")),  # fmt: skip
+        y=alt.Y(
+            "ci_low:Q",
+            title=f"Free of {event_label.lower()}",
+            scale=y_scale,
+            axis=alt.Axis(format="%"),
+        ),
         y2="ci_high:Q",
         color=alt.Color("group_label:N", legend=None),
     )
@@ -681,8 +760,8 @@ def funnel(
         return _empty(title.text)
     data["unit_name"] = data[unit].astype(str)
     data["position"] = [
-        funnel_position(a, b) for a, b in zip(data["position_95"], data["position_998"],
-                                              strict=True)  # fmt: skip
+        funnel_position(a, b)
+        for a, b in zip(data["position_95"], data["position_998"], strict=True)
     ]
     data["position_label"] = data["position"].map(_POSITION_LABEL)
     data["responders_text"] = [
@@ -693,8 +772,10 @@ def funnel(
     colour = alt.Color(
         "position_label:N",
         title="Against the limits",
-        scale=alt.Scale(domain=[_POSITION_LABEL[k] for k in present],
-                        range=[_POSITION_COLOUR[k] for k in present]),  # fmt: skip
+        scale=alt.Scale(
+            domain=[_POSITION_LABEL[k] for k in present],
+            range=[_POSITION_COLOUR[k] for k in present],
+        ),
         legend=alt.Legend(orient="bottom"),
     )
     lim = limits.copy()
@@ -771,11 +852,18 @@ def completeness(frame: pd.DataFrame) -> alt.Chart:
         alt.Chart(data, title=title)
         .mark_bar()
         .encode(
-            x=alt.X("share_present:Q", title="Records with a value",
-                    axis=alt.Axis(format="%", values=TENTHS),
-                    scale=alt.Scale(domain=[0, 1])),  # fmt: skip
-            y=alt.Y("field:N", title=None, sort=list(data["field"]),
-                    axis=alt.Axis(labelLimit=260, labelOverlap=False)),  # fmt: skip
+            x=alt.X(
+                "share_present:Q",
+                title="Records with a value",
+                axis=alt.Axis(format="%", values=TENTHS),
+                scale=alt.Scale(domain=[0, 1]),
+            ),
+            y=alt.Y(
+                "field:N",
+                title=None,
+                sort=list(data["field"]),
+                axis=alt.Axis(labelLimit=260, labelOverlap=False),
+            ),
             color=alt.Color(
                 "band:N",
                 title="Complete",
@@ -838,15 +926,17 @@ def followup_heatmap(frame: pd.DataFrame, *, unit: str = "clinic") -> alt.Chart:
         base.transform_filter("!datum.suppressed")
         .mark_rect(stroke="white")
         .encode(
-            color=alt.Color("band:N", title="Follow-up",
-                            scale=alt.Scale(domain=bands, range=["#004488", "#DDAA33", "#BB5566"]),
-                            legend=alt.Legend(orient="bottom")),  # fmt: skip
+            color=alt.Color(
+                "band:N",
+                title="Follow-up",
+                scale=alt.Scale(domain=bands, range=["#004488", "#DDAA33", "#BB5566"]),
+                legend=alt.Legend(orient="bottom"),
+            ),
             tooltip=tooltip,
         )
     )
-    hidden = (
-        base.transform_filter("datum.suppressed")
-        .mark_rect(fill="white", stroke=palette.SUPPRESSED_STROKE, strokeDash=[4, 3])
+    hidden = base.transform_filter("datum.suppressed").mark_rect(
+        fill="white", stroke=palette.SUPPRESSED_STROKE, strokeDash=[4, 3]
     )
     text = base.mark_text(fontSize=12).encode(
         text="cell_text:N",

@@ -119,3 +119,8 @@ def n_of(numerator: object, denominator: object) -> str:
     if _missing(numerator) or _missing(denominator):
         return "–"
     return f"{int(numerator):,} of {int(denominator):,}"  # type: ignore[call-overload]
+
+
+def plural(n: int, word: str, words: str | None = None) -> str:
+    """'1 problem', '3 problems', '1,200 problems'."""
+    return f"{n:,} {word if n == 1 else (words or word + 's')}"

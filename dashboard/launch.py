@@ -54,17 +54,31 @@ def _port(text: str) -> int:
 def command(db: Path, port: int, address: str = "localhost") -> list[str]:
     """The streamlit command line that serves the app on `db`."""
     return [
-        sys.executable, "-m", "streamlit", "run", str(APP),
-        "--server.port", str(port),
-        "--server.address", address,
-        "--server.headless", "true",
-        "--server.fileWatcherType", "none",
-        "--server.maxUploadSize", "200",
-        "--browser.gatherUsageStats", "false",
-        "--client.showErrorDetails", "none",
-        "--client.toolbarMode", "viewer",
-        "--", "--db", str(db),
-    ]  # fmt: skip
+        sys.executable,
+        "-m",
+        "streamlit",
+        "run",
+        str(APP),
+        "--server.port",
+        str(port),
+        "--server.address",
+        address,
+        "--server.headless",
+        "true",
+        "--server.fileWatcherType",
+        "none",
+        "--server.maxUploadSize",
+        "200",
+        "--browser.gatherUsageStats",
+        "false",
+        "--client.showErrorDetails",
+        "none",
+        "--client.toolbarMode",
+        "viewer",
+        "--",
+        "--db",
+        str(db),
+    ]
 
 
 def run(args: argparse.Namespace) -> int:

@@ -72,9 +72,17 @@ _VOCAB_ORDER: dict[str, tuple[str, ...]] = {
 }
 # Fallback for other group columns (clinic, physician, sex, age band): Tol "muted".
 _CYCLE: tuple[str, ...] = (
-    "#332288", "#88CCEE", "#44AA99", "#117733", "#999933",
-    "#DDCC77", "#CC6677", "#882255", "#AA4499", "#DDDDDD",
-)  # fmt: skip
+    "#332288",
+    "#88CCEE",
+    "#44AA99",
+    "#117733",
+    "#999933",
+    "#DDCC77",
+    "#CC6677",
+    "#882255",
+    "#AA4499",
+    "#DDDDDD",
+)
 
 
 def colour_of(column: str, code: str) -> str:

@@ -16,8 +16,14 @@ import pandas as pd
 from pipelines import store
 
 REJECTION_COLUMNS: tuple[str, ...] = (
-    "load_id", "attempted_at", "file", "row", "column", "problem", "kind",
-)  # fmt: skip
+    "load_id",
+    "attempted_at",
+    "file",
+    "row",
+    "column",
+    "problem",
+    "kind",
+)
 
 _LAST_REJECTION_SQL = """
 with rejected as (
@@ -109,8 +115,17 @@ def dropped_text(dropped: object) -> str:
 
 def describe_loads(history: pd.DataFrame) -> pd.DataFrame:
     """The load log (analytics.load_history) as a readable table, newest first."""
-    columns = ["load", "started", "seconds", "outcome", "mode", "problems", "files", "records",
-               "columns left out"]  # fmt: skip
+    columns = [
+        "load",
+        "started",
+        "seconds",
+        "outcome",
+        "mode",
+        "problems",
+        "files",
+        "records",
+        "columns left out",
+    ]
     if history.empty:
         return pd.DataFrame(columns=columns)
     started = pd.to_datetime(history["started_at"])

@@ -20,8 +20,8 @@ import duckdb
 import streamlit as st
 
 from dashboard import data, labels
-from dashboard.analytics.queries import StoreMissingError
 from dashboard.analytics.definitions import PRESETS
+from dashboard.analytics.queries import StoreMissingError
 from dashboard.state import LIST_CHOICES, View, query_equal
 from pipelines import vocabulary as vocab
 
@@ -100,9 +100,13 @@ def choice(
     common = {"key": key, "on_change": _from_widget, "args": (name,), "help": help}
     if kind == "segmented":
         box.segmented_control(
-            label, list(options), format_func=fmt, selection_mode="single", required=True,
+            label,
+            list(options),
+            format_func=fmt,
+            selection_mode="single",
+            required=True,
             **common,
-        )  # fmt: skip
+        )
     elif kind == "radio":
         box.radio(label, list(options), format_func=fmt, horizontal=True, **common)
     else:
@@ -176,14 +180,23 @@ def _filter_widgets(options: dict[str, Any]) -> None:
         _date_range(options)
         _multi("clinic", "Clinic", options.get("clinic", []), str)
         _multi("physician", "Physician", options.get("physician", []), str)
-        _multi("cause", "Cause of failed back surgery", LIST_CHOICES["cause"],
-               labels.CAUSE.__getitem__)  # fmt: skip
-        _multi("index_surgery", "Index surgery", LIST_CHOICES["index_surgery"],
-               labels.INDEX_SURGERY.__getitem__)  # fmt: skip
+        _multi(
+            "cause", "Cause of failed back surgery", LIST_CHOICES["cause"], labels.CAUSE.__getitem__
+        )
+        _multi(
+            "index_surgery",
+            "Index surgery",
+            LIST_CHOICES["index_surgery"],
+            labels.INDEX_SURGERY.__getitem__,
+        )
         _multi("sex", "Sex", LIST_CHOICES["sex"], labels.SEX.__getitem__)
         _multi("age_band", "Age band", LIST_CHOICES["age_band"], labels.AGE_BAND.__getitem__)
-        st.button("Clear filters", key="w_clear_filters", on_click=_reset,
-                  disabled=current_view().filters().is_empty())  # fmt: skip
+        st.button(
+            "Clear filters",
+            key="w_clear_filters",
+            on_click=_reset,
+            disabled=current_view().filters().is_empty(),
+        )
         st.header("How outcomes are counted")
         choice(
             "responder",

@@ -18,19 +18,35 @@ st.set_page_config(
 )
 
 PAGES = [
-    st.Page("app_pages/overview.py", title="Overview", icon=":material/dashboard:",
-            default=True),
-    st.Page("app_pages/causes.py", title="Causes & pathways", icon=":material/grid_on:",
-            url_path="causes"),
-    st.Page("app_pages/compare.py", title="Compare pathways", icon=":material/compare_arrows:",
-            url_path="compare"),
-    st.Page("app_pages/providers.py", title="Physicians & clinics", icon=":material/groups:",
-            url_path="providers"),
-    st.Page("app_pages/quality.py", title="Data quality", icon=":material/fact_check:",
-            url_path="quality"),
-    st.Page("app_pages/import_data.py", title="Import", icon=":material/upload_file:",
-            url_path="import"),
-]  # fmt: skip
+    st.Page("app_pages/overview.py", title="Overview", icon=":material/dashboard:", default=True),
+    st.Page(
+        "app_pages/causes.py",
+        title="Causes & pathways",
+        icon=":material/grid_on:",
+        url_path="causes",
+    ),
+    st.Page(
+        "app_pages/compare.py",
+        title="Compare pathways",
+        icon=":material/compare_arrows:",
+        url_path="compare",
+    ),
+    st.Page(
+        "app_pages/providers.py",
+        title="Physicians & clinics",
+        icon=":material/groups:",
+        url_path="providers",
+    ),
+    st.Page(
+        "app_pages/quality.py",
+        title="Data quality",
+        icon=":material/fact_check:",
+        url_path="quality",
+    ),
+    st.Page(
+        "app_pages/import_data.py", title="Import", icon=":material/upload_file:", url_path="import"
+    ),
+]
 
 page = st.navigation(PAGES)
 sidebar.render(data.configured_db())

@@ -151,7 +151,9 @@ def at_risk_table(at_risk: pd.DataFrame, key: str | None) -> pd.DataFrame:
     f["_group"] = f[key].map(lambda v: labels.value_label(key, v)) if key else "All cases"
     f["_day"] = f["day"].map(day_label)
     order = list(dict.fromkeys(f["_day"]))
-    wide = f.pivot_table(index="_group", columns="_day", values="at_risk", aggfunc="sum", sort=False)
+    wide = f.pivot_table(
+        index="_group", columns="_day", values="at_risk", aggfunc="sum", sort=False
+    )
     wide = wide.reindex(columns=order).reset_index().rename(columns={"_group": group_title})
     wide.columns.name = None
     for col in order:

@@ -14,7 +14,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import data, downloads
-from dashboard.analytics.definitions import AnalyticsError, DEFAULT_MIN_CELL
+from dashboard.analytics.definitions import DEFAULT_MIN_CELL, AnalyticsError
 from dashboard.sidebar import Context, current_view, set_view
 
 LOAD_HINT = (
@@ -37,15 +37,17 @@ def _clear_filters() -> None:
 def no_cases(n_cases: int, what: str = "these filters") -> None:
     """The empty state when the filters leave no case, or too few to show."""
     if n_cases == 0:
-        st.warning(f"**No cases match {what}.** Widen the filters in the sidebar.",
-                   icon=":material/filter_alt_off:")  # fmt: skip
+        st.warning(
+            f"**No cases match {what}.** Widen the filters in the sidebar.",
+            icon=":material/filter_alt_off:",
+        )
     else:
         st.warning(
             f"**Fewer than {DEFAULT_MIN_CELL} cases match {what}.** Figures for groups this "
             "small are hidden to protect patients' privacy; widen the filters.",
             icon=":material/visibility_off:",
         )
-    st.button("Clear all filters", key=f"w_clear_{what[:12]}", on_click=_clear_filters)
+    st.button("Clear all filters", key="w_clear_all_filters", on_click=_clear_filters)
 
 
 def enough_cases(ctx: Context, filters: Any, what: str = "these filters") -> bool:
@@ -79,8 +81,9 @@ def chart(
     return st.altair_chart(figure, **kwargs)
 
 
-def table(frame: pd.DataFrame, title: str, *, key: str, expanded: bool = False,
-          height: int | None = None) -> None:  # fmt: skip
+def table(
+    frame: pd.DataFrame, title: str, *, key: str, expanded: bool = False, height: int | None = None
+) -> None:
     """A table in an expander, with a CSV download (formulas neutralised)."""
     with st.expander(f"Table: {title}", expanded=expanded):
         kwargs: dict[str, Any] = {"hide_index": True, "width": "stretch"}

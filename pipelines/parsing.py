@@ -121,7 +121,9 @@ def _numbers(cells: pyarrow.Array) -> tuple[pyarrow.Array, np.ndarray]:
 def _parse_float(cells: pyarrow.Array) -> tuple[pd.Series, np.ndarray]:
     numbers, failed = _numbers(cells)
     values = numbers.to_numpy(zero_copy_only=False)
-    return pd.Series(pd.array(np.where(failed, np.nan, values), dtype="Float64")), failed
+    missing = failed | np.isnan(values)
+    # Build the masked array directly: pd.array(..., "Float64") rescans every value.
+    return pd.Series(pd.arrays.FloatingArray(np.where(missing, 0.0, values), missing)), failed
 
 
 def _parse_int(cells: pyarrow.Array) -> tuple[pd.Series, np.ndarray]:
@@ -130,8 +132,9 @@ def _parse_int(cells: pyarrow.Array) -> tuple[pd.Series, np.ndarray]:
     with np.errstate(invalid="ignore"):
         fractional = np.isfinite(values) & (np.floor(values) != values)
     failed = failed | fractional
-    values = np.where(failed, np.nan, values)
-    return pd.Series(pd.array(values, dtype="Float64").round().astype("Int64")), failed
+    missing = failed | np.isnan(values)
+    whole = np.where(missing, 0, values).astype("int64")
+    return pd.Series(pd.arrays.IntegerArray(whole, missing)), failed
 
 
 def _parse_bool(cells: pyarrow.Array) -> tuple[pd.Series, np.ndarray]:

@@ -1,10 +1,11 @@
 """Outcome analytics over the DuckDB store: the figures behind `fbss summary`, `fbss events`
 and the dashboard.
 
-Every function takes `db` (a store path, or an open DuckDB connection to reuse one for
-several figures) and keyword options, does its aggregation in DuckDB and returns a small
-pandas DataFrame (group columns first; rates as fractions 0-1; suppressed figures null).
-Names are imported lazily, so `import dashboard.analytics` stays cheap.
+Every function takes `db` — the store path (usual), or an open DuckDB connection on the
+store — and keyword options, does its aggregation in DuckDB and returns a small pandas
+DataFrame (group columns first; rates as fractions 0-1; suppressed figures null). The
+queries read a per-case fact table kept beside the store and rebuilt after each load
+(see facts.py). Names are imported lazily, so `import dashboard.analytics` stays cheap.
 
     Filters(treatment_from=None, treatment_to=None, clinic=(), physician=(), cause=(),
             index_surgery=(), sex=(), age_band=(), pathway=(), treatment=(),

@@ -21,6 +21,7 @@ import functools
 import hashlib
 import os
 import re
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -85,8 +86,9 @@ def build_sql(source: str) -> str:
 
 @functools.cache
 def version() -> str:
-    """Changes whenever the fact table's definition (SQL or vocabulary) changes."""
-    return hashlib.sha256(build_sql("src").encode()).hexdigest()[:12]
+    """Changes whenever the fact table's definition (SQL, vocabulary, ENUMs) changes."""
+    definition = build_sql("src") + repr(ENUM_COLUMNS)
+    return hashlib.sha256(definition.encode()).hexdigest()[:12]
 
 
 def sidecar_path(store_path: Path) -> Path:
@@ -145,7 +147,11 @@ def _build_sidecar(store_path: Path, target: Path) -> Path | None:
         for leftover in (staging, staging.with_name(staging.name + ".wal")):
             with contextlib.suppress(FileNotFoundError):
                 leftover.unlink()
-    _remove_stale(store_path, keep=target)
+    # Only the builder of the current version tidies up, so that a slow build of an
+    # older version never deletes the newer sidecar.
+    with contextlib.suppress(OSError):
+        if sidecar_path(store_path) == target:
+            _remove_stale(store_path, keep=target)
     return target
 
 
@@ -163,34 +169,82 @@ def _as_enums(con: duckdb.DuckDBPyConnection) -> None:
 
 
 def _remove_stale(store_path: Path, *, keep: Path) -> None:
-    pattern = re.compile(re.escape(_sidecar_prefix(store_path)) + r"[0-9a-f]+-\d+-\d+-\d+$")
+    """Delete older sidecars of this store, and builds left by processes that died."""
+    prefix = re.escape(_sidecar_prefix(store_path))
+    sidecar = re.compile(prefix + r"[0-9a-f]+-\d+-\d+-\d+$")
+    building = re.compile(prefix + r"[0-9a-f]+-\d+-\d+-\d+\.building-(\d+)(\.wal)?$")
     for path in store_path.parent.glob(_sidecar_prefix(store_path) + "*"):
-        if path != keep and pattern.match(path.name):
+        stale = path != keep and sidecar.match(path.name) is not None
+        orphan = building.match(path.name)
+        if orphan is not None and not _alive(int(orphan[1])):
+            stale = True
+        if stale:
             # Unlinking is safe even if another process still reads it (POSIX).
             with contextlib.suppress(OSError):
                 path.unlink()
 
 
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
 def ensure_temporary(con: duckdb.DuckDBPyConnection) -> None:
     """Make `case_facts` available in this connection (a temp table unless present)."""
-    present = con.execute(
-        "select count(*) from duckdb_tables() where table_name = $name", {"name": TABLE}
-    ).fetchone()
-    if present and present[0]:
+    try:
+        con.execute(f"select * from {TABLE} limit 0")
         return
+    except duckdb.CatalogException:
+        pass
     database = con.execute("select current_database()").fetchone()
     source = sql_files.quote(database[0] if database else "memory") + ".main"
     con.execute(f"create temp table {TABLE} as {build_sql(source)}")
 
 
+# Read-only connections on sidecars, kept open between calls: a sidecar never changes
+# once written and nobody writes to it, so holding it blocks no load (unlike the store
+# itself), and it saves ~30 ms per query plus a cold cache. Each call gets a cursor.
+_SHARED: dict[Path, duckdb.DuckDBPyConnection] = {}
+_SHARED_LOCK = threading.Lock()
+
+
+def _shared_cursor(sidecar: Path, store_path: Path) -> duckdb.DuckDBPyConnection:
+    with _SHARED_LOCK:
+        con = _SHARED.get(sidecar)
+        if con is None:
+            # an older version of the same store is no longer asked for: let it go
+            prefix = _sidecar_prefix(store_path)
+            for old in [p for p in _SHARED if p.parent == sidecar.parent]:
+                if old.name.startswith(prefix):
+                    with contextlib.suppress(Exception):
+                        _SHARED.pop(old).close()
+            con = store.connect(sidecar, read_only=True)
+            con.execute("set enable_progress_bar = false")  # never draw on a terminal
+            _SHARED[sidecar] = con
+        return con.cursor()
+
+
+def close_shared() -> None:
+    """Close every kept sidecar connection (tests, or before deleting the files)."""
+    with _SHARED_LOCK:
+        while _SHARED:
+            with contextlib.suppress(Exception):
+                _SHARED.popitem()[1].close()
+
+
 def _connect_sidecar(store_path: Path) -> duckdb.DuckDBPyConnection | None:
-    """A read_only connection on the current sidecar, or None if none can be written."""
+    """A cursor on the current sidecar, or None if no sidecar can be written."""
     for _ in range(2):
         sidecar = ensure_sidecar(store_path)
         if sidecar is None:
             return None
         try:
-            return store.connect(sidecar, read_only=True)
+            return _shared_cursor(sidecar, store_path)
         except duckdb.IOException:
             # Another process cleaned it up after a newer load: look again.
             if sidecar.exists():
@@ -200,15 +254,17 @@ def _connect_sidecar(store_path: Path) -> duckdb.DuckDBPyConnection | None:
 
 @contextlib.contextmanager
 def open_facts(store_path: Path) -> Iterator[duckdb.DuckDBPyConnection]:
-    """A short-lived read_only connection in which `case_facts` can be queried."""
+    """A connection (cursor) in which `case_facts` can be queried, closed after use."""
     con = _connect_sidecar(store_path)
-    fallback = con is None
     if con is None:  # cannot write next to the store: build the facts for this connection
         con = store.connect(store_path, read_only=True)
-    try:
-        con.execute("set enable_progress_bar = false")  # never draw on the user's terminal
-        if fallback:
+        try:
+            con.execute("set enable_progress_bar = false")  # never draw on a terminal
             ensure_temporary(con)
+        except BaseException:
+            con.close()
+            raise
+    try:
         yield con
     finally:
         con.close()

@@ -69,23 +69,25 @@ def connection(db: Db, *, with_store: bool = False) -> Iterator[duckdb.DuckDBPyC
             yield db
         return
     path = _store_path(db)
-    with _explain_missing_tables(path), facts.open_facts(path) as con:
-        if with_store:
-            con.execute(f"attach $path as {_STORE_ALIAS} (read_only)", {"path": str(path)})
+    if not with_store:
+        with _explain_missing_tables(path), facts.open_facts(path) as con:
+            yield con
+        return
+    # A short-lived reader on the store, with the facts attached beside it.
+    with _explain_missing_tables(path), store.reader(path) as con:
+        sidecar = facts.ensure_sidecar(path)
+        if sidecar is None:
+            facts.ensure_temporary(con)
+        else:
+            con.execute("attach $path as facts_db (read_only)", {"path": str(sidecar)})
+            con.execute(
+                f"create temp view {facts.TABLE} as select * from facts_db.main.{facts.TABLE}"
+            )
         yield con
-
-
-_STORE_ALIAS = "store_db"
 
 
 def raw_schema(con: duckdb.DuckDBPyConnection) -> str:
     """The quoted schema holding the store's cases, assessments and events."""
-    attached = con.execute(
-        "select count(*) from duckdb_databases() where database_name = $name",
-        {"name": _STORE_ALIAS},
-    ).fetchone()
-    if attached and attached[0]:
-        return f"{_STORE_ALIAS}.main"
     current = con.execute("select current_database()").fetchone()
     return quote(str(current[0] if current else "memory")) + ".main"
 

@@ -1,9 +1,10 @@
 """Kaplan–Meier event-free survival from per-day counts.
 
-SQL hands over one row per (group, event type, day, event-or-censored) with a count `n`.
-Full curves are fitted with lifelines, `KaplanMeierFitter.fit(days, observed, weights=n)`,
-which gives the same estimate and Greenwood (log(-log)) interval as one row per case
-because the weights are whole numbers. The 12- and 24-month figures of a grouped table
+SQL hands over one row per (group, event type, day) with n_removed (cases whose time
+ends that day) and n_events (of whom had the event). Full curves are fitted with
+lifelines, `KaplanMeierFitter.fit(days, observed, weights=counts)`, which gives the same
+estimate and Greenwood (log(-log)) interval as one row per case because the weights are
+whole numbers. The 12- and 24-month figures of a grouped table
 use the same formulas vectorised over all groups (see estimates_at for why).
 """
 

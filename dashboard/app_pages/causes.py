@@ -38,8 +38,13 @@ def render() -> None:
         return
     version = ctx.version
     assert version is not None
-    group = choice("columns", "Columns", list(GROUP_CHOICES),
-                   format_func=lambda g: labels.GROUP_TITLE[g], kind="segmented")  # fmt: skip
+    group = choice(
+        "columns",
+        "Columns",
+        list(GROUP_CHOICES),
+        format_func=lambda g: labels.GROUP_TITLE[g],
+        kind="segmented",
+    )
     focus = ctx.view.focus()
     if focus and focus[1] not in GROUP_CHOICES[group]:
         _clear()
@@ -50,8 +55,14 @@ def render() -> None:
     subtitle = f"{definition.label}, at {tp}"
     if len(definition.criteria) > 1:
         subtitle += f" (charts: the {labels.measure_words(measure)} criterion)"
-    summary = data.call("summary", version, by=("cause", group), timepoint=view.timepoint,
-                        responder=view.responder, filters=filters)  # fmt: skip
+    summary = data.call(
+        "summary",
+        version,
+        by=("cause", group),
+        timepoint=view.timepoint,
+        responder=view.responder,
+        filters=filters,
+    )
     rows = tables.first_measure_rows(summary, view.responder)
     ui.chart(
         charts.responder_heatmap(rows, group=group, measure_label=subtitle, focus=focus),
@@ -66,22 +77,23 @@ def render() -> None:
     hidden = tables.suppressed_count(rows)
     if hidden:
         st.caption(f"{hidden} cause-and-{group} cells are hidden as too small to show safely.")
-    ui.table(tables.outcome_table(summary, ("cause", group)),
-             f"Outcomes by cause and {group}", key="causes")  # fmt: skip
+    ui.table(
+        tables.outcome_table(summary, ("cause", group)),
+        f"Outcomes by cause and {group}",
+        key="causes",
+    )
 
     st.divider()
     if focus:
         cause, chosen = focus
         st.subheader(f"Selected: {labels.CAUSE[cause]} · {labels.value_label(group, chosen)}")
-        st.button("Clear selection", key="w_clear_focus", on_click=_clear,
-                  icon=":material/close:")  # fmt: skip
+        st.button("Clear selection", key="w_clear_focus", on_click=_clear, icon=":material/close:")
         if tables.is_hidden_cell(rows, cause, chosen, group):
             st.info("This cell is hidden as a small group, so its details are hidden too.")
             return
     else:
         st.subheader(f"All causes, by {group}")
-        st.caption("Click a cell or a bar above to narrow these charts to one cause and "
-                   f"{group}.")  # fmt: skip
+        st.caption(f"Click a cell or a bar above to narrow these charts to one cause and {group}.")
     narrowed = focus_filters(ctx.view) if focus else filters
     if not ui.enough_cases(ctx, narrowed, "this selection"):
         return
@@ -89,18 +101,30 @@ def render() -> None:
     with left:
         traj = data.call("trajectory", version, measure=measure, by=(group,), filters=narrowed)
         ui.chart(charts.trajectory(traj, group=group, measure=measure))
-        ui.table(tables.trajectory_table(traj, (group,)), "Mean at each timepoint",
-                 key="causes_trajectory")  # fmt: skip
+        ui.table(
+            tables.trajectory_table(traj, (group,)),
+            "Mean at each timepoint",
+            key="causes_trajectory",
+        )
     with right:
-        change = data.call("change_distribution", version, measure=measure,
-                           timepoint=view.timepoint, by=(group,), filters=narrowed)  # fmt: skip
-        ui.chart(charts.change_histogram(change, group=group, measure=measure,
-                                         timepoint=view.timepoint))  # fmt: skip
-        ui.table(tables.change_table(change, (group,)), "Change from baseline",
-                 key="causes_change")  # fmt: skip
+        change = data.call(
+            "change_distribution",
+            version,
+            measure=measure,
+            timepoint=view.timepoint,
+            by=(group,),
+            filters=narrowed,
+        )
+        ui.chart(
+            charts.change_histogram(change, group=group, measure=measure, timepoint=view.timepoint)
+        )
+        ui.table(tables.change_table(change, (group,)), "Change from baseline", key="causes_change")
     events = data.call("events_summary", version, by=(group,), filters=narrowed)
-    ui.table(tables.events_table(events, (group,)),
-             "Reoperations, crossovers and complications", key="causes_events")  # fmt: skip
+    ui.table(
+        tables.events_table(events, (group,)),
+        "Reoperations, crossovers and complications",
+        key="causes_events",
+    )
 
 
 ui.guarded(render)

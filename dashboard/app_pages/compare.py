@@ -26,23 +26,58 @@ def _any(word: str, mapping: dict[str, str]):  # type: ignore[no-untyped-def]
 
 def _profile() -> None:
     cols = st.columns(5)
-    choice("patient_cause", "Cause", list(CHOICES["patient_cause"]),
-           format_func=_any("Any cause in view", labels.CAUSE), container=cols[0])  # fmt: skip
-    choice("patient_age_band", "Age band", list(CHOICES["patient_age_band"]),
-           format_func=_any("Any age", labels.AGE_BAND), container=cols[1])  # fmt: skip
-    choice("patient_sex", "Sex", list(CHOICES["patient_sex"]),
-           format_func=_any("Any sex", labels.SEX), container=cols[2])  # fmt: skip
-    choice("patient_index_surgery", "Index surgery", list(CHOICES["patient_index_surgery"]),
-           format_func=_any("Any index surgery", labels.INDEX_SURGERY),
-           container=cols[3])  # fmt: skip
-    choice("patient_severity", "Baseline disability", list(CHOICES["patient_severity"]),
-           format_func=_any("Any baseline ODI", labels.SEVERITY), container=cols[4],
-           help="Oswestry Disability Index before treatment (Fairbank bands).")  # fmt: skip
+    choice(
+        "patient_cause",
+        "Cause",
+        list(CHOICES["patient_cause"]),
+        format_func=_any("Any cause in view", labels.CAUSE),
+        container=cols[0],
+    )
+    choice(
+        "patient_age_band",
+        "Age band",
+        list(CHOICES["patient_age_band"]),
+        format_func=_any("Any age", labels.AGE_BAND),
+        container=cols[1],
+    )
+    choice(
+        "patient_sex",
+        "Sex",
+        list(CHOICES["patient_sex"]),
+        format_func=_any("Any sex", labels.SEX),
+        container=cols[2],
+    )
+    choice(
+        "patient_index_surgery",
+        "Index surgery",
+        list(CHOICES["patient_index_surgery"]),
+        format_func=_any("Any index surgery", labels.INDEX_SURGERY),
+        container=cols[3],
+    )
+    choice(
+        "patient_severity",
+        "Baseline disability",
+        list(CHOICES["patient_severity"]),
+        format_func=_any("Any baseline ODI", labels.SEVERITY),
+        container=cols[4],
+        help="Oswestry Disability Index before treatment (Fairbank bands).",
+    )
     cols = st.columns([1, 2, 2])
-    choice("compare_by", "Compare", list(GROUP_CHOICES), kind="segmented",
-           format_func=lambda g: labels.GROUP_TITLE[g] + "s", container=cols[0])  # fmt: skip
-    choice("measure", "Outcome measure", list(vocab.MEASURES),
-           format_func=labels.MEASURE.__getitem__, container=cols[1])  # fmt: skip
+    choice(
+        "compare_by",
+        "Compare",
+        list(GROUP_CHOICES),
+        kind="segmented",
+        format_func=lambda g: labels.GROUP_TITLE[g] + "s",
+        container=cols[0],
+    )
+    choice(
+        "measure",
+        "Outcome measure",
+        list(vocab.MEASURES),
+        format_func=labels.MEASURE.__getitem__,
+        container=cols[1],
+    )
 
 
 def render() -> None:
@@ -69,32 +104,62 @@ def render() -> None:
     with left:
         traj = data.call("trajectory", version, measure=measure, by=(group,), filters=filters)
         ui.chart(charts.trajectory(traj, group=group, measure=measure))
-        ui.table(tables.trajectory_table(traj, (group,)), f"{labels.MEASURE[measure]} over time",
-                 key="compare_trajectory")  # fmt: skip
+        ui.table(
+            tables.trajectory_table(traj, (group,)),
+            f"{labels.MEASURE[measure]} over time",
+            key="compare_trajectory",
+        )
     with right:
-        change = data.call("change_distribution", version, measure=measure, timepoint=tp,
-                           by=(group,), filters=filters)  # fmt: skip
+        change = data.call(
+            "change_distribution",
+            version,
+            measure=measure,
+            timepoint=tp,
+            by=(group,),
+            filters=filters,
+        )
         ui.chart(charts.change_histogram(change, group=group, measure=measure, timepoint=tp))
-        ui.table(tables.change_table(change, (group,)), "Distribution of change",
-                 key="compare_change")  # fmt: skip
+        ui.table(
+            tables.change_table(change, (group,)), "Distribution of change", key="compare_change"
+        )
 
     left, right = st.columns(2)
     with left:
-        summary = data.call("summary", version, by=(group,), timepoint=tp,
-                            responder=view.responder, filters=filters)  # fmt: skip
-        ui.chart(charts.rate_bars(summary, group=group, title=f"Responders at {tp_label}",
-                                  definition_label=PRESETS[view.responder].label))  # fmt: skip
-        ui.table(tables.outcome_table(summary, (group,)), "Responders and change",
-                 key="compare_responders")  # fmt: skip
+        summary = data.call(
+            "summary", version, by=(group,), timepoint=tp, responder=view.responder, filters=filters
+        )
+        ui.chart(
+            charts.rate_bars(
+                summary,
+                group=group,
+                title=f"Responders at {tp_label}",
+                definition_label=PRESETS[view.responder].label,
+            )
+        )
+        ui.table(
+            tables.outcome_table(summary, (group,)),
+            "Responders and change",
+            key="compare_responders",
+        )
     with right:
-        opioids = data.call("trajectory", version, measure="opioid_mme", by=(group,),
-                            filters=filters)  # fmt: skip
+        opioids = data.call(
+            "trajectory", version, measure="opioid_mme", by=(group,), filters=filters
+        )
         ui.chart(charts.trajectory(opioids, group=group, measure="opioid_mme"))
-        reduction = data.call("summary", version, by=(group,), timepoint=tp,
-                              responder=OPIOID_REDUCTION, filters=filters)  # fmt: skip
-        ui.table(tables.outcome_table(reduction, (group,)),
-                 f"Opioid use: change and halving of the daily dose at {tp_label}",
-                 key="compare_opioids", expanded=False)  # fmt: skip
+        reduction = data.call(
+            "summary",
+            version,
+            by=(group,),
+            timepoint=tp,
+            responder=OPIOID_REDUCTION,
+            filters=filters,
+        )
+        ui.table(
+            tables.outcome_table(reduction, (group,)),
+            f"Opioid use: change and halving of the daily dose at {tp_label}",
+            key="compare_opioids",
+            expanded=False,
+        )
         st.caption(
             "Opioid responders: patients taking opioids at baseline whose daily morphine "
             "milligram equivalents fell by half or more; the mean change counts everyone."
@@ -103,11 +168,18 @@ def render() -> None:
     curve = data.call("km_curves", version, event="reoperation", by=(group,), filters=filters)
     ui.chart(charts.km_curves(curve, group=group))
     at_risk = tables.at_risk_table(data.numbers_at_risk(curve, group), group)
-    ui.table(at_risk, "Numbers at risk (still followed and free of reoperation)",
-             key="compare_at_risk", expanded=True)  # fmt: skip
+    ui.table(
+        at_risk,
+        "Numbers at risk (still followed and free of reoperation)",
+        key="compare_at_risk",
+        expanded=True,
+    )
     events = data.call("events_summary", version, by=(group,), filters=filters)
-    ui.table(tables.events_table(events, (group,)),
-             "Reoperations, crossovers and complications", key="compare_events")  # fmt: skip
+    ui.table(
+        tables.events_table(events, (group,)),
+        "Reoperations, crossovers and complications",
+        key="compare_events",
+    )
 
 
 ui.guarded(render)

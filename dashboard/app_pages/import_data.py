@@ -8,7 +8,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from dashboard import importing, ui
+from dashboard import importing, labels, ui
 from dashboard.importing import ALLOWED_SUFFIXES, MAX_UPLOAD_MB, Upload
 from dashboard.sidebar import context
 from pipelines.load import load_paths, validate_paths
@@ -38,8 +38,10 @@ def _validated(files: list) -> dict:  # type: ignore[type-arg]
     files_key = _batch_key(files)
     batch = st.session_state.get(STATE)
     # A batch already loaded stays "loaded"; otherwise a new store version re-checks it.
-    if batch and batch["files"] == files_key and (
-        batch["loaded"] is not None or batch["version"] == ctx.version
+    if (
+        batch
+        and batch["files"] == files_key
+        and (batch["loaded"] is not None or batch["version"] == ctx.version)
     ):
         return batch
     if batch and batch.get("folder"):
@@ -48,8 +50,14 @@ def _validated(files: list) -> dict:  # type: ignore[type-arg]
     paths = importing.save_uploads([Upload(f.name, f.getvalue()) for f in files], folder)
     with st.spinner("Checking the files against the data contract…"):
         result = validate_paths(paths, ctx.db)
-    batch = {"files": files_key, "version": ctx.version, "folder": folder, "paths": paths,
-             "result": result, "loaded": None}  # fmt: skip
+    batch = {
+        "files": files_key,
+        "version": ctx.version,
+        "folder": folder,
+        "paths": paths,
+        "result": result,
+        "loaded": None,
+    }
     st.session_state[STATE] = batch
     return batch
 
@@ -60,13 +68,14 @@ def _show_report(result, folder: Path) -> None:  # type: ignore[no-untyped-def]
     if result.accepted:
         return
     st.error(
-        f"**{len(result.problems):,} problems found.** Nothing can be loaded until they are "
-        "fixed in the files and the files are uploaded again.",
+        f"**{labels.plural(len(result.problems), 'problem')} found.** Nothing can be loaded "
+        "until they are fixed in the files and the files are uploaded again.",
         icon=":material/error:",
     )
     st.dataframe(importing.problems_by_kind(result), hide_index=True)
-    ui.table(importing.report_frame(result, folder), "Validation report", key="report",
-             expanded=True)  # fmt: skip
+    ui.table(
+        importing.report_frame(result, folder), "Validation report", key="report", expanded=True
+    )
 
 
 def render() -> None:
@@ -93,17 +102,25 @@ def render() -> None:
             st.dataframe(importing.counts_frame(loaded), hide_index=True)
         else:
             st.error("The load was refused: the store changed since the check.")
-            ui.table(importing.report_frame(loaded, folder), "Load report", key="load_report",
-                     expanded=True)  # fmt: skip
+            ui.table(
+                importing.report_frame(loaded, folder),
+                "Load report",
+                key="load_report",
+                expanded=True,
+            )
         return
     if result.accepted:
         rows = importing.rows_by_table(result)
         summary = ", ".join(f"{n:,} {table}" for table, n in rows.items())
-        st.success(f"**No problems found:** {summary}. Ready to load.",
-                   icon=":material/task_alt:")  # fmt: skip
+        st.success(f"**No problems found:** {summary}. Ready to load.", icon=":material/task_alt:")
     _show_report(result, folder)
-    if st.button("Load into the store", type="primary", key="w_load",
-                 disabled=not result.accepted, icon=":material/database_upload:"):  # fmt: skip
+    if st.button(
+        "Load into the store",
+        type="primary",
+        key="w_load",
+        disabled=not result.accepted,
+        icon=":material/database_upload:",
+    ):
         with st.spinner("Loading…"):
             outcome = load_paths(batch["paths"], ctx.db)
         batch["loaded"] = outcome

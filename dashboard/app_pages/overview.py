@@ -32,8 +32,12 @@ def render() -> None:
     )
 
     cols = st.columns(5)
-    cols[0].metric("Cases in view", labels.count(n_cases), border=True,
-                   help="Cases matching the sidebar filters.")  # fmt: skip
+    cols[0].metric(
+        "Cases in view",
+        labels.count(n_cases),
+        border=True,
+        help="Cases matching the sidebar filters.",
+    )
     cols[0].caption(
         "Data last loaded " + (f"{loaded:%d %b %Y, %H:%M}" if loaded is not None else "never")
     )
@@ -83,17 +87,22 @@ def render() -> None:
 
     left, right = st.columns(2)
     with left:
-        period = choice("period", "Count new cases per", ["quarter", "year"],
-                        format_func=str.capitalize, kind="segmented")  # fmt: skip
-        cases = data.call("cases_by_period", version, by=("cause",), period=period,
-                          filters=filters)  # fmt: skip
+        period = choice(
+            "period",
+            "Count new cases per",
+            ["quarter", "year"],
+            format_func=str.capitalize,
+            kind="segmented",
+        )
+        cases = data.call("cases_by_period", version, by=("cause",), period=period, filters=filters)
         ui.chart(charts.new_cases(cases, period=period))
         ui.table(tables.cases_table(cases), f"New cases per {period} by cause", key="cases")
     with right:
         followup = data.call("followup_completion", version, filters=filters)
         ui.chart(charts.followup_by_timepoint(followup))
-        ui.table(tables.followup_table(followup), "Follow-up completion by timepoint",
-                 key="followup")  # fmt: skip
+        ui.table(
+            tables.followup_table(followup), "Follow-up completion by timepoint", key="followup"
+        )
         st.caption(
             "Follow-up is counted on the Oswestry Disability Index: a patient counts as "
             "assessed at a timepoint when both a baseline and a follow-up ODI were recorded."

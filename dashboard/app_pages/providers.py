@@ -24,8 +24,13 @@ def render() -> None:
         return
     version = ctx.version
     assert version is not None
-    unit = choice("unit", "Compare", list(FUNNEL_UNITS), kind="segmented",
-                  format_func=lambda u: labels.GROUP_TITLE[u] + "s")  # fmt: skip
+    unit = choice(
+        "unit",
+        "Compare",
+        list(FUNNEL_UNITS),
+        kind="segmented",
+        format_func=lambda u: labels.GROUP_TITLE[u] + "s",
+    )
     definition = PRESETS[view.responder]
     criterion = tables.criterion_text(view.responder)
     tp = labels.TIMEPOINT[view.timepoint].lower()
@@ -33,11 +38,17 @@ def render() -> None:
     if len(definition.criteria) > 1:
         first = tables.criterion_measures(view.responder)[0]
         subtitle += f" (the {labels.measure_words(first)} criterion)"
-    result = data.call("funnel", version, unit=unit, timepoint=view.timepoint,
-                       responder=criterion, filters=filters)  # fmt: skip
+    result = data.call(
+        "funnel", version, unit=unit, timepoint=view.timepoint, responder=criterion, filters=filters
+    )
     ui.chart(
-        charts.funnel(result.points, result.limits, unit=unit, overall_rate=result.overall_rate,
-                      measure_label=subtitle)  # fmt: skip
+        charts.funnel(
+            result.points,
+            result.limits,
+            unit=unit,
+            overall_rate=result.overall_rate,
+            measure_label=subtitle,
+        )
     )
     hidden = tables.suppressed_count(result.points)
     st.caption(
@@ -47,8 +58,12 @@ def render() -> None:
         + "Rates are not adjusted for case mix: a physician who takes the hardest cases can "
         "sit low for that reason alone (registry differences shrink a lot after adjustment)."
     )
-    ui.table(tables.funnel_table(result.points, unit), f"Responder rate by {unit}",
-             key="funnel", expanded=True)  # fmt: skip
+    ui.table(
+        tables.funnel_table(result.points, unit),
+        f"Responder rate by {unit}",
+        key="funnel",
+        expanded=True,
+    )
 
 
 ui.guarded(render)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dashboard import charts, data, quality, tables, ui
+from dashboard import charts, data, labels, quality, tables, ui
 from dashboard.sidebar import context
 
 ctx = context()
@@ -32,7 +32,8 @@ def render() -> None:
         first = rejected.iloc[0]
         st.warning(
             f"Load {int(first['load_id'])}, attempted {first['attempted_at']:%d %b %Y %H:%M}, "
-            f"was rejected with {len(rejected):,} problems. Nothing from it was stored.",
+            f"was rejected with {labels.plural(len(rejected), 'problem')}. "
+            "Nothing from it was stored.",
             icon=":material/block:",
         )
         ui.table(rejected, "Rejected batch report", key="rejection", expanded=True)
@@ -45,12 +46,14 @@ def render() -> None:
         return
     followup = data.call("followup_completion", version, by=("clinic",), filters=filters)
     ui.chart(charts.followup_heatmap(followup, unit="clinic"))
-    ui.table(tables.followup_table(followup, ("clinic",)),
-             "Follow-up completion by clinic and timepoint", key="followup_clinic")  # fmt: skip
+    ui.table(
+        tables.followup_table(followup, ("clinic",)),
+        "Follow-up completion by clinic and timepoint",
+        key="followup_clinic",
+    )
     complete = data.call("completeness", version, filters=filters)
     ui.chart(charts.completeness(complete))
-    ui.table(tables.completeness_table(complete), "Completeness by column",
-             key="completeness")  # fmt: skip
+    ui.table(tables.completeness_table(complete), "Completeness by column", key="completeness")
 
 
 ui.guarded(render)

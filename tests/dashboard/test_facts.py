@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+import subprocess
 from importlib import resources
 from pathlib import Path
 
@@ -100,3 +101,18 @@ def test_user_text_only_travels_as_bound_parameters(outcomes_db: Path) -> None:
     assert out.iloc[0]["n_cases"] == 0
     with pytest.raises(AnalyticsError):
         queries.render("summary", group_cols=["cause) --"])
+
+
+def test_leftovers_of_dead_builders_are_removed(outcomes_db: Path) -> None:
+    dead_pid = subprocess.Popen(["true"])
+    dead_pid.wait()
+    prefix = f".{outcomes_db.name}.facts-"
+    orphan = outcomes_db.with_name(f"{prefix}0123456789ab-1-2-3.building-{dead_pid.pid}")
+    older = outcomes_db.with_name(f"{prefix}0123456789ab-1-2-3")
+    mine = outcomes_db.with_name(f"{prefix}0123456789ab-1-2-3.building-{os.getpid()}")
+    for path in (orphan, older, mine):
+        path.write_bytes(b"")
+    summary(outcomes_db, as_of=AS_OF)
+    assert not orphan.exists()
+    assert not older.exists()
+    assert mine.exists()  # a build still running in a live process is left alone

@@ -1,0 +1,285 @@
+"""AppTest over every page: sample data, no store, empty store, filters, URL, import (issue 4)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from dashboard import labels
+from pipelines.load import load_paths
+from tests.app.conftest import (
+    PAGES,
+    SAMPLE,
+    AppFactory,
+    frame_with,
+    metric,
+    open_page,
+    texts,
+)
+
+# Charts each page draws on the sample with no filter.
+CHARTS_ON_SAMPLE = {
+    "Overview": 2,
+    "Causes & pathways": 4,
+    "Compare pathways": 5,
+    "Physicians & clinics": 1,
+    "Data quality": 2,
+    "Import": 0,
+}
+
+
+def charts(at) -> int:  # type: ignore[no-untyped-def]
+    return len(at.get("vega_lite_chart"))
+
+
+@pytest.mark.parametrize("title", list(PAGES))
+def test_every_page_renders_on_the_sample(
+    make_app: AppFactory, sample_store: Path, title: str
+) -> None:
+    at = open_page(make_app(sample_store), title)
+    assert not at.exception, [e.value for e in at.exception]
+    assert [t.value for t in at.title] == [title]
+    assert charts(at) == CHARTS_ON_SAMPLE[title]
+
+
+@pytest.mark.parametrize("title", list(PAGES))
+@pytest.mark.parametrize("kind", ["missing", "empty"])
+def test_every_page_explains_how_to_load_when_there_is_no_data(
+    make_app: AppFactory, empty_store: Path, tmp_path: Path, title: str, kind: str
+) -> None:
+    db = tmp_path / "nothing-here.duckdb" if kind == "missing" else empty_store
+    at = open_page(make_app(db), title)
+    assert not at.exception, [e.value for e in at.exception]
+    assert charts(at) == 0
+    if title != "Import":
+        assert "fbss load data/sample" in texts(at)
+    else:
+        assert len(at.file_uploader) == 1
+
+
+def test_overview_headline_figures_on_the_sample(
+    make_app: AppFactory, sample_store: Path, sample_cases: pd.DataFrame
+) -> None:
+    at = open_page(make_app(sample_store), "Overview")
+    assert metric(at, "Cases in view") == f"{len(sample_cases):,}"
+    assert "Data last loaded" in texts(at)
+    assert at.get("expander")  # tables with their CSV downloads
+    assert len(at.get("download_button")) == 3
+
+
+def test_a_sidebar_filter_changes_the_figures(
+    make_app: AppFactory, sample_store: Path, sample_cases: pd.DataFrame
+) -> None:
+    at = open_page(make_app(sample_store), "Overview")
+    before = metric(at, "Responders")
+    clinic = "Lakeside Back Clinic"
+    at.multiselect(key="w_clinic").set_value([clinic]).run()
+    assert not at.exception
+    expected = int((sample_cases["clinic"] == clinic).sum())
+    assert metric(at, "Cases in view") == f"{expected:,}"
+    assert metric(at, "Responders") != before
+    assert at.query_params["clinic"] == clinic
+
+    at.multiselect(key="w_cause").set_value(["arachnoiditis"]).run()
+    both = (sample_cases["clinic"] == clinic) & (sample_cases["cause"] == "arachnoiditis")
+    assert metric(at, "Cases in view") == f"{int(both.sum()):,}"
+
+
+def test_filters_that_leave_no_case_say_so(make_app: AppFactory, sample_store: Path) -> None:
+    at = make_app(sample_store, {"from": "2020-11-03", "to": "2020-11-03", "age": "18-39"})
+    at.run()
+    assert not at.exception
+    assert "match these filters" in texts(at)
+    assert charts(at) == 0
+    at.button(key="w_clear_all_filters").click().run()
+    assert charts(at) == 2
+    assert "from" not in at.query_params
+
+
+def test_the_url_restores_the_view_and_follows_changes(
+    make_app: AppFactory, sample_store: Path, sample_cases: pd.DataFrame
+) -> None:
+    query = {
+        "clinic": "Riverside Pain Clinic",
+        "cause": ["epidural_fibrosis", "pseudarthrosis"],
+        "timepoint": "6m",
+        "responder": "odi_scb",
+        "from": "2022-01-01",
+    }
+    at = make_app(sample_store, query)
+    at.run()
+    assert not at.exception
+    assert at.multiselect(key="w_clinic").value == ["Riverside Pain Clinic"]
+    assert at.multiselect(key="w_cause").value == ["epidural_fibrosis", "pseudarthrosis"]
+    assert at.selectbox(key="w_timepoint").value == "6m"
+    assert at.selectbox(key="w_responder").value == "odi_scb"
+    assert at.date_input(key="w_dates").value[0].isoformat() == "2022-01-01"
+    in_view = (
+        (sample_cases["clinic"] == "Riverside Pain Clinic")
+        & sample_cases["cause"].isin(["epidural_fibrosis", "pseudarthrosis"])
+        & (sample_cases["treatment_date"] >= "2022-01-01")
+    )
+    assert metric(at, "Cases in view") == f"{int(in_view.sum()):,}"
+    # the URL keeps exactly the view (nothing added, nothing lost)
+    assert at.query_params == query
+
+    at.selectbox(key="w_timepoint").set_value("24m").run()
+    assert at.query_params["timepoint"] == "24m"
+    # a new session opened on that URL shows the same view
+    again = make_app(sample_store, dict(at.query_params))
+    again.run()
+    assert again.selectbox(key="w_timepoint").value == "24m"
+    assert metric(again, "Cases in view") == metric(at, "Cases in view")
+
+
+def test_the_url_round_trips_across_pages(make_app: AppFactory, sample_store: Path) -> None:
+    at = make_app(sample_store, {"sex": "female", "unit": "clinic"})
+    open_page(at, "Physicians & clinics")
+    assert at.button_group(key="w_unit").value == "clinic"
+    frame = frame_with(at, "Assessed (n)")
+    assert list(frame.columns[:2]) == ["Clinic", "Assessed (n)"]
+    at.switch_page(PAGES["Overview"]).run()
+    assert at.query_params == {"sex": "female", "unit": "clinic"}
+
+
+def test_unknown_url_values_are_dropped(make_app: AppFactory, sample_store: Path) -> None:
+    at = make_app(sample_store, {"cause": ["nonsense", "arachnoiditis"], "timepoint": "99y",
+                                 "clinic": "No Such Clinic", "from": "yesterday"})  # fmt: skip
+    at.run()
+    assert not at.exception
+    assert at.multiselect(key="w_cause").value == ["arachnoiditis"]
+    assert at.selectbox(key="w_timepoint").value == "12m"
+    assert at.query_params == {"cause": "arachnoiditis"}
+
+
+def test_causes_page_focus_narrows_the_detail_charts(
+    make_app: AppFactory, sample_store: Path
+) -> None:
+    at = make_app(sample_store)
+    open_page(at, "Causes & pathways")
+    assert "All causes, by pathway" in texts(at)
+    everyone = frame_with(at, "Patients with a value")  # mean at each timepoint
+    assert set(everyone["Pathway"]) == {"Repeat surgery", "Less invasive options"}
+
+    focused = make_app(
+        sample_store, {"focus_cause": "decompression_failure", "focus_group": "repeat_surgery"}
+    )
+    open_page(focused, "Causes & pathways")
+    assert not focused.exception
+    assert "Selected: Decompression failure · Repeat surgery" in texts(focused)
+    narrowed = frame_with(focused, "Patients with a value")
+    assert set(narrowed["Pathway"]) == {"Repeat surgery"}
+    baseline = narrowed.loc[narrowed["Timepoint"] == "Baseline", "Patients with a value"]
+    assert int(baseline.iloc[0]) < int(
+        everyone.loc[
+            (everyone["Pathway"] == "Repeat surgery") & (everyone["Timepoint"] == "Baseline"),
+            "Patients with a value",
+        ].iloc[0]
+    )
+    focused.button(key="w_clear_focus").click().run()
+    assert "focus_cause" not in focused.query_params
+    assert "All causes, by pathway" in texts(focused)
+
+
+def test_a_hidden_cell_keeps_its_details_hidden(make_app: AppFactory, sample_store: Path) -> None:
+    # arachnoiditis is too small at 12 months in the sample (a blank cell)
+    at = make_app(sample_store, {"focus_cause": "arachnoiditis", "focus_group": "less_invasive"})
+    open_page(at, "Causes & pathways")
+    assert "hidden as a small group" in texts(at)
+    assert charts(at) == 2
+
+
+def test_causes_page_by_treatment(make_app: AppFactory, sample_store: Path) -> None:
+    at = make_app(sample_store)
+    open_page(at, "Causes & pathways")
+    at.button_group(key="w_columns").set_value("treatment").run()
+    assert not at.exception
+    assert at.query_params == {"columns": "treatment"}
+    table = frame_with(at, "Responders")
+    assert "Treatment" in table.columns
+    assert set(table["Treatment"]) <= set(labels.TREATMENT.values())
+
+
+def test_compare_page_profile_narrows_the_cohort(
+    make_app: AppFactory, sample_store: Path, sample_cases: pd.DataFrame
+) -> None:
+    at = make_app(sample_store)
+    open_page(at, "Compare pathways")
+    assert "Observational comparison, not a trial" in texts(at)
+    at.selectbox(key="w_patient_cause").set_value("epidural_fibrosis").run()
+    at.selectbox(key="w_patient_sex").set_value("female").run()
+    assert not at.exception
+    assert at.query_params == {"patient": "epidural_fibrosis", "patient_sex": "female"}
+    at_risk = frame_with(at, "At treatment")
+    chosen = sample_cases[
+        (sample_cases["cause"] == "epidural_fibrosis") & (sample_cases["sex"] == "female")
+    ]
+    expected = {
+        labels.PATHWAY[p]: n for p, n in chosen["treatment"].map(_pathway).value_counts().items()
+    }
+    shown = dict(zip(at_risk["Pathway"], at_risk["At treatment"].astype(int), strict=True))
+    assert shown == expected
+
+
+def _pathway(treatment: str) -> str:
+    from pipelines.vocabulary import pathway_of
+
+    return pathway_of(treatment)
+
+
+def test_compare_page_profile_outside_the_sidebar_filters(
+    make_app: AppFactory, sample_store: Path
+) -> None:
+    at = make_app(sample_store, {"sex": "male", "patient_sex": "female"})
+    open_page(at, "Compare pathways")
+    assert not at.exception
+    assert "No cases match this patient profile" in texts(at)
+
+
+def test_data_quality_shows_the_last_rejection(
+    make_app: AppFactory, store_copy: Path, tmp_path: Path
+) -> None:
+    bad = tmp_path / "bad"
+    bad.mkdir()
+    (bad / "cases.csv").write_text((SAMPLE / "cases.csv").read_text().replace(",34,", ",7,", 1))
+    assert not load_paths([bad], store_copy).accepted
+    at = open_page(make_app(store_copy), "Data quality")
+    assert not at.exception
+    assert "was rejected with 1 problem." in texts(at)
+    report = frame_with(at, "problem")
+    assert list(report["column"]) == ["age"]
+    loads = frame_with(at, "outcome")
+    assert list(loads["outcome"]) == ["rejected", "accepted"]
+
+
+def test_import_rejects_a_bad_file_with_its_report(make_app: AppFactory, store_copy: Path) -> None:
+    at = open_page(make_app(store_copy), "Import")
+    bad = (SAMPLE / "cases.csv").read_bytes().replace(b",34,", b",7,", 1)
+    at.file_uploader(key="w_upload").set_value(("cases.csv", bad, "text/csv")).run()
+    assert not at.exception
+    assert "1 problem found" in texts(at)
+    report = frame_with(at, "problem")
+    assert report.iloc[0]["file"] == "cases.csv"
+    assert report.iloc[0]["column"] == "age"
+    assert at.button(key="w_load").disabled
+    assert len(at.get("download_button")) == 1
+
+
+def test_import_loads_a_good_batch(make_app: AppFactory, tmp_path: Path) -> None:
+    db = tmp_path / "new.duckdb"
+    at = open_page(make_app(db), "Import")
+    files = [
+        (name, (SAMPLE / name).read_bytes(), "text/csv")
+        for name in ("cases.csv", "assessments.csv", "events.csv")
+    ]
+    at.file_uploader(key="w_upload").set_value(files).run()
+    assert not at.exception
+    assert "No problems found" in texts(at)
+    at.button(key="w_load").click().run()
+    assert not at.exception
+    assert "Loaded" in texts(at)
+    assert db.exists()
+    at.switch_page(PAGES["Overview"]).run()
+    assert metric(at, "Cases in view") == "1,000"
