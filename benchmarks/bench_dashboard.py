@@ -1,0 +1,245 @@
+"""Time each dashboard page in a real browser after a filter change, and the server's memory.
+
+    .venv/bin/python benchmarks/bench_dashboard.py --cases 1000000
+
+Builds (or reuses) benchmarks/out/analytics-<cases>-<seed>.duckdb, the store
+bench_analytics.py makes (pipelines.sample.generate inserted straight into a
+schema-created store), starts `fbss dashboard` on it on a free port and drives Debian's
+Chromium with Playwright. For each page it opens the page once (not timed beyond the
+"first open" column: the first open after a load also builds the facts sidecar), then
+--repeat times picks one more physician in the sidebar and times from the key press to
+"ready": the script run that the change started has finished and every chart has drawn.
+Each change is a filter no page has seen before, so no figure comes from the cache.
+Memory is the server's resident set (VmRSS) at the end and its peak (VmHWM).
+Goal (issue 4): every page's median within 2 s at 1,000,000 cases.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import datetime as dt
+import os
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from playwright.sync_api import Page, sync_playwright  # noqa: E402
+
+from dashboard.analytics import filter_options  # noqa: E402
+from pipelines import sample, store  # noqa: E402
+
+AS_OF = dt.date(2026, 11, 1)
+BUDGET_S = 2.0
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-sync",
+]
+PAGES: dict[str, str] = {
+    "Overview": "",
+    "Causes & pathways": "causes",
+    "Compare pathways": "compare",
+    "Physicians & clinics": "providers",
+    "Data quality": "quality",
+    "Import": "import",
+}
+# Finished: the run is over, the page drew its title, every chart has its marks.
+READY_JS = """() => {
+  const app = document.querySelector('[data-testid="stApp"]');
+  if (!app || app.getAttribute('data-test-script-state') !== 'notRunning') return false;
+  if (!document.querySelector('[data-testid="stMain"] h1')) return false;
+  if (document.querySelector('[data-testid="stSkeleton"]')) return false;
+  return [...document.querySelectorAll('[data-testid="stVegaLiteChart"]')].every(
+    e => e.querySelector('svg.marks, canvas.marks'));
+}"""
+# Remember when a run starts, so "ready" means the run the change caused has ended.
+WATCH_JS = """() => {
+  window.__fbssRan = false;
+  const app = document.querySelector('[data-testid="stApp"]');
+  if (window.__fbssObserver) window.__fbssObserver.disconnect();
+  window.__fbssObserver = new MutationObserver(() => {
+    if (app.getAttribute('data-test-script-state') === 'running') window.__fbssRan = true;
+  });
+  window.__fbssObserver.observe(app, {attributes: true});
+}"""
+AFTER_RUN_JS = f"() => window.__fbssRan && ({READY_JS})()"
+TWO_FRAMES_JS = "() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))"
+
+
+def build_store(path: Path, n_cases: int, seed: int) -> float:
+    """Generate the cases and insert them into a fresh store; seconds taken."""
+    started = time.perf_counter()
+    frames = sample.generate(n_cases, seed, AS_OF)
+    staging = path.with_name(path.name + ".building")
+    staging.unlink(missing_ok=True)
+    con = store.connect(staging, read_only=False)
+    try:
+        store.create_schema(con)
+        con.register("new_cases", frames["cases"])
+        con.execute(
+            "insert into cases by name select n.*, t.pathway from new_cases as n "
+            "join ref_treatments as t on t.code = n.treatment"
+        )
+        for table in ("assessments", "events"):
+            con.register("new_rows", frames[table])
+            con.execute(f"insert into {table} by name select * from new_rows")
+            con.unregister("new_rows")
+        con.execute("checkpoint")
+    finally:
+        con.close()
+    os.replace(staging, path)
+    return time.perf_counter() - started
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@contextlib.contextmanager
+def dashboard(db: Path, log: Path) -> Iterator[tuple[str, int]]:
+    """(url, pid) of `fbss dashboard` on `db`, stopped (by its own id) when the block ends."""
+    port = _free_port()
+    fbss = Path(sys.executable).with_name("fbss")
+    with open(log, "wb") as out:
+        proc = subprocess.Popen(
+            [str(fbss), "dashboard", "--db", str(db), "--port", str(port)],
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    url = f"http://localhost:{port}"
+    try:
+        deadline = time.monotonic() + 90
+        while True:
+            with contextlib.suppress(OSError):
+                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
+                    if response.status == 200:
+                        break
+            if proc.poll() is not None or time.monotonic() > deadline:
+                raise SystemExit(f"the dashboard did not start:\n{log.read_text()}")
+            time.sleep(0.3)
+        yield url, proc.pid
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+
+
+def memory_mib(pid: int) -> tuple[float, float]:
+    """(resident now, peak resident) of a process, in MiB, from /proc."""
+    values: dict[str, float] = {}
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        key, _, rest = line.partition(":")
+        if key in ("VmRSS", "VmHWM"):
+            values[key] = int(rest.split()[0]) / 1024
+    return values.get("VmRSS", 0.0), values.get("VmHWM", 0.0)
+
+
+def ready(page: Page, *, after_run: bool, timeout_ms: int = 120_000) -> None:
+    page.wait_for_function(AFTER_RUN_JS if after_run else READY_JS, timeout=timeout_ms)
+    page.evaluate(TWO_FRAMES_JS)
+
+
+def add_physician(page: Page, name: str) -> float:
+    """Pick one more physician in the sidebar; seconds from the key press to ready."""
+    box = page.locator('[data-testid="stSidebar"] [data-testid="stMultiSelect"]').filter(
+        has_text="Physician"
+    )
+    box.locator("input").click()
+    page.keyboard.type(name)
+    page.evaluate(WATCH_JS)
+    started = time.perf_counter()
+    page.keyboard.press("Enter")
+    ready(page, after_run=True)
+    seconds = time.perf_counter() - started
+    page.keyboard.press("Escape")
+    if page.locator('[data-testid="stException"]').count():
+        raise SystemExit(f"an exception is shown on {page.url}")
+    return seconds
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--cases", type=int, default=1_000_000)
+    parser.add_argument("--seed", type=int, default=20261101)
+    parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "out")
+    parser.add_argument("--pages", default=",".join(PAGES), help="comma-separated page titles")
+    parser.add_argument("--check", action="store_true", help="exit 1 when a median is over 2 s")
+    args = parser.parse_args(argv)
+    pages = [p.strip() for p in args.pages.split(",") if p.strip()]
+    unknown = [p for p in pages if p not in PAGES]
+    if unknown:
+        parser.error(f"unknown page {unknown[0]!r}; choose from {', '.join(PAGES)}")
+    if not Path(CHROMIUM).exists():
+        raise SystemExit(f"{CHROMIUM} is missing: install Debian's chromium (make browser)")
+
+    args.out.mkdir(parents=True, exist_ok=True)
+    db = args.out / f"analytics-{args.cases}-{args.seed}.duckdb"
+    if db.exists():
+        print(f"store      : {db} (reused)")
+    else:
+        print(f"store      : {db} (built in {build_store(db, args.cases, args.seed):.1f} s)")
+    physicians = list(filter_options(db)["physician"])
+    needed = len(pages) + args.repeat - 1
+    if len(physicians) < needed:
+        raise SystemExit(
+            f"need {needed} physicians for unseen filters, the store has "
+            f"{len(physicians)}; use fewer --pages or --repeat"
+        )
+    print(f"cpu cores  : {os.cpu_count()}, load average {os.getloadavg()[0]:.2f}")
+
+    results: list[tuple[str, float, list[float]]] = []
+    with dashboard(db, args.out / "bench-dashboard.log") as (url, pid), sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": 1500, "height": 1400})
+        for k, title in enumerate(pages):
+            started = time.perf_counter()
+            page.goto(f"{url}/{PAGES[title]}")
+            ready(page, after_run=False)
+            first = time.perf_counter() - started
+            # Page k adds physicians k, k+1, ...: every set is new to the server's cache.
+            runs = [add_physician(page, physicians[k + i]) for i in range(args.repeat)]
+            results.append((title, first, runs))
+            print(
+                f"{title:22s} first open {first:6.2f} s   after a filter change: median "
+                f"{statistics.median(runs):5.2f} s  (runs {', '.join(f'{r:.2f}' for r in runs)})"
+            )
+        rss, peak = memory_mib(pid)
+        browser.close()
+    print(f"server memory: {rss:,.0f} MiB resident at the end, peak {peak:,.0f} MiB")
+    print(f"load average at the end: {os.getloadavg()[0]:.2f}")
+    print("\n| page | first open | median after a filter change | runs |\n|---|---:|---:|---|")
+    for title, first, runs in results:
+        print(
+            f"| {title} | {first:.2f} s | {statistics.median(runs):.2f} s | "
+            f"{', '.join(f'{r:.2f}' for r in runs)} |"
+        )
+    over = [title for title, _, runs in results if statistics.median(runs) > BUDGET_S]
+    if over:
+        print(f"over the {BUDGET_S:g} s budget: {', '.join(over)}")
+    return 1 if (args.check and over) else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
