@@ -11,13 +11,16 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from collections.abc import Sequence
+import threading
+from collections.abc import Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 import streamlit as st
+from streamlit.runtime.scriptrunner import add_script_run_ctx, get_script_run_ctx
 
 import dashboard.analytics as analytics
 from dashboard import quality
@@ -78,6 +81,26 @@ def count_cases(version: StoreFile, filters: analytics.Filters) -> int:
     """Exact number of cases in view (used to choose an empty state, never shown if small)."""
     by_year = call("cases_by_period", version, by=(), period="year", min_cell=0, filters=filters)
     return int(pd.to_numeric(by_year["n_cases"]).fillna(0).sum())
+
+
+# DuckDB releases the GIL while it scans, so a page's queries overlap with each other's
+# pandas and lifelines work: a page's figures arrive in about the time of the slowest.
+_POOL = ThreadPoolExecutor(max_workers=4, thread_name_prefix="fbss-query")
+
+
+def fetch(
+    version: StoreFile, requests: Mapping[str, tuple[str, Mapping[str, Any]]]
+) -> dict[str, Any]:
+    """Several cached analytics calls at once: {key: (function name, kwargs)} -> {key: result}."""
+    ctx = get_script_run_ctx()
+
+    def run(name: str, kwargs: Mapping[str, Any]) -> Any:
+        if ctx is not None:
+            add_script_run_ctx(threading.current_thread(), ctx)
+        return call(name, version, **kwargs)
+
+    futures = {key: _POOL.submit(run, name, kwargs) for key, (name, kwargs) in requests.items()}
+    return {key: future.result() for key, future in futures.items()}
 
 
 def numbers_at_risk(curve: pd.DataFrame, group: str | None) -> pd.DataFrame:

@@ -55,14 +55,34 @@ def render() -> None:
     subtitle = f"{definition.label}, at {tp}"
     if len(definition.criteria) > 1:
         subtitle += f" (charts: the {labels.measure_words(measure)} criterion)"
-    summary = data.call(
-        "summary",
-        version,
-        by=("cause", group),
-        timepoint=view.timepoint,
-        responder=view.responder,
-        filters=filters,
-    )
+    narrowed = focus_filters(ctx.view) if focus else filters
+    requests = {
+        "summary": (
+            "summary",
+            {
+                "by": ("cause", group),
+                "timepoint": view.timepoint,
+                "responder": view.responder,
+                "filters": filters,
+            },
+        )
+    }
+    if narrowed is not None:  # the details are fetched alongside, shown only if allowed
+        requests |= {
+            "traj": ("trajectory", {"measure": measure, "by": (group,), "filters": narrowed}),
+            "change": (
+                "change_distribution",
+                {
+                    "measure": measure,
+                    "timepoint": view.timepoint,
+                    "by": (group,),
+                    "filters": narrowed,
+                },
+            ),
+            "events": ("events_summary", {"by": (group,), "filters": narrowed}),
+        }
+    got = data.fetch(version, requests)
+    summary = got["summary"]
     rows = tables.first_measure_rows(summary, view.responder)
     ui.chart(
         charts.responder_heatmap(rows, group=group, measure_label=subtitle, focus=focus),
@@ -94,12 +114,11 @@ def render() -> None:
     else:
         st.subheader(f"All causes, by {group}")
         st.caption(f"Click a cell or a bar above to narrow these charts to one cause and {group}.")
-    narrowed = focus_filters(ctx.view) if focus else filters
     if not ui.enough_cases(ctx, narrowed, "this selection"):
         return
+    traj, change, events = got["traj"], got["change"], got["events"]
     left, right = st.columns(2)
     with left:
-        traj = data.call("trajectory", version, measure=measure, by=(group,), filters=narrowed)
         ui.chart(charts.trajectory(traj, group=group, measure=measure))
         ui.table(
             tables.trajectory_table(traj, (group,)),
@@ -107,19 +126,10 @@ def render() -> None:
             key="causes_trajectory",
         )
     with right:
-        change = data.call(
-            "change_distribution",
-            version,
-            measure=measure,
-            timepoint=view.timepoint,
-            by=(group,),
-            filters=narrowed,
-        )
         ui.chart(
             charts.change_histogram(change, group=group, measure=measure, timepoint=view.timepoint)
         )
         ui.table(tables.change_table(change, (group,)), "Change from baseline", key="causes_change")
-    events = data.call("events_summary", version, by=(group,), filters=narrowed)
     ui.table(
         tables.events_table(events, (group,)),
         "Reoperations, crossovers and complications",

@@ -100,83 +100,79 @@ def render() -> None:
     group, measure, tp = view.compare_by, view.measure, view.timepoint
     tp_label = labels.TIMEPOINT[tp].lower()
 
+    by = (group,)
+    got = data.fetch(
+        version,
+        {
+            "traj": ("trajectory", {"measure": measure, "by": by, "filters": filters}),
+            "change": (
+                "change_distribution",
+                {"measure": measure, "timepoint": tp, "by": by, "filters": filters},
+            ),
+            "summary": (
+                "summary",
+                {"by": by, "timepoint": tp, "responder": view.responder, "filters": filters},
+            ),
+            "opioids": ("trajectory", {"measure": "opioid_mme", "by": by, "filters": filters}),
+            "reduction": (
+                "summary",
+                {"by": by, "timepoint": tp, "responder": OPIOID_REDUCTION, "filters": filters},
+            ),
+            "curve": ("km_curves", {"event": "reoperation", "by": by, "filters": filters}),
+            "events": ("events_summary", {"by": by, "filters": filters}),
+        },
+    )
+
     left, right = st.columns(2)
     with left:
-        traj = data.call("trajectory", version, measure=measure, by=(group,), filters=filters)
-        ui.chart(charts.trajectory(traj, group=group, measure=measure))
+        ui.chart(charts.trajectory(got["traj"], group=group, measure=measure))
         ui.table(
-            tables.trajectory_table(traj, (group,)),
+            tables.trajectory_table(got["traj"], by),
             f"{labels.MEASURE[measure]} over time",
             key="compare_trajectory",
         )
     with right:
-        change = data.call(
-            "change_distribution",
-            version,
-            measure=measure,
-            timepoint=tp,
-            by=(group,),
-            filters=filters,
-        )
-        ui.chart(charts.change_histogram(change, group=group, measure=measure, timepoint=tp))
+        ui.chart(charts.change_histogram(got["change"], group=group, measure=measure, timepoint=tp))
         ui.table(
-            tables.change_table(change, (group,)), "Distribution of change", key="compare_change"
+            tables.change_table(got["change"], by), "Distribution of change", key="compare_change"
         )
 
     left, right = st.columns(2)
     with left:
-        summary = data.call(
-            "summary", version, by=(group,), timepoint=tp, responder=view.responder, filters=filters
-        )
         ui.chart(
             charts.rate_bars(
-                summary,
+                got["summary"],
                 group=group,
                 title=f"Responders at {tp_label}",
                 definition_label=PRESETS[view.responder].label,
             )
         )
         ui.table(
-            tables.outcome_table(summary, (group,)),
+            tables.outcome_table(got["summary"], by),
             "Responders and change",
             key="compare_responders",
         )
     with right:
-        opioids = data.call(
-            "trajectory", version, measure="opioid_mme", by=(group,), filters=filters
-        )
-        ui.chart(charts.trajectory(opioids, group=group, measure="opioid_mme"))
-        reduction = data.call(
-            "summary",
-            version,
-            by=(group,),
-            timepoint=tp,
-            responder=OPIOID_REDUCTION,
-            filters=filters,
-        )
+        ui.chart(charts.trajectory(got["opioids"], group=group, measure="opioid_mme"))
         ui.table(
-            tables.outcome_table(reduction, (group,)),
+            tables.outcome_table(got["reduction"], by),
             f"Opioid use: change and halving of the daily dose at {tp_label}",
             key="compare_opioids",
-            expanded=False,
         )
         st.caption(
             "Opioid responders: patients taking opioids at baseline whose daily morphine "
             "milligram equivalents fell by half or more; the mean change counts everyone."
         )
 
-    curve = data.call("km_curves", version, event="reoperation", by=(group,), filters=filters)
-    ui.chart(charts.km_curves(curve, group=group))
-    at_risk = tables.at_risk_table(data.numbers_at_risk(curve, group), group)
+    ui.chart(charts.km_curves(got["curve"], group=group))
     ui.table(
-        at_risk,
+        tables.at_risk_table(data.numbers_at_risk(got["curve"], group), group),
         "Numbers at risk (still followed and free of reoperation)",
         key="compare_at_risk",
         expanded=True,
     )
-    events = data.call("events_summary", version, by=(group,), filters=filters)
     ui.table(
-        tables.events_table(events, (group,)),
+        tables.events_table(got["events"], by),
         "Reoperations, crossovers and complications",
         key="compare_events",
     )
