@@ -48,6 +48,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         return 0
+    except OSError as exc:  # permissions, a full disk, a folder in place of a file
+        where = f"{exc.filename}: " if exc.filename else ""
+        print(f"fbss: {where}{exc.strerror or exc}; nothing was changed", file=sys.stderr)
+        return 1
+    except Exception as exc:
+        import duckdb  # the store could not be opened or read (damaged, not a DuckDB file)
+
+        if not isinstance(exc, duckdb.Error):
+            raise
+        first = str(exc).splitlines()[0]
+        print(f"fbss: the store could not be used: {first}; nothing was changed", file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":

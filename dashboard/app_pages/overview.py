@@ -24,12 +24,24 @@ def render() -> None:
     version = ctx.version
     assert version is not None
     tp = labels.TIMEPOINT[view.timepoint]
-    history = data.call("load_history", version, limit=50)
-    loaded = quality.last_loaded(history)
     n_cases = data.count_cases(version, filters)
-    h = data.call(
-        "headline", version, filters=filters, responder=view.responder, timepoint=view.timepoint
+    got = data.fetch(
+        version,
+        {
+            "history": ("load_history", {"limit": 50}),
+            "headline": (
+                "headline",
+                {"filters": filters, "responder": view.responder, "timepoint": view.timepoint},
+            ),
+            "cases": (
+                "cases_by_period",
+                {"by": ("cause",), "period": view.period, "filters": filters},
+            ),
+            "followup": ("followup_completion", {"filters": filters}),
+        },
     )
+    loaded = quality.last_loaded(got["history"])
+    h = got["headline"]
 
     cols = st.columns(5)
     cols[0].metric(
@@ -94,11 +106,11 @@ def render() -> None:
             format_func=str.capitalize,
             kind="segmented",
         )
-        cases = data.call("cases_by_period", version, by=("cause",), period=period, filters=filters)
+        cases = got["cases"]
         ui.chart(charts.new_cases(cases, period=period))
         ui.table(tables.cases_table(cases), f"New cases per {period} by cause", key="cases")
     with right:
-        followup = data.call("followup_completion", version, filters=filters)
+        followup = got["followup"]
         ui.chart(charts.followup_by_timepoint(followup))
         ui.table(
             tables.followup_table(followup), "Follow-up completion by timepoint", key="followup"

@@ -44,14 +44,20 @@ def render() -> None:
     filters = ctx.view.filters()
     if not ui.enough_cases(ctx, filters):
         return
-    followup = data.call("followup_completion", version, by=("clinic",), filters=filters)
+    got = data.fetch(
+        version,
+        {
+            "followup": ("followup_completion", {"by": ("clinic",), "filters": filters}),
+            "complete": ("completeness", {"filters": filters}),
+        },
+    )
+    followup, complete = got["followup"], got["complete"]
     ui.chart(charts.followup_heatmap(followup, unit="clinic"))
     ui.table(
         tables.followup_table(followup, ("clinic",)),
         "Follow-up completion by clinic and timepoint",
         key="followup_clinic",
     )
-    complete = data.call("completeness", version, filters=filters)
     ui.chart(charts.completeness(complete))
     ui.table(tables.completeness_table(complete), "Completeness by column", key="completeness")
 

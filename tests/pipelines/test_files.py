@@ -298,3 +298,24 @@ def test_bad_input_never_prints_a_traceback(tmp_path: Path) -> None:
     assert "Traceback" not in proc.stderr + proc.stdout
     assert proc.stderr.count(str(tmp_path)) >= 3
     assert not (tmp_path / "s.duckdb").exists()  # a rejected batch creates no store
+
+
+def test_store_that_is_not_a_duckdb_file(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    folder = batch(tmp_path / "b", cases=[case()], assessments=[assessment()])
+    db = tmp_path / "s.duckdb"
+    db.write_text("this is not a database")
+    assert main(["load", str(folder), "--db", str(db)]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("fbss: the store could not be used: ")
+    assert err.rstrip().endswith("nothing was changed")
+    assert db.read_text() == "this is not a database"
+
+
+def test_store_folder_not_writable(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    folder = batch(tmp_path / "b", cases=[case()], assessments=[assessment()])
+    blocker = tmp_path / "blocked"
+    blocker.write_text("a file where a folder should be")
+    assert main(["load", str(folder), "--db", str(blocker / "s.duckdb")]) == 1
+    assert "nothing was changed" in capsys.readouterr().err
