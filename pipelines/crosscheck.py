@@ -105,61 +105,26 @@ def cross_check(
     ).fetchall():
         rule = "on or before" if tp == "baseline" else "after"
         if a_src is not None:
-            file, row = _where(origin, "assessments", a_src)
-            out.append(
-                Problem(
-                    file,
-                    row,
-                    "assessment_date",
-                    a_date.isoformat(),
-                    f"a {tp} assessment_date must be {rule} the case's treatment_date "
-                    f"({t_date.isoformat()})",
-                    P.ORDER,
-                )
-            )
+            words = f"a {tp} assessment_date must be {rule} the case's treatment_date ({t_date})"
+            out.append(_order(origin, "assessments", a_src, "assessment_date", a_date, words))
         else:
-            file, row = _where(origin, "cases", c_src)
-            out.append(
-                Problem(
-                    file,
-                    row,
-                    "treatment_date",
-                    t_date.isoformat(),
-                    f"this treatment_date would put the stored {tp} assessment of case "
-                    f"{case_id} (assessment_date {a_date.isoformat()}) out of order: "
-                    f"it must be {rule} the treatment_date",
-                    P.ORDER,
-                )
+            words = (
+                f"this treatment_date would put the stored {tp} assessment of case {case_id} "
+                f"(assessment_date {a_date}) out of order: it must be {rule} the treatment_date"
             )
+            out.append(_order(origin, "cases", c_src, "treatment_date", t_date, words))
     for e_src, c_src, case_id, event, e_date, t_date in con.execute(
         _EVENT_ORDER, params
     ).fetchall():
         if e_src is not None:
-            file, row = _where(origin, "events", e_src)
-            out.append(
-                Problem(
-                    file,
-                    row,
-                    "event_date",
-                    e_date.isoformat(),
-                    f"event_date must be on or after the case's treatment_date "
-                    f"({t_date.isoformat()})",
-                    P.ORDER,
-                )
-            )
+            words = f"event_date must be on or after the case's treatment_date ({t_date})"
+            out.append(_order(origin, "events", e_src, "event_date", e_date, words))
         else:
-            file, row = _where(origin, "cases", c_src)
-            out.append(
-                Problem(
-                    file,
-                    row,
-                    "treatment_date",
-                    t_date.isoformat(),
-                    f"this treatment_date would put the stored {event} event of case "
-                    f"{case_id} (event_date {e_date.isoformat()}) before the treatment",
-                    P.ORDER,
-                )
+            words = (
+                f"this treatment_date would put the stored {event} event of case {case_id} "
+                f"(event_date {e_date}) before the treatment"
             )
+            out.append(_order(origin, "cases", c_src, "treatment_date", t_date, words))
     return out
 
 
@@ -180,6 +145,14 @@ _EMPTY_DTYPES = {
     "assessment_date": "datetime64[ns]",
     "event_date": "datetime64[ns]",
 }
+
+
+def _order(
+    origin: dict[str, pd.DataFrame], table: str, src: int, column: str, value: object, words: str
+) -> Problem:
+    """A dates-out-of-order problem on the batch row that caused it."""
+    file, row = _where(origin, table, src)
+    return Problem(file, row, column, str(value), words, P.ORDER)
 
 
 def _where(origin: dict[str, pd.DataFrame], table: str, src: int) -> tuple[str, int]:
