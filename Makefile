@@ -18,11 +18,7 @@ $(DB): | $(VENV)/.installed
 	$(BIN)/fbss load data/sample --db $(DB)
 
 run: $(VENV)/.installed $(DB)
-	@if $(BIN)/fbss dashboard --help >/dev/null 2>&1; then \
-		$(BIN)/fbss dashboard --db $(DB) --port $(PORT); \
-	else \
-		$(BIN)/fbss summary --db $(DB) 2>/dev/null || echo "Loaded $(DB)"; \
-	fi
+	$(BIN)/fbss dashboard --db $(DB) --port $(PORT)
 
 # Debian's Chromium for the browser tests (Playwright's own download cannot work here).
 browser:
@@ -39,6 +35,7 @@ lint: $(VENV)/.installed
 bench: $(VENV)/.installed
 	$(BIN)/python benchmarks/bench_load.py --cases 1000000
 	$(BIN)/python benchmarks/bench_analytics.py --cases 1000000
+	$(BIN)/python benchmarks/bench_dashboard.py --cases 1000000
 
 sample: $(VENV)/.installed
 	$(BIN)/fbss sample --cases 1000 --seed 20261101 --as-of 2026-11-01 --out data/sample

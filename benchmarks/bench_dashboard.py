@@ -140,10 +140,12 @@ def dashboard(db: Path, log: Path) -> Iterator[tuple[str, int]]:
     try:
         deadline = time.monotonic() + 90
         while True:
-            with contextlib.suppress(OSError):
-                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
-                    if response.status == 200:
-                        break
+            with (
+                contextlib.suppress(OSError),
+                urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response,
+            ):
+                if response.status == 200:
+                    break
             if proc.poll() is not None or time.monotonic() > deadline:
                 raise SystemExit(f"the dashboard did not start:\n{log.read_text()}")
             time.sleep(0.3)
@@ -200,6 +202,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "out")
     parser.add_argument("--pages", default=",".join(PAGES), help="comma-separated page titles")
+    parser.add_argument(
+        "--query", default="", help="query string opened with every page, e.g. compare_by=treatment"
+    )
     parser.add_argument("--check", action="store_true", help="exit 1 when a median is over 2 s")
     args = parser.parse_args(argv)
     pages = [p.strip() for p in args.pages.split(",") if p.strip()]
@@ -230,7 +235,7 @@ def main(argv: list[str] | None = None) -> int:
         page = browser.new_page(viewport={"width": 1500, "height": 1400})
         for k, title in enumerate(pages):
             started = time.perf_counter()
-            page.goto(f"{url}/{PAGES[title]}")
+            page.goto(f"{url}/{PAGES[title]}" + (f"?{args.query}" if args.query else ""))
             ready(page, after_run=False)
             first = time.perf_counter() - started
             # Page k adds physicians k, k+1, ...: every set is new to the server's cache.

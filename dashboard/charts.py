@@ -196,7 +196,7 @@ def followup_by_timepoint(frame: pd.DataFrame) -> alt.Chart:
         sort=order,
         axis=alt.Axis(labelAngle=0),
     )
-    base = alt.Chart(data)
+    base = alt.Chart(data)  # the marks layer has other data, so nothing is hoisted or hashed
     bars = base.mark_bar(color=palette.PATHWAY["less_invasive"], opacity=0.85).encode(
         x=x,
         y=alt.Y(
@@ -213,7 +213,7 @@ def followup_by_timepoint(frame: pd.DataFrame) -> alt.Chart:
     marks = pd.DataFrame(
         {
             "rate": [FOLLOWUP_TARGET, FOLLOWUP_UNUSABLE],
-            "mark": ["80% target (QOD)", "50%: below, unusable (CMS)"],
+            "mark": ["80% target (QOD)", "50% floor (CMS)"],
         }
     )
     lines = (
@@ -322,7 +322,7 @@ def responder_heatmap(
         "cause_label:N", title="Cause", sort=_cause_order(data), axis=alt.Axis(labelLimit=220)
     )
     pick = alt.selection_point(name=PICK, fields=["cause", "group"], on="click")
-    base = alt.Chart(data).encode(x=x, y=y)
+    base = alt.Chart().encode(x=x, y=y)
     shown = (
         base.transform_filter("!datum.suppressed")
         .mark_rect(stroke="white", strokeWidth=1)
@@ -359,7 +359,7 @@ def responder_heatmap(
         opacity=opacity,
         tooltip=_rate_tooltip(group),
     )
-    return alt.layer(shown, hidden, text, title=title).properties(height=alt.Step(46))
+    return alt.layer(shown, hidden, text, data=data, title=title).properties(height=alt.Step(46))
 
 
 def responder_bars(
@@ -481,7 +481,7 @@ def trajectory(
         alt.Tooltip("ci_text:N", title="95% CI"),
         alt.Tooltip("n_values:Q", title="Patients with a value", format=","),
     ]
-    base = alt.Chart(data).encode(x=x)
+    base = alt.Chart().encode(x=x)
     line = base.mark_line(point=True, strokeWidth=2.5).encode(
         y=alt.Y("mean:Q", title=y_title, scale=alt.Scale(zero=False)),
         color=colour,
@@ -492,7 +492,7 @@ def trajectory(
         y2="ci_high:Q",
         color=alt.Color("group_label:N", legend=None),
     )
-    return alt.layer(line, band, title=title).properties(height=_tall(380, data))
+    return alt.layer(line, band, data=data, title=title).properties(height=_tall(380, data))
 
 
 def change_histogram(
@@ -606,7 +606,7 @@ def rate_bars(
         "measure_label:N", title=None, sort=measures, axis=alt.Axis(labelAngle=0, labelLimit=320)
     )
     offset = alt.XOffset("group_label:N", sort=_group_order(data, group))
-    base = alt.Chart(data).encode(x=x, xOffset=offset)
+    base = alt.Chart().encode(x=x, xOffset=offset)
     bars = base.mark_bar().encode(
         y=alt.Y(
             "responder_rate:Q",
@@ -620,7 +620,7 @@ def rate_bars(
     whiskers = base.mark_rule(color="black").encode(
         y="responder_ci_low:Q", y2="responder_ci_high:Q", tooltip=tooltip
     )
-    return alt.layer(bars, whiskers, title=heading).properties(height=_tall(380, data))
+    return alt.layer(bars, whiskers, data=data, title=heading).properties(height=_tall(380, data))
 
 
 # --- reoperation-free survival ------------------------------------------------------------
@@ -683,7 +683,7 @@ def km_curves(
     ]
     low = float(np.nanmin(data["ci_low"])) if data["ci_low"].notna().any() else 0.0
     y_scale = alt.Scale(domain=[max(0.0, np.floor(low * 20) / 20), 1.0])
-    base = alt.Chart(data).encode(
+    base = alt.Chart().encode(
         x=alt.X("months:Q", title="Months after treatment", axis=alt.Axis(tickMinStep=3)),
     )
     line = base.mark_line(interpolate="step-after", strokeWidth=2.5).encode(
@@ -706,7 +706,7 @@ def km_curves(
         y2="ci_high:Q",
         color=alt.Color("group_label:N", legend=None),
     )
-    return alt.layer(line, band, title=title).properties(height=_tall(400, data))
+    return alt.layer(line, band, data=data, title=title).properties(height=_tall(400, data))
 
 
 # --- Physicians & clinics ---------------------------------------------------------------
@@ -921,7 +921,7 @@ def followup_heatmap(frame: pd.DataFrame, *, unit: str = "clinic") -> alt.Chart:
         alt.Tooltip("assessed_text:N", title="Assessed of due"),
         alt.Tooltip("ci_text:N", title="95% CI (Wilson)"),
     ]
-    base = alt.Chart(data).encode(x=x, y=y)
+    base = alt.Chart().encode(x=x, y=y)
     shown = (
         base.transform_filter("!datum.suppressed")
         .mark_rect(stroke="white")
@@ -947,4 +947,4 @@ def followup_heatmap(frame: pd.DataFrame, *, unit: str = "clinic") -> alt.Chart:
         .otherwise(alt.value("white")),
         tooltip=tooltip,
     )
-    return alt.layer(shown, hidden, text, title=title).properties(height=alt.Step(34))
+    return alt.layer(shown, hidden, text, data=data, title=title).properties(height=alt.Step(34))

@@ -27,7 +27,7 @@ from dashboard import quality
 from pipelines import store
 
 # Results kept per function and arguments; old store versions age out.
-_CACHE = {"max_entries": 1024, "ttl": 6 * 3600, "show_spinner": False}
+_CACHE = {"max_entries": 512, "ttl": 6 * 3600, "show_spinner": False}
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -116,8 +116,3 @@ def rows_by_table(result: LoadResult) -> dict[str, int]:
         table = str(item.get("table"))
         totals[table] = totals.get(table, 0) + int(item.get("rows") or 0)  # type: ignore[call-overload]
     return totals
-
-
-def too_large(sizes: Sequence[int], limit_mb: int = MAX_UPLOAD_MB) -> bool:
-    """Whether any file is over the limit (the uploader enforces it too)."""
-    return any(size > limit_mb * 1024 * 1024 for size in sizes)

@@ -19,7 +19,6 @@ def _short(label: str) -> str:
 
 
 CAUSE: dict[str, str] = {code: _short(label) for code, label in vocab.CAUSES.items()}
-CAUSE_LONG: dict[str, str] = dict(vocab.CAUSES)
 PATHWAY: dict[str, str] = dict(vocab.PATHWAYS)
 TREATMENT: dict[str, str] = {code: _short(label) for code, (_, label) in vocab.TREATMENTS.items()}
 INDEX_SURGERY: dict[str, str] = dict(vocab.INDEX_SURGERIES)

@@ -50,9 +50,6 @@ CAUSE: dict[str, str] = {
     "unknown": "#999999",
 }
 
-# Funnel plot positions: within the limits neutral, outside them the pathway pair.
-POSITION: dict[str, str] = {"above": "#0077BB", "within": "#BBBBBB", "below": "#CC3311"}
-
 # Sequential scheme for rates in heat maps (perceptually uniform, colour-blind safe).
 RATE_SCHEME = "viridis"
 SUPPRESSED_STROKE = "#888888"
@@ -83,11 +80,6 @@ _CYCLE: tuple[str, ...] = (
     "#AA4499",
     "#DDDDDD",
 )
-
-
-def colour_of(column: str, code: str) -> str:
-    """The fixed colour of one pathway, treatment or cause code."""
-    return _BY_COLUMN[column][code]
 
 
 def ordered(column: str, codes: Iterable[str]) -> list[str]:

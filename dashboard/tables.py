@@ -14,7 +14,6 @@ import pandas as pd
 
 from dashboard import labels
 from dashboard.analytics.definitions import AnalyticsError, parse_responder
-from pipelines import vocabulary as vocab
 
 SUPPRESSED_NOTE = "hidden: too few cases"
 
@@ -272,16 +271,6 @@ def first_measure_rows(summary: pd.DataFrame, responder: str) -> pd.DataFrame:
     return summary[summary["measure"] == first].reset_index(drop=True)
 
 
-def cases_in_view(summary: pd.DataFrame) -> int | None:
-    """Cases in view from an ungrouped summary; None when hidden as a small group."""
-    if summary.empty:
-        return 0
-    value = summary["n_cases"].iloc[0]
-    if pd.isna(value):
-        return None
-    return int(value)
-
-
 def is_hidden_cell(rows: pd.DataFrame, cause: str, group_value: str, group: str) -> bool:
     """Whether a (cause, group) cell of a summary is suppressed (or absent)."""
     if rows.empty:
@@ -295,8 +284,3 @@ def suppressed_count(frame: pd.DataFrame) -> int:
     if frame.empty or "suppressed" not in frame.columns:
         return 0
     return int(np.asarray(frame["suppressed"].fillna(False), dtype=bool).sum())
-
-
-def timepoint_order() -> list[str]:
-    """Timepoint labels in clinical order, baseline first."""
-    return [tp.label for tp in sorted(vocab.TIMEPOINTS.values(), key=lambda t: t.order)]

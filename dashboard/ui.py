@@ -20,7 +20,7 @@ from dashboard.sidebar import Context, current_view, set_view
 LOAD_HINT = (
     "Load the synthetic sample from a terminal with\n\n"
     "```sh\n.venv/bin/fbss load data/sample --db {db}\n```\n\n"
-    "or upload a clinic's export on the **Import** page. Then rerun this page (press **R**)."
+    "or upload a clinic's export on the **Import** page, then press **Refresh** in the sidebar."
 )
 
 
@@ -94,7 +94,7 @@ def table(
         st.dataframe(frame, **kwargs)
         st.download_button(
             "Download CSV",
-            data=downloads.to_csv(frame),
+            data=lambda: downloads.to_csv(frame),  # made only when clicked
             file_name=downloads.file_name(title),
             mime="text/csv",
             key=f"dl_{key}",

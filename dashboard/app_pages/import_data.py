@@ -72,7 +72,7 @@ def _show_report(result, folder: Path) -> None:  # type: ignore[no-untyped-def]
         "until they are fixed in the files and the files are uploaded again.",
         icon=":material/error:",
     )
-    st.dataframe(importing.problems_by_kind(result), hide_index=True)
+    ui.table(importing.problems_by_kind(result), "Problems by kind", key="by_kind", expanded=True)
     ui.table(
         importing.report_frame(result, folder), "Validation report", key="report", expanded=True
     )
@@ -99,7 +99,7 @@ def render() -> None:
                 f"**Loaded** (load {loaded.load_id}). The other pages now show the new data.",
                 icon=":material/check_circle:",
             )
-            st.dataframe(importing.counts_frame(loaded), hide_index=True)
+            ui.table(importing.counts_frame(loaded), "Records loaded", key="loaded", expanded=True)
         else:
             st.error("The load was refused: the store changed since the check.")
             ui.table(

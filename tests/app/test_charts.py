@@ -71,8 +71,17 @@ def trajectory_frame() -> pd.DataFrame:
             mean = start - 0.4 * i
             rows.append((pathway, tp, "leg_pain", 40 - i, mean, 2.0, mean - 0.5, mean + 0.5, False))
     rows.append(("repeat_surgery", "24m", "leg_pain", None, None, None, None, None, True))
-    cols = ["pathway", "timepoint", "measure", "n_values", "mean", "sd", "ci_low", "ci_high",
-            "suppressed"]  # fmt: skip
+    cols = [
+        "pathway",
+        "timepoint",
+        "measure",
+        "n_values",
+        "mean",
+        "sd",
+        "ci_low",
+        "ci_high",
+        "suppressed",
+    ]
     frame = pd.DataFrame(rows[:-2] + rows[-1:], columns=cols)
     frame["n_values"] = frame["n_values"].astype("Int64")
     return frame
@@ -100,11 +109,33 @@ def km_frame(days: int = 60) -> pd.DataFrame:
         at_risk = 100
         for day in range(days):
             survival = 1 - day / 200
-            rows.append((pathway, "reoperation", day, survival, survival - 0.05,
-                         min(1.0, survival + 0.05), at_risk, 1, 0, False))  # fmt: skip
+            rows.append(
+                (
+                    pathway,
+                    "reoperation",
+                    day,
+                    survival,
+                    survival - 0.05,
+                    min(1.0, survival + 0.05),
+                    at_risk,
+                    1,
+                    0,
+                    False,
+                )
+            )
             at_risk -= 1
-    cols = ["pathway", "event", "day", "survival", "ci_low", "ci_high", "at_risk", "n_events",
-            "n_censored", "suppressed"]  # fmt: skip
+    cols = [
+        "pathway",
+        "event",
+        "day",
+        "survival",
+        "ci_low",
+        "ci_high",
+        "at_risk",
+        "n_events",
+        "n_censored",
+        "suppressed",
+    ]
     return pd.DataFrame(rows, columns=cols)
 
 
@@ -195,7 +226,9 @@ def units(node: dict[str, Any]) -> Iterator[dict[str, Any]]:
 
 
 def marks(chart: alt.TopLevelMixin) -> list[str]:
-    return [u["mark"]["type"] if isinstance(u["mark"], dict) else u["mark"] for u in units(spec(chart))]
+    return [
+        u["mark"]["type"] if isinstance(u["mark"], dict) else u["mark"] for u in units(spec(chart))
+    ]
 
 
 def rows(chart: alt.TopLevelMixin) -> list[dict[str, Any]]:
@@ -231,7 +264,7 @@ def test_heatmap_marks_selection_and_blank_suppressed_cells() -> None:
     chart = charts.responder_heatmap(summary_frame(), group="pathway", measure_label="ODI 30%")
     d = spec(chart)
     assert marks(chart) == ["rect", "rect", "text"]
-    shown, hidden, text = units(d)
+    shown, hidden, _text = units(d)
     (param,) = d["params"]  # Altair lifts it to the top, naming the view it listens on
     assert param["name"] == "pick"
     assert param["select"] == {"type": "point", "fields": ["cause", "group"], "on": "click"}
@@ -239,12 +272,16 @@ def test_heatmap_marks_selection_and_blank_suppressed_cells() -> None:
     assert shown["transform"] == [{"filter": "!datum.suppressed"}]
     assert shown["encoding"]["color"]["scale"] == {"scheme": "viridis", "domain": [0, 1]}
     # the suppressed cell: blank (white fill, dashed outline) and no number anywhere
-    assert hidden["mark"]["fill"] == "white" and hidden["mark"]["strokeDash"] == [4, 3]
+    assert hidden["mark"]["fill"] == "white"
+    assert hidden["mark"]["strokeDash"] == [4, 3]
     blank = next(r for r in rows(chart) if r["suppressed"])
     assert blank["cell_text"] == "hidden"
-    assert blank["responder_rate"] is None and blank["n_rate"] is None
+    assert blank["responder_rate"] is None
+    assert blank["n_rate"] is None
     assert blank["responders_text"] == "–"
-    shown_cell = next(r for r in rows(chart) if r["group"] == "less_invasive" and not r["suppressed"])
+    shown_cell = next(
+        r for r in rows(chart) if r["group"] == "less_invasive" and not r["suppressed"]
+    )
     assert shown_cell["cell_text"] == "40%\nn=50"
     assert {"Cause", "Pathway", "Responder rate", "95% CI (Wilson)"} <= tooltip_titles(chart)
 
@@ -279,7 +316,8 @@ def test_trajectory_titles_bands_and_colours() -> None:
     d = spec(chart)
     line, band = units(d)
     assert line["encoding"]["y"]["title"] == "Leg pain (NRS 0–10)"
-    assert band["encoding"]["y"]["field"] == "ci_low" and band["encoding"]["y2"]["field"] == "ci_high"
+    assert band["encoding"]["y"]["field"] == "ci_low"
+    assert band["encoding"]["y2"]["field"] == "ci_high"
     assert d["title"]["text"] == "Mean leg pain at each timepoint"
     assert "Lower is better" in d["title"]["subtitle"]
     assert colour_map(chart) == {
@@ -321,7 +359,7 @@ def test_thin_curve_keeps_first_and_weekly_last_points() -> None:
 def test_funnel_layers_limits_overall_and_points() -> None:
     points, limits = funnel_frames()
     chart = charts.funnel(points, limits, unit="physician", overall_rate=0.5)
-    lines, overall, dots = units(spec(chart))
+    lines, overall, _dots = units(spec(chart))
     assert lines["encoding"]["strokeDash"]["scale"]["domain"] == ["95% limits", "99.8% limits"]
     assert overall["mark"]["type"] == "rule"
     assert {"Physician", "Responder rate", "Against the limits"} <= tooltip_titles(chart)
@@ -348,7 +386,7 @@ def test_funnel_position(p95: object, p998: object, expected: str) -> None:
 
 def test_followup_chart_marks_the_targets() -> None:
     chart = charts.followup_by_timepoint(followup_frame())
-    bars, whiskers, lines = units(spec(chart))
+    bars, whiskers, _lines = units(spec(chart))
     assert whiskers["encoding"]["y"]["field"] == "followup_ci_low"
     targets = sorted(r["rate"] for r in rows(chart) if "mark" in r)
     assert targets == [0.5, 0.8]
@@ -357,10 +395,11 @@ def test_followup_chart_marks_the_targets() -> None:
 
 def test_followup_heatmap_blanks_hidden_cells() -> None:
     chart = charts.followup_heatmap(followup_frame(by_clinic=True), unit="clinic")
-    shown, hidden, text = units(spec(chart))
+    _shown, hidden, _text = units(spec(chart))
     assert hidden["mark"]["fill"] == "white"
     blank = next(r for r in rows(chart) if r["suppressed"])
-    assert blank["cell_text"] == "hidden" and blank["followup_rate"] is None
+    assert blank["cell_text"] == "hidden"
+    assert blank["followup_rate"] is None
 
 
 def test_new_cases_leave_out_hidden_cells_and_colour_causes() -> None:
@@ -404,7 +443,9 @@ ALL_CHARTS: dict[str, Callable[[], alt.TopLevelMixin]] = {
 def test_no_chart_lets_vega_compute_an_interval_and_all_have_titles(name: str) -> None:
     chart = ALL_CHARTS[name]()
     text = json.dumps(spec(chart))
-    assert "errorbar" not in text and "errorband" not in text and '"extent"' not in text
+    assert "errorbar" not in text
+    assert "errorband" not in text
+    assert '"extent"' not in text
     assert spec(chart)["title"]
     assert tooltip_titles(chart) or name == "followup"
 

@@ -15,7 +15,7 @@ from dashboard.downloads import file_name, neutralise, to_csv
 @pytest.mark.parametrize(
     ("cell", "expected"),
     [
-        ("=HYPERLINK(\"http://x\")", "'=HYPERLINK(\"http://x\")"),
+        ('=HYPERLINK("http://x")', '\'=HYPERLINK("http://x")'),
         ("+1+1", "'+1+1"),
         ("-2+3+cmd|' /C calc'!A0", "'-2+3+cmd|' /C calc'!A0"),
         ("@SUM(A1)", "'@SUM(A1)"),
@@ -27,7 +27,7 @@ from dashboard.downloads import file_name, neutralise, to_csv
         (-3.5, -3.5),  # a number is data, not a formula
         (None, None),
     ],
-)  # fmt: skip
+)
 def test_neutralise(cell: object, expected: object) -> None:
     assert neutralise(cell) == expected
 

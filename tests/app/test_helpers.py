@@ -28,7 +28,8 @@ def test_outcome_table_labels_percentages_and_hidden_rows() -> None:
     assert table["95% CI low (%)"].iloc[1] == 30.0
     hidden = table.iloc[2]
     assert hidden["Note"] == tables.SUPPRESSED_NOTE
-    assert pd.isna(hidden["Responders"]) and pd.isna(hidden["Responder rate (%)"])
+    assert pd.isna(hidden["Responders"])
+    assert pd.isna(hidden["Responder rate (%)"])
 
 
 def test_at_risk_table_is_one_row_per_group() -> None:
@@ -199,10 +200,12 @@ def test_dashboard_command_line(tmp_path: Path) -> None:
     parser = argparse.ArgumentParser()
     add_parser(parser.add_subparsers())
     args = parser.parse_args(["dashboard", "--db", str(tmp_path / "x.duckdb"), "--port", "8600"])
-    assert args.port == 8600 and args.address == "localhost"
+    assert args.port == 8600
+    assert args.address == "localhost"
     argv = command(tmp_path / "x.duckdb", 8600)
     assert argv[1:4] == ["-m", "streamlit", "run"]
-    assert Path(argv[4]).name == "streamlit_app.py" and Path(argv[4]).is_file()
+    assert Path(argv[4]).name == "streamlit_app.py"
+    assert Path(argv[4]).is_file()
     assert argv[argv.index("--server.port") + 1] == "8600"
     assert argv[argv.index("--server.headless") + 1] == "true"
     assert argv[argv.index("--browser.gatherUsageStats") + 1] == "false"

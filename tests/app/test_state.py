@@ -22,9 +22,16 @@ ROUND_TRIPS = [
     View(treatment_from=dt.date(2022, 1, 1), treatment_to=dt.date(2024, 6, 30)),
     View(responder="pain_relief_50", timepoint="24m", period="year"),
     View(columns="treatment", focus_cause="pseudarthrosis", focus_group="revision_fusion"),
-    View(compare_by="treatment", measure="leg_pain", patient_cause="epidural_fibrosis",
-         patient_age_band="75+", patient_sex="other", patient_index_surgery="fusion",
-         patient_severity="no_baseline_odi", unit="clinic"),  # fmt: skip
+    View(
+        compare_by="treatment",
+        measure="leg_pain",
+        patient_cause="epidural_fibrosis",
+        patient_age_band="75+",
+        patient_sex="other",
+        patient_index_surgery="fusion",
+        patient_severity="no_baseline_odi",
+        unit="clinic",
+    ),
     # names with commas, ampersands and spaces survive (repeated parameters, no splitting)
     View(physician=("Dr Smith, Jr & Co", "Dr =1+1")),
 ]
@@ -57,14 +64,16 @@ def test_only_changed_fields_reach_the_url_with_short_names() -> None:
         ({"timepoint": "99y"}, View()),  # unknown choice: the default
         ({"timepoint": ["6m", "3m"]}, View(timepoint="3m")),  # the last one wins
         ({"from": "yesterday"}, View()),  # malformed date dropped
-        ({"from": "2024-05-01", "to": "2023-01-01"},  # reversed range put right
-         View(treatment_from=dt.date(2023, 1, 1), treatment_to=dt.date(2024, 5, 1))),
+        (
+            {"from": "2024-05-01", "to": "2023-01-01"},  # reversed range put right
+            View(treatment_from=dt.date(2023, 1, 1), treatment_to=dt.date(2024, 5, 1)),
+        ),
         ({"focus_cause": "arachnoiditis"}, View()),  # half a focus is no focus
         ({"focus_cause": "arachnoiditis", "focus_group": "revision_fusion"}, View()),  # wrong kind
         ({"cause": ""}, View()),  # an empty parameter clears
         ({"utm_source": "mail"}, View()),  # foreign parameters ignored
     ],
-)  # fmt: skip
+)
 def test_the_url_is_read_leniently(query: dict[str, object], expected: View) -> None:
     assert View.from_query(query) == expected  # type: ignore[arg-type]
 
@@ -92,14 +101,17 @@ def test_clearing_filters_keeps_the_options() -> None:
     ("sidebar", "choices", "expected"),
     [
         (Filters(), {"cause": "arachnoiditis"}, Filters(cause=("arachnoiditis",))),
-        (Filters(cause=("arachnoiditis", "pseudarthrosis")), {"cause": "pseudarthrosis"},
-         Filters(cause=("pseudarthrosis",))),
+        (
+            Filters(cause=("arachnoiditis", "pseudarthrosis")),
+            {"cause": "pseudarthrosis"},
+            Filters(cause=("pseudarthrosis",)),
+        ),
         # a choice the sidebar excludes leaves nothing, never "everything"
         (Filters(cause=("arachnoiditis",)), {"cause": "pseudarthrosis"}, None),
         (Filters(sex=("male",)), {"sex": "", "cause": ""}, Filters(sex=("male",))),
         (Filters(), {"baseline_severity": "severe"}, Filters(baseline_severity=("severe",))),
     ],
-)  # fmt: skip
+)
 def test_narrowing(sidebar: Filters, choices: dict[str, str], expected: Filters | None) -> None:
     assert narrow(sidebar, **choices) == expected
 
@@ -122,12 +134,14 @@ def test_compare_and_focus_filters() -> None:
         (None, None),
         ({}, None),
         ({"pick": []}, None),
-        ({"pick": [{"cause": "arachnoiditis", "group": "less_invasive"}]},
-         ("arachnoiditis", "less_invasive")),
+        (
+            {"pick": [{"cause": "arachnoiditis", "group": "less_invasive"}]},
+            ("arachnoiditis", "less_invasive"),
+        ),
         ({"pick": [{"cause": "arachnoiditis"}]}, None),
         ({"other": [{"cause": "a", "group": "b"}]}, None),
     ],
-)  # fmt: skip
+)
 def test_focus_from_a_chart_selection(
     selection: dict[str, object] | None, expected: tuple[str, str] | None
 ) -> None:

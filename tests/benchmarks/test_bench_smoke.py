@@ -15,7 +15,14 @@ ROOT = Path(__file__).resolve().parents[2]
 @pytest.mark.slow
 def test_load_benchmark_smoke() -> None:
     proc = subprocess.run(
-        [sys.executable, str(ROOT / "benchmarks" / "bench_load.py"), "--cases", "300", "--repeat", "1"],
+        [
+            sys.executable,
+            str(ROOT / "benchmarks" / "bench_load.py"),
+            "--cases",
+            "300",
+            "--repeat",
+            "1",
+        ],
         capture_output=True,
         text=True,
         check=True,

@@ -105,7 +105,8 @@ def test_a_click_on_the_heat_map_narrows_the_other_charts(page: Page, server: Se
     expect(page.get_by_text("Selected:", exact=False)).to_be_visible()
     wait_ready(page)
     no_exception(page)
-    assert "focus_cause=" in page.url and "focus_group=" in page.url
+    assert "focus_cause=" in page.url
+    assert "focus_group=" in page.url
     detail = page.locator("h3").filter(has_text="Selected:").inner_text()
     pathway = detail.split("·")[-1].strip()
     # the trajectory legend now lists only the picked pathway
@@ -158,4 +159,6 @@ def test_a_load_while_the_page_is_open_shows_after_a_rerun(
         # other pages see it too, and the load is in the history
         page.goto(f"{server.url}/quality")
         wait_ready(page)
-        expect(page.get_by_text("cases +100 new").first).to_be_attached()  # grid cells are aria-only
+        expect(
+            page.get_by_text("cases +100 new").first
+        ).to_be_attached()  # grid cells are aria-only
