@@ -42,7 +42,7 @@ def run_validate(args: argparse.Namespace) -> int:
     from pipelines import store
     from pipelines.load import validate_paths
 
-    if (code := _check_paths(args.paths)) is not None:
+    if (code := _check_paths(args.paths, args.report)) is not None:
         return code
     with _Progress() as progress:
         result = validate_paths(args.paths, store.db_path_from(args.db), progress=progress)
@@ -59,7 +59,7 @@ def run_load(args: argparse.Namespace) -> int:
     from pipelines import store
     from pipelines.load import load_paths
 
-    if (code := _check_paths(args.paths)) is not None:
+    if (code := _check_paths(args.paths, args.report)) is not None:
         return code
     db = store.db_path_from(args.db)
     with _Progress() as progress:
@@ -83,10 +83,15 @@ def run_load(args: argparse.Namespace) -> int:
     return 0
 
 
-def _check_paths(paths: list[Path]) -> int | None:
+def _check_paths(paths: list[Path], report: Path | None = None) -> int | None:
+    """Exit code 2 for paths that do not exist or a report that cannot be written,
+    checked before anything is loaded."""
     missing = [p for p in paths if not p.exists()]
     for p in missing:
         print(f"fbss: {p}: no such file or folder", file=sys.stderr)
+    if report is not None and (report.is_dir() or report.parent.is_file()):
+        print(f"fbss: --report {report}: not a file that can be written", file=sys.stderr)
+        return 2
     return 2 if missing else None
 
 
@@ -115,8 +120,15 @@ def _print_outcome(result, report: Path | None) -> None:  # type: ignore[no-unty
 
 
 def _safe_cell(value: object) -> object:
-    """Neutralise spreadsheet formulas: a cell starting with = + - @ is shown as text."""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@"):
+    """Neutralise spreadsheet formulas: text starting with = + - @ is shown as text.
+
+    A plain number such as -0.7 is left alone: it cannot run, and a spreadsheet would
+    show the prefix literally."""
+    if not isinstance(value, str) or value[:1] not in ("=", "+", "-", "@"):
+        return value
+    try:
+        float(value)
+    except ValueError:
         return "'" + value
     return value
 

@@ -82,12 +82,17 @@ def cross_check(
     origin: dict[str, pd.DataFrame],
     *,
     replace: bool,
+    incomplete: frozenset[str] = frozenset(),
 ) -> list[Problem]:
-    """Every cross-table problem of the batch against the store after the load."""
+    """Every cross-table problem of the batch against the store after the load.
+
+    When a cases file of the batch could not be used (`incomplete`), whether a case
+    exists is not checked: every line would only repeat that file's own problem.
+    """
     _register(con, frames)
     params = {"replace": replace}
     out: list[Problem] = []
-    for table in ("assessments", "events"):
+    for table in () if "cases" in incomplete else ("assessments", "events"):
         for _, src, case_id in con.execute(_UNKNOWN_CASES.format(table=table), params).fetchall():
             file, row = _where(origin, table, src)
             out.append(
@@ -105,26 +110,40 @@ def cross_check(
     ).fetchall():
         rule = "on or before" if tp == "baseline" else "after"
         if a_src is not None:
-            words = f"a {tp} assessment_date must be {rule} the case's treatment_date ({t_date})"
-            out.append(_order(origin, "assessments", a_src, "assessment_date", a_date, words))
+            words = f"a {tp} assessment_date must be {rule} the case's treatment_date"
+            out.append(
+                _order(
+                    origin,
+                    "assessments",
+                    a_src,
+                    "assessment_date",
+                    a_date,
+                    f"{words} ({t_date})",
+                    words,
+                )
+            )
         else:
             words = (
                 f"this treatment_date would put the stored {tp} assessment of case {case_id} "
                 f"(assessment_date {a_date}) out of order: it must be {rule} the treatment_date"
             )
-            out.append(_order(origin, "cases", c_src, "treatment_date", t_date, words))
+            rule_words = "this treatment_date would put a stored assessment out of order"
+            out.append(_order(origin, "cases", c_src, "treatment_date", t_date, words, rule_words))
     for e_src, c_src, case_id, event, e_date, t_date in con.execute(
         _EVENT_ORDER, params
     ).fetchall():
         if e_src is not None:
-            words = f"event_date must be on or after the case's treatment_date ({t_date})"
-            out.append(_order(origin, "events", e_src, "event_date", e_date, words))
+            words = "event_date must be on or after the case's treatment_date"
+            out.append(
+                _order(origin, "events", e_src, "event_date", e_date, f"{words} ({t_date})", words)
+            )
         else:
             words = (
                 f"this treatment_date would put the stored {event} event of case {case_id} "
                 f"(event_date {e_date}) before the treatment"
             )
-            out.append(_order(origin, "cases", c_src, "treatment_date", t_date, words))
+            rule_words = "this treatment_date would put a stored event before the treatment"
+            out.append(_order(origin, "cases", c_src, "treatment_date", t_date, words, rule_words))
     return out
 
 
@@ -148,11 +167,17 @@ _EMPTY_DTYPES = {
 
 
 def _order(
-    origin: dict[str, pd.DataFrame], table: str, src: int, column: str, value: object, words: str
+    origin: dict[str, pd.DataFrame],
+    table: str,
+    src: int,
+    column: str,
+    value: object,
+    words: str,
+    rule: str,
 ) -> Problem:
     """A dates-out-of-order problem on the batch row that caused it."""
     file, row = _where(origin, table, src)
-    return Problem(file, row, column, str(value), words, P.ORDER)
+    return Problem(file, row, column, str(value), words, P.ORDER, rule)
 
 
 def _where(origin: dict[str, pd.DataFrame], table: str, src: int) -> tuple[str, int]:

@@ -58,12 +58,16 @@ def validate_paths(
     progress("checking against the store")
     if db_path is not None and db_path.exists():
         with store.reader(db_path) as con:
-            problems += cross_check(con, checked.frames, checked.origin, replace=False)
+            problems += cross_check(
+                con, checked.frames, checked.origin, replace=False, incomplete=checked.incomplete
+            )
     else:
-        con = duckdb.connect(":memory:")
+        con = store.connect(":memory:", read_only=False)
         try:
             store.create_schema(con)
-            problems += cross_check(con, checked.frames, checked.origin, replace=False)
+            problems += cross_check(
+                con, checked.frames, checked.origin, replace=False, incomplete=checked.incomplete
+            )
         finally:
             con.close()
     return LoadResult(
@@ -105,12 +109,14 @@ def load_paths(
         ignored=batch.ignored,
         files=_file_list(batch, checked),
     )
-    if problems and not db_path.exists():
-        return result  # nothing to keep a log in, and a rejected batch creates no store
+    # A rejected batch is logged too, even into a new (empty) store: the data-quality
+    # page then shows its report, and the log tells that it was tried.
     with store.write_lock(db_path), store.staged_copy(db_path) as (con, commit):
         if not problems:
             progress("checking against the store")
-            problems += cross_check(con, checked.frames, checked.origin, replace=replace)
+            problems += cross_check(
+                con, checked.frames, checked.origin, replace=replace, incomplete=checked.incomplete
+            )
         if not problems:
             progress("writing")
             result.counts = _apply(con, checked, replace=replace)
@@ -122,7 +128,7 @@ def load_paths(
 
 
 def _file_list(batch, checked: Validated) -> list[dict[str, object]]:  # type: ignore[no-untyped-def]
-    return [
+    files: list[dict[str, object]] = [
         {
             "path": f.label,
             "table": f.table,
@@ -131,6 +137,13 @@ def _file_list(batch, checked: Validated) -> list[dict[str, object]]:  # type: i
         }
         for f in batch.files
     ]
+    read = {str(f.path) for f in batch.files}
+    files += [  # files that were read but could not be used: hash, no rows
+        {"path": path, "table": None, "sha256": digest, "rows": None}
+        for path, digest in batch.file_hashes.items()
+        if path not in read
+    ]
+    return files
 
 
 def _apply(
@@ -215,6 +228,9 @@ def _log(
         con.execute("delete from last_rejection")
         con.executemany(
             "insert into last_rejection values (?, ?, ?, ?, ?, ?, ?)",
-            [(load_id, p.file, p.row, p.column, None, p.problem, p.kind) for p in result.problems],
+            [
+                (load_id, p.file, p.row, p.column, None, p.value_free(), p.kind)
+                for p in result.problems
+            ],
         )
     return int(load_id)

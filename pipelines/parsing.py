@@ -120,7 +120,7 @@ def _numbers(cells: pyarrow.Array) -> tuple[pyarrow.Array, np.ndarray]:
 
 def _parse_float(cells: pyarrow.Array) -> tuple[pd.Series, np.ndarray]:
     numbers, failed = _numbers(cells)
-    values = numbers.to_numpy(zero_copy_only=False)
+    values = numbers.to_numpy(zero_copy_only=False) + 0.0  # + 0.0 turns -0 into 0
     missing = failed | np.isnan(values)
     # Build the masked array directly: pd.array(..., "Float64") rescans every value.
     return pd.Series(pd.arrays.FloatingArray(np.where(missing, 0.0, values), missing)), failed
@@ -131,7 +131,8 @@ def _parse_int(cells: pyarrow.Array) -> tuple[pd.Series, np.ndarray]:
     values = numbers.to_numpy(zero_copy_only=False)
     with np.errstate(invalid="ignore"):
         fractional = np.isfinite(values) & (np.floor(values) != values)
-    failed = failed | fractional
+        huge = np.abs(values) > 2**53  # far outside every range; would not fit an integer
+    failed = failed | fractional | huge
     missing = failed | np.isnan(values)
     whole = np.where(missing, 0, values).astype("int64")
     return pd.Series(pd.arrays.IntegerArray(whole, missing)), failed

@@ -26,6 +26,11 @@ class Problem:
     value: str | None
     problem: str  # plain words, e.g. "leg_pain must be a whole number from 0 to 10"
     kind: str
+    rule: str | None = None  # the problem without record values, where `problem` quotes any
+
+    def value_free(self) -> str:
+        """The words to keep in the store: never a value from the batch."""
+        return self.rule or self.problem
 
     def as_line(self) -> str:
         where = self.file

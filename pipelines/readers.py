@@ -11,6 +11,7 @@ import csv
 import datetime as dt
 import hashlib
 import io
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -47,6 +48,9 @@ class Batch:
     ignored: list[str] = field(default_factory=list)  # "path: why"
     problems: list[Problem] = field(default_factory=list)
     file_hashes: dict[str, str] = field(default_factory=dict)  # path -> sha256, every file read
+    # Tables with a file that could not be used: rules that need the whole table (a case
+    # must exist) are not checked against them, since they would only echo that failure.
+    incomplete: set[str] = field(default_factory=set)
 
     def tables(self) -> set[str]:
         return {f.table for f in self.files}
@@ -67,8 +71,12 @@ def read_paths(paths: Iterable[Path]) -> Batch:
     for path in paths:
         if path.is_dir():
             for child in sorted(path.iterdir()):
-                if child.is_file() and not child.name.startswith("."):
+                if child.name.startswith("."):
+                    continue
+                if child.is_file():
                     _read_file(child, batch, explicit=False)
+                else:
+                    batch.ignored.append(f"{child}: a folder (folders are not searched)")
         elif path.is_file():
             _read_file(path, batch, explicit=True)
         else:
@@ -100,31 +108,35 @@ def _read_file(path: Path, batch: Batch, *, explicit: bool) -> None:
     if table is None and suffix != ".xlsx":
         _pass_over(path, batch, explicit, "its name is not cases, assessments or events")
         return
+    unusable = {table} if table else set(TABLES)
     try:
         data = path.read_bytes()
     except OSError as exc:
         batch.problems.append(
             Problem(str(path), None, None, None, f"cannot be read: {exc.strerror}", P.FILE)
         )
+        batch.incomplete |= unusable
         return
+    batch.file_hashes[str(path)] = hashlib.sha256(data).hexdigest()
     if not data:
         batch.problems.append(
             Problem(str(path), None, None, None, "the file is empty (0 bytes)", P.FILE)
         )
+        batch.incomplete |= unusable
         return
-    batch.file_hashes[str(path)] = hashlib.sha256(data).hexdigest()
     try:
         if suffix == ".csv":
-            frames = [(table, str(path), _read_csv(data))]
+            frames = [(table, str(path), _read_csv(data, _contract(table)))]
         elif suffix == ".parquet":
-            frames = [(table, str(path), _read_parquet(data))]
+            frames = [(table, str(path), _read_parquet(data, _contract(table)))]
         else:
-            frames = _read_workbook(path, data, table)
+            frames = _read_workbook(path, data, table, batch)
             if not frames:
                 _pass_over(path, batch, explicit, "no sheet named cases, assessments or events")
                 return
     except _Unreadable as exc:
-        batch.problems.append(Problem(str(path), None, None, None, str(exc), P.FILE))
+        batch.problems.append(Problem(str(path), None, None, None, str(exc), P.FILE, exc.rule))
+        batch.incomplete |= unusable
         return
     for tbl, label, frame in frames:
         dup = frame.columns[frame.columns.duplicated()].tolist()
@@ -139,6 +151,7 @@ def _read_file(path: Path, batch: Batch, *, explicit: bool) -> None:
                     P.FILE,
                 )
             )
+            batch.incomplete.add(tbl)
             continue
         batch.files.append(TableFile(tbl, label, path, batch.file_hashes[str(path)], frame))
 
@@ -158,25 +171,50 @@ _NOT_UTF8 = "the file is not UTF-8 text: save it as 'CSV UTF-8 (comma delimited)
 class _Unreadable(Exception):
     """A file that is not a readable table; the message is for the report."""
 
+    def __init__(self, message: str, rule: str | None = None) -> None:
+        super().__init__(message)
+        self.rule = rule  # the message without any cell text, where it quotes some
+
+
+def _contract(table: str | None) -> frozenset[str]:
+    from pipelines.schemas import MODELS  # pandera models: the columns worth reading
+
+    return frozenset(MODELS[table].to_schema().columns) if table else frozenset()
+
 
 def _normalise_header(names: Iterable[object]) -> list[str]:
-    return [str(n).strip().lower() if n is not None else "" for n in names]
+    """Trimmed lower-case names; an empty name becomes '(unnamed column N)'."""
+    out = []
+    for i, n in enumerate(names, start=1):
+        name = str(n).strip().lower() if n is not None else ""
+        out.append(name or f"(unnamed column {i})")
+    return out
 
 
-def _read_csv(data: bytes) -> pd.DataFrame:
+def _read_csv(data: bytes, keep: frozenset[str]) -> pd.DataFrame:
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]
     if not data.strip():
         raise _Unreadable("the file has no header row")
-    # pyarrow skips blank lines, which would shift row numbers; the slower pandas
-    # reader keeps them as empty rows, so use it only when a file has blank lines.
-    if b"\n\n" in data or b"\n\r\n" in data:
-        return _read_csv_with_blank_lines(data)
-    first_line = data.split(b"\n", 1)[0].rstrip(b"\r")
     try:
-        header = next(csv.reader([first_line.decode("utf-8")]))
+        text_head = data[:65536].decode(
+            "utf-8", errors="strict" if len(data) <= 65536 else "ignore"
+        )
+        header = next(csv.reader(io.StringIO(re.split(r"\r\n|\r|\n", text_head, maxsplit=1)[0])))
     except UnicodeDecodeError:
         raise _Unreadable(_NOT_UTF8) from None
+    except (csv.Error, StopIteration):
+        raise _Unreadable("the header row cannot be read as comma-separated names") from None
+    if len(header) == 1 and (";" in header[0] or "\t" in header[0]):
+        sep = "';'" if ";" in header[0] else "tabs"
+        raise _Unreadable(
+            f"the cells are separated by {sep}, not commas: save the file as "
+            "'CSV UTF-8 (comma delimited)'"
+        )
+    # pyarrow skips blank lines, which would shift row numbers: a file with blank lines
+    # is read by the (slower) csv module, which counts lines as a spreadsheet does.
+    if re.search(rb"(\r\n|\r|\n)[ \t]*(\r\n|\r|\n)", data):
+        return _read_csv_with_blank_lines(data, keep)
     try:
         table = pacsv.read_csv(
             io.BytesIO(data),
@@ -190,75 +228,115 @@ def _read_csv(data: bytes) -> pd.DataFrame:
             parse_options=pacsv.ParseOptions(newlines_in_values=b'"' in data),
         )
     except (pa.ArrowInvalid, pa.ArrowTypeError) as exc:
-        raise _Unreadable(_csv_error(exc)) from None
-    return _text_frame(table)
+        message, rule = _csv_error(exc)
+        raise _Unreadable(message, rule) from None
+    return _text_frame(table, keep)
 
 
-def _csv_error(exc: Exception) -> str:
-    msg = str(exc)
+def _csv_error(exc: Exception) -> tuple[str, str | None]:
+    """The report's words for a CSV the parser refused, and the same without cell text."""
+    msg = str(exc).splitlines()[0]
     if "UTF8" in msg or "UTF-8" in msg or "utf8" in msg:
-        return _NOT_UTF8
-    if "Expected" in msg and "columns" in msg:
-        first = msg.splitlines()[0].replace("CSV parse error: ", "")
-        return f"not a comma-separated table: {first}"
-    return f"cannot be read as a comma-separated table: {msg.splitlines()[0]}"
+        return _NOT_UTF8, None
+    counts = re.search(r"Expected (\d+) columns, got (\d+)", msg)
+    if counts:
+        words = (
+            f"not a comma-separated table: a row has {counts[2]} cells where the header has "
+            f"{counts[1]}"
+        )
+        return f"{words} ({msg.split(': ', 2)[-1][:120]})", words
+    return f"cannot be read as a comma-separated table: {msg}", "cannot be read as a table"
 
 
-def _read_csv_with_blank_lines(data: bytes) -> pd.DataFrame:
+def _read_csv_with_blank_lines(data: bytes, keep: frozenset[str]) -> pd.DataFrame:
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError:
         raise _Unreadable(_NOT_UTF8) from None
+    reader = csv.reader(io.StringIO(text, newline=""))
+    rows: list[list[str]] = []
+    index: list[int] = []
+    header: list[str] | None = None
     try:
-        frame = pd.read_csv(
-            io.StringIO(text), dtype=str, keep_default_na=False, skip_blank_lines=False
-        )
-    except (pd.errors.ParserError, ValueError) as exc:
-        raise _Unreadable(f"not a comma-separated table: {str(exc).strip()}") from None
-    frame.columns = _normalise_header(frame.columns)
-    frame.index = pd.RangeIndex(2, len(frame) + 2)
-    return frame[(frame != "").any(axis=1)]
+        for record in reader:
+            if not any(cell.strip() for cell in record) and len(record) <= 1:
+                continue  # a blank line: skipped, later rows keep their line numbers
+            if header is None:
+                header = _normalise_header(record)
+                continue
+            if len(record) != len(header):
+                words = (
+                    f"not a comma-separated table: row {reader.line_num} has {len(record)} cells "
+                    f"where the header has {len(header)}"
+                )
+                raise _Unreadable(words, words)
+            rows.append(record)
+            index.append(reader.line_num)
+    except csv.Error as exc:
+        raise _Unreadable(f"cannot be read as a comma-separated table: {exc}") from None
+    if header is None:
+        raise _Unreadable("the file has no header row")
+    columns = [pa.array([r[i] for r in rows], pa.string()) for i in range(len(header))]
+    return _frame(header, columns, pd.Index(index, dtype="int64"), keep)
 
 
-def _text_frame(table: pa.Table) -> pd.DataFrame:
+def _text_frame(table: pa.Table, keep: frozenset[str]) -> pd.DataFrame:
     """Arrow table -> pandas frame of text cells, indexed by spreadsheet row."""
-    columns = {}
-    for name, column in zip(table.column_names, table.columns, strict=True):
-        columns[name] = _as_text(column)
-    # Arrow-backed text columns: no Python string objects until a value is reported.
+    names = _normalise_header(table.column_names)
+    return _frame(names, list(table.columns), pd.RangeIndex(2, table.num_rows + 2), keep)
+
+
+def _frame(names: list[str], columns: list, index: pd.Index, keep: frozenset[str]) -> pd.DataFrame:  # type: ignore[type-arg]
+    """Columns as Arrow-backed text (no Python string objects until a value is reported).
+
+    Columns outside the contract are never read: they come out empty, to be named as
+    dropped, so a nested or binary column there cannot break the load.
+    """
+    texts = []
+    for name, column in zip(names, columns, strict=True):
+        if name not in keep:
+            texts.append(pa.nulls(len(index), pa.string()))
+            continue
+        try:
+            texts.append(_as_text(column))
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError, pa.ArrowTypeError):
+            raise _Unreadable(
+                f"the column {name} holds {column.type} values, which cannot be read as text"
+            ) from None
     frame = pd.DataFrame(
-        {i: pd.Series(pd.arrays.ArrowExtensionArray(col)) for i, col in enumerate(columns.values())}
+        {i: pd.Series(pd.arrays.ArrowExtensionArray(col)) for i, col in enumerate(texts)}
     )
-    frame.columns = _normalise_header(columns.keys())
-    frame.index = pd.RangeIndex(2, len(frame) + 2)
+    frame.columns = names  # a list keeps duplicate names, reported by the caller
+    frame.index = index
     return frame
 
 
-def _as_text(column: pa.ChunkedArray) -> pa.ChunkedArray:
+def _as_text(column: pa.Array | pa.ChunkedArray) -> pa.Array | pa.ChunkedArray:
     t = column.type
     if pa.types.is_string(t) or pa.types.is_large_string(t):
         return column
     if pa.types.is_timestamp(t):
-        # A real date stored as a midnight timestamp reads as that date; anything with a
-        # time of day stays as written and is reported as not a date.
-        midnight = pc.all(pc.equal(pc.cast(pc.cast(column, pa.date32()), t), column)).as_py()
-        if midnight is not False:
-            return pc.cast(pc.cast(column, pa.date32()), pa.string())
+        # A real date stored as a midnight timestamp reads as that date, in the writer's
+        # own time zone; a value with a time of day stays as written, reported as not a date.
+        local = pc.local_timestamp(column) if t.tz else column
+        day = pc.cast(local, pa.date32(), safe=False)
+        midnight = pc.equal(pc.cast(day, pa.timestamp(t.unit)), local)
+        return pc.if_else(midnight, pc.cast(day, pa.string()), pc.cast(local, pa.string()))
     if pa.types.is_null(t):
-        return pa.chunked_array([pa.nulls(len(column), pa.string())])
+        return pa.nulls(len(column), pa.string())
     return pc.cast(column, pa.string())
 
 
-def _read_parquet(data: bytes) -> pd.DataFrame:
+def _read_parquet(data: bytes, keep: frozenset[str]) -> pd.DataFrame:
     try:
         table = pq.read_table(pa.BufferReader(data))
     except (pa.ArrowInvalid, OSError) as exc:
         raise _Unreadable(f"cannot be read as a Parquet file: {str(exc).splitlines()[0]}") from None
-    return _text_frame(table)
+    return _text_frame(table, keep)
 
 
 def _read_workbook(
-    path: Path, data: bytes, table: str | None
+    path: Path, data: bytes, table: str | None, batch: Batch
 ) -> list[tuple[str, str, pd.DataFrame]]:
     import openpyxl  # only workbooks need it
 
@@ -267,18 +345,24 @@ def _read_workbook(
     except Exception as exc:  # openpyxl raises many types for a damaged or foreign file
         raise _Unreadable(f"cannot be read as an .xlsx workbook ({type(exc).__name__})") from None
     try:
-        by_name = {ws.title.strip().lower(): ws for ws in book.worksheets}
-        found = [(t, by_name[t]) for t in TABLES if t in by_name]
-        if table is not None:
-            # One workbook per table: its own sheet if named so, else the first sheet.
-            ws = by_name.get(table, book.worksheets[0])
-            found = [(table, ws)]
-        return [(t, f"{path}[{ws.title}]", _sheet_frame(ws)) for t, ws in found]
+        named = {ws.title.strip().lower(): ws for ws in book.worksheets}
+        found = [(t, named[t]) for t in TABLES if t in named]
+        if not found and table is not None:
+            found = [(table, book.worksheets[0])]  # one workbook per table: its first sheet
+        used = {id(ws) for _, ws in found}
+        if found:
+            batch.ignored.extend(
+                f"{path}[{ws.title}]: a sheet not named cases, assessments or events"
+                for ws in book.worksheets
+                if id(ws) not in used
+            )
+        return [(t, f"{path}[{ws.title}]", _sheet_frame(ws, _contract(t))) for t, ws in found]
     finally:
         book.close()
 
 
-def _sheet_frame(ws) -> pd.DataFrame:  # type: ignore[no-untyped-def]
+def _sheet_frame(ws, keep: frozenset[str]) -> pd.DataFrame:  # type: ignore[no-untyped-def]
+    ws.reset_dimensions()  # a stale size record would otherwise cut rows off, silently
     header: list[str] | None = None
     rows: list[list[str | None]] = []
     index: list[int] = []
@@ -295,7 +379,8 @@ def _sheet_frame(ws) -> pd.DataFrame:  # type: ignore[no-untyped-def]
         index.append(number)
     if header is None:
         raise _Unreadable(f"the sheet {ws.title!r} has no header row")
-    return pd.DataFrame(rows, columns=header, index=pd.Index(index, dtype="int64"), dtype=object)
+    columns = [pa.array([r[i] for r in rows], pa.string()) for i in range(len(header))]
+    return _frame(header, columns, pd.Index(index, dtype="int64"), keep)
 
 
 def _cell_text(value: object) -> str | None:

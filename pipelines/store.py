@@ -13,6 +13,8 @@ import contextlib
 import fcntl
 import os
 import shutil
+import sys
+import time
 from collections.abc import Iterator
 from importlib import resources
 from pathlib import Path
@@ -121,6 +123,7 @@ def staged_copy(path: Path) -> Iterator[tuple[duckdb.DuckDBPyConnection, list[bo
     copy is deleted and the live file is untouched. Callers hold `write_lock`.
     """
     _remove_stale_staging(path)
+    _checkpoint_stale_wal(path)
     staging = _staging_path(path)
     if path.exists():
         shutil.copyfile(path, staging)
@@ -135,6 +138,9 @@ def staged_copy(path: Path) -> Iterator[tuple[duckdb.DuckDBPyConnection, list[bo
         if commit[0]:
             with open(staging, "rb") as fh:
                 os.fsync(fh.fileno())
+            if _PAUSE_BEFORE_SWAP:
+                print("fbss: paused before the swap", file=sys.stderr, flush=True)
+                time.sleep(_PAUSE_BEFORE_SWAP)
             os.replace(staging, path)
             _fsync_dir(path.parent)
     finally:
@@ -144,6 +150,26 @@ def staged_copy(path: Path) -> Iterator[tuple[duckdb.DuckDBPyConnection, list[bo
             staging.unlink()
         with contextlib.suppress(FileNotFoundError):
             staging.with_name(staging.name + ".wal").unlink()
+
+
+def _checkpoint_stale_wal(path: Path) -> None:
+    """Fold a write-ahead log left beside the live file into it before copying.
+
+    Loads never leave one (they write a copy), but another program that opened the store
+    for writing and crashed may have. Copied without it, the store would lose that work
+    and could no longer be opened once the stale log met the new file.
+    """
+    wal = path.with_name(path.name + ".wal")
+    if path.exists() and wal.exists():
+        con = connect(path, read_only=False)  # opening replays the log
+        try:
+            con.execute("checkpoint")
+        finally:
+            con.close()
+
+
+# Crash-safety tests set this to hold a load just before the swap, and kill it there.
+_PAUSE_BEFORE_SWAP = float(os.environ.get("FBSS_TEST_PAUSE_BEFORE_SWAP") or 0)
 
 
 def _fsync_dir(directory: Path) -> None:

@@ -26,6 +26,7 @@ class Validated:
     problems: list[Problem] = field(default_factory=list)
     dropped: list[tuple[str, str]] = field(default_factory=list)  # (file, column)
     rows: dict[str, int] = field(default_factory=dict)  # file label -> rows read
+    incomplete: frozenset[str] = frozenset()  # tables with a file that could not be used
 
 
 def validate_batch(batch: Batch) -> Validated:
@@ -55,6 +56,7 @@ def validate_batch(batch: Batch) -> Validated:
             extra = [c for c in tf.frame.columns if c not in schema.columns]
             result.dropped.extend((tf.label, c or "(unnamed column)") for c in extra)
             if missing:
+                batch.incomplete.add(table)
                 continue
             typed, failed = parse_frame(tf.frame, schema)
             offset = sum(len(p) for p in typed_parts)
@@ -73,6 +75,7 @@ def validate_batch(batch: Batch) -> Validated:
         raw = {tf.label: tf.frame for tf in batch.files if tf.table == table}
         result.problems.extend(_schema_problems(frame, origin, schema, unreadable, raw))
     result.problems.sort(key=lambda p: (p.file, p.row or 0, p.column or ""))
+    result.incomplete = frozenset(batch.incomplete)
     return result
 
 
@@ -150,7 +153,10 @@ def _duplicate_problems(
     """One line per row involved in a duplicate, each naming the other rows."""
     if not rows:
         return []
-    dup = frame.loc[sorted(rows), keys].copy()
+    dup = frame.loc[sorted(rows), keys].dropna()  # a missing key is reported on its own
+    if dup.empty:
+        return []
+    dup = dup.copy()
     dup["_where"] = [f"{origin.at[i, 'file']} row {origin.at[i, 'row']}" for i in dup.index]
     out = []
     for _, group in dup.groupby(keys, sort=False, dropna=False):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -58,7 +59,9 @@ def test_not_utf8(tmp_path: Path) -> None:
 def test_ragged_rows_are_not_a_table(tmp_path: Path) -> None:
     path = tmp_path / "cases.csv"
     path.write_text("case_id,patient_id\nC1,P1,extra,cells\n")
-    assert "not a comma-separated table: Expected 2 columns, got 4" in _one_problem([path])
+    assert "not a comma-separated table: a row has 4 cells where the header has 2" in _one_problem(
+        [path]
+    )
 
 
 def test_missing_required_column_names_file_and_column(tmp_path: Path) -> None:
@@ -297,7 +300,20 @@ def test_bad_input_never_prints_a_traceback(tmp_path: Path) -> None:
     assert proc.returncode == 1
     assert "Traceback" not in proc.stderr + proc.stdout
     assert proc.stderr.count(str(tmp_path)) >= 3
-    assert not (tmp_path / "s.duckdb").exists()  # a rejected batch creates no store
+    # A rejected batch stores no record, but the attempt is logged (with the files' hashes).
+    snap = snapshot(tmp_path / "s.duckdb")
+    assert snap == {"cases": [], "assessments": [], "events": []}
+    import duckdb
+
+    con = duckdb.connect(str(tmp_path / "s.duckdb"), read_only=True)
+    try:
+        outcome, n, files = con.execute(
+            "select outcome, n_problems, files from load_log"
+        ).fetchone()
+    finally:
+        con.close()
+    assert (outcome, n) == ("rejected", 3)
+    assert sorted(len(f["sha256"]) for f in json.loads(files)) == [64, 64, 64]
 
 
 def test_store_that_is_not_a_duckdb_file(

@@ -225,6 +225,40 @@ def test_killed_load_leaves_before_or_after(tmp_path: Path) -> None:
     assert len(snapshot(db)["cases"]) == 22000
 
 
+@pytest.mark.slow
+def test_killed_at_the_last_moment_before_the_swap(tmp_path: Path) -> None:
+    """The copy is complete, checkpointed and synced; a kill now still leaves 'before'."""
+    db = tmp_path / "s.duckdb"
+    assert load_paths([_big_batch(tmp_path / "a", 200, "A")], db).accepted
+    before = snapshot(db)
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "pipelines.cli",
+            "load",
+            str(_big_batch(tmp_path / "b", 500, "B")),
+            "--db",
+            str(db),
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "FBSS_TEST_PAUSE_BEFORE_SWAP": "60"},
+    )
+    assert proc.stderr is not None
+    assert proc.stderr.readline().strip() == "fbss: paused before the swap"
+    staged = list(tmp_path.glob(".s.duckdb.loading-*"))
+    assert len(staged) == 1  # the finished copy, waiting to be swapped in
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    assert snapshot(db) == before
+    # The next load clears the stale copy and goes through.
+    assert load_paths([tmp_path / "b"], db).accepted
+    assert len(snapshot(db)["cases"]) == 700
+    assert not list(tmp_path.glob(".s.duckdb.loading-*"))
+
+
 _READER = """
 import sys, time, duckdb
 db, seconds = sys.argv[1], float(sys.argv[2])
