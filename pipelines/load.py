@@ -172,6 +172,12 @@ def _upsert(
     differs = " or ".join(f"i.{c} is distinct from t.{c}" for c in others)
     # Arrow, not pandas objects: DuckDB scans it without touching Python strings.
     con.register("incoming_frame", pyarrow.Table.from_pandas(frame[columns], preserve_index=False))
+    if con.execute(f"select count(*) = 0 from {table}").fetchone()[0]:
+        # An empty table (a first load): nothing to compare with, so insert directly.
+        con.execute(f"insert into {table} select * from incoming_frame")
+        con.unregister("incoming_frame")
+        out = {"inserted": len(frame), "updated": 0, "unchanged": 0}
+        return {**out, "deleted": 0} if replace else out
     # A typed copy, so comparisons with the stored rows are type for type.
     con.execute(f"create or replace temp table incoming as select * from {table} limit 0")
     con.execute("insert into incoming select * from incoming_frame")

@@ -7,6 +7,7 @@ number a spreadsheet shows (header = row 1), so a problem can point at the right
 
 from __future__ import annotations
 
+import concurrent.futures
 import csv
 import datetime as dt
 import hashlib
@@ -117,7 +118,24 @@ def _read_file(path: Path, batch: Batch, *, explicit: bool) -> None:
         )
         batch.incomplete |= unusable
         return
-    batch.file_hashes[str(path)] = hashlib.sha256(data).hexdigest()
+    # Hash while the file is parsed: hashlib and Arrow's reader both release the GIL.
+    digest = _HASHER.submit(lambda: hashlib.sha256(data).hexdigest())
+    try:
+        _parse_file(path, data, suffix, table, batch, explicit=explicit)
+    finally:
+        batch.file_hashes[str(path)] = digest.result()
+    for tf in batch.files:
+        if tf.path == path:
+            tf.sha256 = batch.file_hashes[str(path)]
+
+
+_HASHER = concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="sha256")
+
+
+def _parse_file(
+    path: Path, data: bytes, suffix: str, table: str | None, batch: Batch, *, explicit: bool
+) -> None:
+    unusable = {table} if table else set(TABLES)
     if not data:
         batch.problems.append(
             Problem(str(path), None, None, None, "the file is empty (0 bytes)", P.FILE)
@@ -153,7 +171,7 @@ def _read_file(path: Path, batch: Batch, *, explicit: bool) -> None:
             )
             batch.incomplete.add(tbl)
             continue
-        batch.files.append(TableFile(tbl, label, path, batch.file_hashes[str(path)], frame))
+        batch.files.append(TableFile(tbl, label, path, "", frame))  # sha256 set by the caller
 
 
 def _pass_over(path: Path, batch: Batch, explicit: bool, why: str) -> None:

@@ -311,6 +311,12 @@ def test_sample_data_round_trip(tmp_path: Path) -> None:
         t: len(f) for t, f in written.items()
     }
     assert result.ignored == [f"{SAMPLE}/README.md: not a .csv, .xlsx or .parquet file"]
+    import hashlib
+
+    assert {f["path"]: f["sha256"] for f in result.files} == {
+        str(SAMPLE / f"{t}.csv"): hashlib.sha256((SAMPLE / f"{t}.csv").read_bytes()).hexdigest()
+        for t in store.RECORD_TABLES
+    }
     with store.reader(db) as con:
         stored = con.execute(
             "select case_id, age, cause, treatment, pathway, strftime(treatment_date, '%Y-%m-%d') from cases"
