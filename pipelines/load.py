@@ -194,8 +194,7 @@ def _upsert(
             f"select count(*) from {table} t where not exists (select 1 from incoming i where {on})"
         ).fetchone()[0]
         con.execute(f"delete from {table} t where not exists (select 1 from incoming i where {on})")
-    # Delete and insert in separate statements: DuckDB checks the primary key eagerly
-    # within one statement. Unchanged rows are never touched.
+    # Changed rows are deleted and inserted anew; unchanged rows are never touched.
     con.execute(
         f"delete from {table} t where exists (select 1 from incoming i where {on} and ({differs}))"
     )

@@ -70,6 +70,15 @@ def test_correction_replaces_the_stored_row(first: tuple[Path, Path], tmp_path: 
     rows = snapshot(db)["assessments"]
     assert [r[5] for r in rows if r[:2] == ("C1", "12m")] == [18.0]
     assert len(rows) == 3
+    # Keys stay unique after loads, reloads and corrections (the store has no key index).
+    again, _ = first
+    assert load_paths([again], db).accepted
+    assert load_paths([fix], db).accepted
+    with store.reader(db) as con:
+        for table, keys in store.KEYS.items():
+            k = ", ".join(keys)
+            n, distinct = con.execute(f"select count(*), count(distinct ({k})) from {table}").fetchone()
+            assert n == distinct > 0
 
 
 def test_replace_removes_what_the_export_no_longer_has(
