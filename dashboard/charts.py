@@ -27,6 +27,10 @@ TENTHS = [i / 10 for i in range(11)]
 _PCT1 = ".1%"
 _DAYS_PER_MONTH = 30.44
 KM_MIN_AT_RISK = 10  # a curve's tail resting on fewer patients is noise, not information
+# Curves end at the last scheduled follow-up (24 months). Past it nobody has another
+# assessment, so the only patients still "in contact" are those with a later event:
+# censoring stops being independent of the event and the curve would fall steeply.
+KM_MAX_DAYS = 730
 HISTOGRAM_WIDTH = 420
 BARS_WIDTH = 560
 LEGEND_COLUMNS = 2  # facets cannot stretch to the container: a width that fits half a page
@@ -656,14 +660,16 @@ def km_curves(
         subtitle=[
             "Share of patients without the event, by months since treatment. "
             "Bands: 95% interval (log-log).",
-            f"Each curve stops where fewer than {KM_MIN_AT_RISK} patients remain at risk.",
+            f"Each curve stops where fewer than {KM_MIN_AT_RISK} patients remain at risk, and at "
+            "24 months, the last scheduled follow-up.",
         ],
     )
     data = _floats(_shown(frame), ["day", "survival", "ci_low", "ci_high", "at_risk"])
     data = data[data["day"].notna()] if not data.empty else data
     if data.empty:
         return _empty(title.text)
-    data = thin_curve(data[data["at_risk"] >= KM_MIN_AT_RISK], [group] if group else [])
+    kept = (data["at_risk"] >= KM_MIN_AT_RISK) & (data["day"] <= KM_MAX_DAYS)
+    data = thin_curve(data[kept], [group] if group else [])
     if data.empty:
         return _empty(title.text, f"Fewer than {KM_MIN_AT_RISK} patients at risk")
     data["months"] = (data["day"] / _DAYS_PER_MONTH).round(2)

@@ -471,3 +471,13 @@ def test_empty_frames_give_a_message_chart(name: str) -> None:
     assert marks(chart) == ["text"]
     (row,) = rows(chart)
     assert "No " in row["message"]
+
+
+def test_km_curves_end_at_the_last_scheduled_follow_up() -> None:
+    """Past 24 months only patients with a later event are still in contact, so the
+    curve is cut there (censoring would no longer be independent of the event)."""
+    frame = km_frame(days=900)
+    frame["at_risk"] = 500  # plenty at risk: only the 24-month cut applies
+    kept = rows(charts.km_curves(frame, group="pathway"))
+    assert max(r["day"] for r in kept) == 730
+    assert max(r["months"] for r in kept) == round(730 / (365.25 / 12), 2)

@@ -77,7 +77,9 @@ def test_correction_replaces_the_stored_row(first: tuple[Path, Path], tmp_path: 
     with store.reader(db) as con:
         for table, keys in store.KEYS.items():
             k = ", ".join(keys)
-            n, distinct = con.execute(f"select count(*), count(distinct ({k})) from {table}").fetchone()
+            n, distinct = con.execute(
+                f"select count(*), count(distinct ({k})) from {table}"
+            ).fetchone()
             assert n == distinct > 0
 
 
