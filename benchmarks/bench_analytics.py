@@ -23,17 +23,17 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from dashboard.analytics import facts  # noqa: E402
-from dashboard.analytics.events import events_summary, km_curves  # noqa: E402
-from dashboard.analytics.filters import Filters  # noqa: E402
-from dashboard.analytics.outcomes import (  # noqa: E402
+from analytics import facts  # noqa: E402
+from analytics.events import events_summary, km_curves  # noqa: E402
+from analytics.filters import Filters  # noqa: E402
+from analytics.outcomes import (  # noqa: E402
     change_distribution,
     followup_completion,
     funnel,
     summary,
     trajectory,
 )
-from dashboard.analytics.overview import headline  # noqa: E402
+from analytics.overview import headline  # noqa: E402
 from pipelines import sample, store  # noqa: E402
 
 AS_OF = dt.date(2026, 11, 1)

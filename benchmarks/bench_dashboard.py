@@ -35,7 +35,7 @@ sys.path.insert(0, str(ROOT))
 
 from playwright.sync_api import Page, sync_playwright  # noqa: E402
 
-from dashboard.analytics import filter_options  # noqa: E402
+from analytics import filter_options  # noqa: E402
 from pipelines import sample, store  # noqa: E402
 
 AS_OF = dt.date(2026, 11, 1)

@@ -1,1 +1,1 @@
-"""Read side of fbss-outcomes: analytics and the Streamlit dashboard."""
+"""Read side: the Streamlit dashboard over the analytics layer (the only streamlit importer)."""

@@ -16,8 +16,8 @@ import altair as alt
 import numpy as np
 import pandas as pd
 
+from analytics.definitions import FOLLOWUP_TARGET, FOLLOWUP_UNUSABLE
 from dashboard import labels, palette
-from dashboard.analytics.definitions import FOLLOWUP_TARGET, FOLLOWUP_UNUSABLE
 from pipelines import vocabulary as vocab
 
 PICK = "pick"  # name of the click selection on the Causes & pathways charts

@@ -22,8 +22,8 @@ import pandas as pd
 import streamlit as st
 from streamlit.runtime.scriptrunner import add_script_run_ctx, get_script_run_ctx
 
-import dashboard.analytics as analytics
-from dashboard import quality
+import analytics
+from analytics import quality
 from pipelines import store
 
 # Results kept per function and arguments; old store versions age out.
@@ -73,7 +73,7 @@ def _last_rejection(version: StoreFile) -> pd.DataFrame:
 
 
 def last_rejection(version: StoreFile) -> pd.DataFrame:
-    """The most recent rejected batch's report (dashboard.quality), cached."""
+    """The most recent rejected batch's report (analytics.quality), cached."""
     return _last_rejection(version)
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 
-from dashboard.analytics.definitions import AGE_BANDS, PRESETS, SEVERITY_BANDS, SEVERITY_MISSING
+from analytics.definitions import AGE_BANDS, PRESETS, SEVERITY_BANDS, SEVERITY_MISSING
 from pipelines import vocabulary as vocab
 
 

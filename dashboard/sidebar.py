@@ -19,9 +19,9 @@ from typing import Any
 import duckdb
 import streamlit as st
 
+from analytics.definitions import PRESETS
+from analytics.queries import StoreMissingError
 from dashboard import data, labels
-from dashboard.analytics.definitions import PRESETS
-from dashboard.analytics.queries import StoreMissingError
 from dashboard.state import LIST_CHOICES, View, query_equal
 from pipelines import vocabulary as vocab
 

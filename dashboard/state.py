@@ -13,7 +13,7 @@ import datetime as dt
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, fields, replace
 
-from dashboard.analytics.definitions import (
+from analytics.definitions import (
     AGE_BANDS,
     DEFAULT_RESPONDER,
     DEFAULT_TIMEPOINT,
@@ -22,7 +22,7 @@ from dashboard.analytics.definitions import (
     SEVERITY_BANDS,
     SEVERITY_MISSING,
 )
-from dashboard.analytics.filters import Filters
+from analytics.filters import Filters
 from pipelines import vocabulary as vocab
 
 GROUPINGS: tuple[str, ...] = ("pathway", "treatment")

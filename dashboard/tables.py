@@ -12,8 +12,8 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
+from analytics.definitions import AnalyticsError, parse_responder
 from dashboard import labels
-from dashboard.analytics.definitions import AnalyticsError, parse_responder
 
 SUPPRESSED_NOTE = "hidden: too few cases"
 

@@ -13,8 +13,8 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
+from analytics.definitions import DEFAULT_MIN_CELL, AnalyticsError
 from dashboard import data, downloads
-from dashboard.analytics.definitions import DEFAULT_MIN_CELL, AnalyticsError
 from dashboard.sidebar import Context, current_view, set_view
 
 LOAD_HINT = (
@@ -110,7 +110,7 @@ def guarded(render: Callable[[], None]) -> None:
     except AnalyticsError as exc:
         st.warning(f"This view cannot be computed as asked: {exc}", icon=":material/warning:")
     except Exception as exc:
-        from dashboard.analytics import StoreMissingError
+        from analytics import StoreMissingError
 
         if isinstance(exc, StoreMissingError):
             st.info(str(exc), icon=":material/inbox:")

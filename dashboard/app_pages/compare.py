@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import streamlit as st
 
+from analytics.definitions import PRESETS
 from dashboard import charts, data, labels, tables, ui
-from dashboard.analytics.definitions import PRESETS
 from dashboard.sidebar import choice, context
 from dashboard.state import CHOICES, GROUP_CHOICES, compare_filters
 from pipelines import vocabulary as vocab

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dashboard import charts, data, labels, quality, tables, ui
-from dashboard.analytics.definitions import FOLLOWUP_TARGET
+from analytics import quality
+from analytics.definitions import FOLLOWUP_TARGET
+from dashboard import charts, data, labels, tables, ui
 from dashboard.sidebar import choice, context
 
 ctx = context()

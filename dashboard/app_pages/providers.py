@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import streamlit as st
 
+from analytics.definitions import FUNNEL_UNITS, PRESETS
 from dashboard import charts, data, labels, tables, ui
-from dashboard.analytics.definitions import FUNNEL_UNITS, PRESETS
 from dashboard.sidebar import choice, context
 
 ctx = context()

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dashboard import charts, data, labels, quality, tables, ui
+from analytics import quality
+from dashboard import charts, data, labels, tables, ui
 from dashboard.sidebar import context
 
 ctx = context()

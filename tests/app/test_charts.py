@@ -11,8 +11,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from analytics.definitions import SUMMARY_EXTRA_FIELDS, SUMMARY_FIELDS
 from dashboard import charts, palette
-from dashboard.analytics.definitions import SUMMARY_EXTRA_FIELDS, SUMMARY_FIELDS
 
 # --- hand-made frames shaped like the analytics results ----------------------------------
 

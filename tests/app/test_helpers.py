@@ -10,7 +10,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from dashboard import importing, labels, palette, quality, tables
+from analytics import quality
+from dashboard import importing, labels, palette, tables
 from dashboard.launch import add_parser, command
 from pipelines import vocabulary as vocab
 from pipelines.load import load_paths, validate_paths
@@ -215,7 +216,7 @@ def test_dashboard_command_line(tmp_path: Path) -> None:
 
 
 def test_fbss_registers_the_dashboard_command() -> None:
-    from pipelines.cli import build_parser
+    from fbss.cli import build_parser
 
     args = build_parser().parse_args(["dashboard", "--port", "8502"])
     assert args.port == 8502

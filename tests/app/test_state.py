@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from dashboard.analytics.filters import Filters
+from analytics.filters import Filters
 from dashboard.state import (
     View,
     compare_filters,

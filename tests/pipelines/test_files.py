@@ -11,7 +11,7 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from pipelines.cli import main
+from fbss.cli import main
 from pipelines.load import load_paths, validate_paths
 from tests.pipelines.helpers import (
     ASSESSMENT,
@@ -287,7 +287,7 @@ def test_bad_input_never_prints_a_traceback(tmp_path: Path) -> None:
         [
             sys.executable,
             "-m",
-            "pipelines.cli",
+            "fbss.cli",
             "load",
             str(tmp_path),
             "--db",

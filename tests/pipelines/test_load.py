@@ -215,7 +215,7 @@ def test_killed_load_leaves_before_or_after(tmp_path: Path) -> None:
     seen = set()
     for delay in (0.5, 1.5, 2.5, 3.5, 5.0):
         proc = subprocess.Popen(
-            [sys.executable, "-m", "pipelines.cli", "load", str(b), "--db", str(db)],
+            [sys.executable, "-m", "fbss.cli", "load", str(b), "--db", str(db)],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
@@ -246,7 +246,7 @@ def test_killed_at_the_last_moment_before_the_swap(tmp_path: Path) -> None:
         [
             sys.executable,
             "-m",
-            "pipelines.cli",
+            "fbss.cli",
             "load",
             str(_big_batch(tmp_path / "b", 500, "B")),
             "--db",

@@ -14,8 +14,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
+from fbss.cli import main
 from pipelines import store
-from pipelines.cli import main
 from pipelines.load import load_paths, validate_paths
 from tests.pipelines.helpers import ASSESSMENT, CASE, assessment, batch, case, snapshot, write_csv
 

@@ -15,8 +15,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from dashboard.analytics import facts, frames, queries, stats
-from dashboard.analytics.definitions import (
+from analytics import facts, frames, queries, stats
+from analytics.definitions import (
     DEFAULT_MIN_CELL,
     DEFAULT_RESPONDER,
     DEFAULT_TIMEPOINT,
@@ -34,8 +34,8 @@ from dashboard.analytics.definitions import (
     check_timepoint,
     parse_responder,
 )
-from dashboard.analytics.filters import Filters
-from dashboard.analytics.suppression import apply_suppression
+from analytics.filters import Filters
+from analytics.suppression import apply_suppression
 from pipelines import vocabulary as vocab
 
 _COUNTS = ("n_cases", "n_due", "n_assessed", "n_excluded", "responders")

@@ -18,7 +18,7 @@ _MARKER = re.compile(r"\{\{(\w+)\}\}")
 @functools.cache
 def text(name: str) -> str:
     """The text of sql/<name>.sql."""
-    return resources.files("dashboard.analytics").joinpath(f"sql/{name}.sql").read_text("utf-8")
+    return resources.files("analytics").joinpath(f"sql/{name}.sql").read_text("utf-8")
 
 
 def quote(identifier: str) -> str:

@@ -5,8 +5,8 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, fields
 
-from dashboard.analytics.definitions import AGE_BANDS, SEVERITY_BANDS, SEVERITY_MISSING
-from dashboard.analytics.definitions import AnalyticsError as _AnalyticsError
+from analytics.definitions import AGE_BANDS, SEVERITY_BANDS, SEVERITY_MISSING
+from analytics.definitions import AnalyticsError as _AnalyticsError
 from pipelines import vocabulary as vocab
 
 # Filter fields whose values must come from a closed vocabulary.

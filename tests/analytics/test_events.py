@@ -15,11 +15,11 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from dashboard.analytics.definitions import EVENTS_EXTRA_FIELDS, EVENTS_FIELDS
-from dashboard.analytics.events import events_summary, km_curves, numbers_at_risk
-from dashboard.analytics.filters import Filters
-from tests.dashboard.builders import row_of
-from tests.dashboard.test_summary import Z, wilson
+from analytics.definitions import EVENTS_EXTRA_FIELDS, EVENTS_FIELDS
+from analytics.events import events_summary, km_curves, numbers_at_risk
+from analytics.filters import Filters
+from tests.analytics.builders import row_of
+from tests.analytics.test_summary import Z, wilson
 
 
 def loglog_interval(s: float, greenwood: float) -> tuple[float, float]:

@@ -11,14 +11,14 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from dashboard.analytics import facts, queries
-from dashboard.analytics.definitions import AnalyticsError
-from dashboard.analytics.filters import Filters
-from dashboard.analytics.outcomes import summary
+from analytics import facts, queries
+from analytics.definitions import AnalyticsError
+from analytics.filters import Filters
+from analytics.outcomes import summary
+from fbss.cli import main
 from pipelines import store
-from pipelines.cli import main
-from tests.dashboard.builders import AS_OF, assessment, case, make_store
-from tests.dashboard.conftest import outcome_rows
+from tests.analytics.builders import AS_OF, assessment, case, make_store
+from tests.analytics.conftest import outcome_rows
 
 
 def sidecars(db: Path) -> list[Path]:
@@ -87,7 +87,7 @@ def test_a_file_without_tables_is_reported_as_missing_store(
 
 def test_sql_comments_hold_no_markers() -> None:
     # markers in comments would be filled in too and break the statement
-    folder = resources.files("dashboard.analytics").joinpath("sql")
+    folder = resources.files("analytics").joinpath("sql")
     for path in folder.iterdir():
         if path.name.endswith(".sql"):
             for line in path.read_text("utf-8").splitlines():

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from dashboard.analytics.definitions import AnalyticsError
+from analytics.definitions import AnalyticsError
 
 
 def to_date(value: dt.date | str | None, *, default_today: bool = True) -> dt.date | None:

@@ -12,8 +12,8 @@ from collections.abc import Sequence
 
 import pandas as pd
 
-from dashboard.analytics import frames, queries, stats, survival
-from dashboard.analytics.definitions import (
+from analytics import frames, queries, stats, survival
+from analytics.definitions import (
     DEFAULT_MIN_CELL,
     EVENTS_EXTRA_FIELDS,
     EVENTS_FIELDS,
@@ -23,8 +23,8 @@ from dashboard.analytics.definitions import (
     check_group_columns,
     check_min_cell,
 )
-from dashboard.analytics.filters import Filters
-from dashboard.analytics.suppression import apply_suppression
+from analytics.filters import Filters
+from analytics.suppression import apply_suppression
 from pipelines import vocabulary as vocab
 
 _EVENT_RANK = {e: i for i, e in enumerate(vocab.EVENTS)}

@@ -12,8 +12,8 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from dashboard.analytics import frames, queries
-from dashboard.analytics.definitions import (
+from analytics import frames, queries
+from analytics.definitions import (
     DEFAULT_MIN_CELL,
     DEFAULT_RESPONDER,
     DEFAULT_TIMEPOINT,
@@ -23,11 +23,11 @@ from dashboard.analytics.definitions import (
     check_min_cell,
     parse_responder,
 )
-from dashboard.analytics.events import events_summary
-from dashboard.analytics.filters import Filters
-from dashboard.analytics.outcomes import summary
-from dashboard.analytics.sql_files import quote
-from dashboard.analytics.suppression import apply_suppression
+from analytics.events import events_summary
+from analytics.filters import Filters
+from analytics.outcomes import summary
+from analytics.sql_files import quote
+from analytics.suppression import apply_suppression
 from pipelines import store
 
 PERIODS: tuple[str, ...] = ("month", "quarter", "year")

@@ -12,7 +12,7 @@ import sys
 from collections.abc import Callable
 from typing import Any
 
-from dashboard.analytics import definitions as defs
+from analytics import definitions as defs
 
 _VOCAB_FILTERS: tuple[tuple[str, str], ...] = (
     ("--cause", "cause"),
@@ -29,7 +29,10 @@ _NAME_FILTERS: tuple[tuple[str, str], ...] = (("--clinic", "clinic"), ("--physic
 
 def add_parsers(subparsers: argparse._SubParsersAction[Any]) -> None:
     """Register `summary` and `events` on the `fbss` command."""
-    presets = "; ".join(f"{code} ({p.label})" for code, p in defs.PRESETS.items())
+    # argparse formats help with %: a label such as "≥ 30%" must be escaped
+    presets = "; ".join(f"{code} ({p.label})" for code, p in defs.PRESETS.items()).replace(
+        "%", "%%"
+    )
     summary = subparsers.add_parser(
         "summary",
         help="responder rates, change from baseline and follow-up per group",
@@ -120,8 +123,8 @@ def _split(values: list[str] | None) -> tuple[str, ...]:
 
 
 def _filters(args: argparse.Namespace) -> Any:
-    from dashboard.analytics.filters import Filters
-    from dashboard.analytics.frames import to_date
+    from analytics.filters import Filters
+    from analytics.frames import to_date
 
     lists = {dest: _split(getattr(args, dest)) for _, dest in _VOCAB_FILTERS}
     names = {dest: tuple(getattr(args, dest) or ()) for _, dest in _NAME_FILTERS}
@@ -147,7 +150,7 @@ def _run(command: str, args: argparse.Namespace, work: Callable[[Any], int]) -> 
     """Run `work(db_path)`, turning known failures into one line and an exit code."""
     import duckdb
 
-    from dashboard.analytics.queries import StoreMissingError
+    from analytics.queries import StoreMissingError
     from pipelines.store import db_path_from
 
     try:
@@ -173,8 +176,8 @@ def run_summary(args: argparse.Namespace) -> int:
         return 0
 
     def work(db: Any) -> int:
-        from dashboard.analytics.outcomes import summary
-        from dashboard.analytics.output import render
+        from analytics.outcomes import summary
+        from analytics.output import render
 
         keys = defs.check_group_columns(args.by)
         frame = summary(
@@ -197,8 +200,8 @@ def run_events(args: argparse.Namespace) -> int:
     """`fbss events`: print one row per group and event type."""
 
     def work(db: Any) -> int:
-        from dashboard.analytics.events import events_summary
-        from dashboard.analytics.output import render
+        from analytics.events import events_summary
+        from analytics.output import render
 
         keys = defs.check_group_columns(args.by)
         frame = events_summary(

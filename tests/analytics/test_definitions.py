@@ -6,8 +6,8 @@ import datetime as dt
 
 import pytest
 
-from dashboard.analytics import definitions as defs
-from dashboard.analytics.filters import Filters
+from analytics import definitions as defs
+from analytics.filters import Filters
 from pipelines import vocabulary as vocab
 
 

@@ -5,7 +5,7 @@ Every function takes `db` — the store path (usual), or an open DuckDB connecti
 store — and keyword options, does its aggregation in DuckDB and returns a small pandas
 DataFrame (group columns first; rates as fractions 0-1; suppressed figures null). The
 queries read a per-case fact table kept beside the store and rebuilt after each load
-(see facts.py). Names are imported lazily, so `import dashboard.analytics` stays cheap.
+(see facts.py). Names are imported lazily, so `import analytics` stays cheap.
 
     Filters(treatment_from=None, treatment_to=None, clinic=(), physician=(), cause=(),
             index_surgery=(), sex=(), age_band=(), pathway=(), treatment=(),

@@ -16,16 +16,16 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from dashboard.analytics import facts
-from dashboard.analytics.definitions import (
+from analytics import facts
+from analytics.definitions import (
     AGE_BANDS,
     GROUP_COLUMNS,
     SEVERITY_BANDS,
     SEVERITY_MISSING,
     AnalyticsError,
 )
-from dashboard.analytics.filters import Filters
-from dashboard.analytics.sql_files import fill, literal, quote, text
+from analytics.filters import Filters
+from analytics.sql_files import fill, literal, quote, text
 from pipelines import store
 from pipelines import vocabulary as vocab
 

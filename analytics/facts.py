@@ -27,7 +27,7 @@ from pathlib import Path
 
 import duckdb
 
-from dashboard.analytics import sql_files
+from analytics import sql_files
 from pipelines import store
 from pipelines import vocabulary as vocab
 

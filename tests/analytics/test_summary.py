@@ -10,10 +10,10 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from dashboard.analytics.definitions import SUMMARY_EXTRA_FIELDS, SUMMARY_FIELDS
-from dashboard.analytics.filters import Filters
-from dashboard.analytics.outcomes import summary
-from tests.dashboard.builders import AS_OF, row_of
+from analytics.definitions import SUMMARY_EXTRA_FIELDS, SUMMARY_FIELDS
+from analytics.filters import Filters
+from analytics.outcomes import summary
+from tests.analytics.builders import AS_OF, row_of
 
 Z = 1.959963984540054  # the 97.5% normal quantile
 T5 = 2.570581835636314  # the 97.5% t quantile with 5 degrees of freedom

@@ -1,5 +1,8 @@
 """The `fbss` command line: every job without the UI.
 
+The composition root: the only module that imports every layer. Each command lives
+beside its domain (pipelines.commands, pipelines.sample, analytics.cli, dashboard.launch).
+
 Each command module registers its own sub-parser and keeps heavy imports inside its
 run function, so `fbss --help` stays fast.
 """
@@ -10,6 +13,8 @@ import argparse
 import sys
 from collections.abc import Sequence
 
+from analytics import cli as analytics_commands
+from dashboard import launch
 from pipelines import commands as pipeline_commands
 from pipelines import sample
 
@@ -23,18 +28,8 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     pipeline_commands.add_parsers(sub)  # validate, load
     sample.add_parser(sub)  # sample
-    try:
-        from dashboard.analytics import cli as analytics_cli
-    except ImportError:  # analytics not built yet
-        analytics_cli = None
-    if analytics_cli is not None:
-        analytics_cli.add_parsers(sub)  # summary, events
-    try:
-        from dashboard import launch
-    except ImportError:
-        launch = None
-    if launch is not None:
-        launch.add_parser(sub)  # dashboard
+    analytics_commands.add_parsers(sub)  # summary, events
+    launch.add_parser(sub)  # dashboard
     return parser
 
 

@@ -12,8 +12,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy import stats as sps
 
-from dashboard.analytics import stats, survival
-from tests.dashboard.test_summary import T5, wilson
+from analytics import stats, survival
+from tests.analytics.test_summary import T5, wilson
 
 
 def test_wilson_matches_the_hand_formula() -> None:

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from dashboard.analytics.suppression import apply_suppression, suppression_mask
+from analytics.suppression import apply_suppression, suppression_mask
 
 
 def hidden(frame: pd.DataFrame, **kwargs: object) -> list[bool]:

@@ -9,21 +9,21 @@ import pandas as pd
 import pytest
 from scipy import stats as sps
 
-from dashboard.analytics.outcomes import (
+from analytics.outcomes import (
     change_distribution,
     followup_completion,
     funnel,
     trajectory,
 )
-from dashboard.analytics.overview import (
+from analytics.overview import (
     cases_by_period,
     completeness,
     filter_options,
     headline,
     load_history,
 )
-from tests.dashboard.builders import AS_OF, DAY0, assessment, case, make_store, row_of
-from tests.dashboard.conftest import LATE
+from tests.analytics.builders import AS_OF, DAY0, assessment, case, make_store, row_of
+from tests.analytics.conftest import LATE
 
 
 def test_trajectory_means_per_timepoint(outcomes_db: Path) -> None:
@@ -64,7 +64,7 @@ def test_change_distribution_bins(outcomes_db: Path) -> None:
 
 
 def test_default_bin_widths() -> None:
-    from dashboard.analytics.outcomes import default_bin_width
+    from analytics.outcomes import default_bin_width
 
     assert default_bin_width("leg_pain") == 1.0
     assert default_bin_width("odi") == 5.0
@@ -136,7 +136,7 @@ def test_funnel_points_and_limits(tmp_path: Path) -> None:
 
 
 def test_funnel_needs_one_measure(outcomes_db: Path) -> None:
-    from dashboard.analytics.definitions import AnalyticsError
+    from analytics.definitions import AnalyticsError
 
     with pytest.raises(AnalyticsError, match="single-measure"):
         funnel(outcomes_db, responder="pain_relief_50")

@@ -11,7 +11,7 @@ import numpy.typing as npt
 from scipy import stats as sps
 from statsmodels.stats.proportion import proportion_confint
 
-from dashboard.analytics.definitions import CONFIDENCE
+from analytics.definitions import CONFIDENCE
 
 FloatArray = npt.NDArray[np.float64]
 

@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from dashboard.analytics.definitions import CONFIDENCE
+from analytics.definitions import CONFIDENCE
 
 CURVE_COLUMNS: tuple[str, ...] = (
     "day", "survival", "ci_low", "ci_high", "at_risk", "n_events", "n_censored",
@@ -70,7 +70,7 @@ def estimates_at(table: pd.DataFrame, by: Sequence[str], days: dict[str, int]) -
     All groups are computed at once with numpy using lifelines' own formulas (product-limit
     estimate, Greenwood variance, exponential "log(-log)" interval), because one lifelines
     fit per group costs about 7 ms and a grouped events table needs up to a hundred of
-    them. tests/dashboard/test_survival.py checks the figures against lifelines.
+    them. tests/analytics/test_survival.py checks the figures against lifelines.
     """
     keys = list(by)
     labels = [f"km_free_{lb}{sfx}" for lb in days for sfx in ("", "_ci_low", "_ci_high")]

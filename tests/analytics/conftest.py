@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from dashboard.analytics import facts
-from tests.dashboard.builders import DAY0, assessment, case, days_after, event, make_store
+from analytics import facts
+from tests.analytics.builders import DAY0, assessment, case, days_after, event, make_store
 
 LATE = dt.date(2024, 6, 1)  # treated a year after DAY0: 12 months not yet due on AS_OF
 

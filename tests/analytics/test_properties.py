@@ -10,9 +10,9 @@ import pandas as pd
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from dashboard.analytics.events import events_summary
-from dashboard.analytics.outcomes import summary
-from tests.dashboard.builders import AS_OF, DAY0, assessment, case, days_after, event, make_store
+from analytics.events import events_summary
+from analytics.outcomes import summary
+from tests.analytics.builders import AS_OF, DAY0, assessment, case, days_after, event, make_store
 
 CAUSES = ("epidural_fibrosis", "pseudarthrosis", "arachnoiditis")
 TREATMENTS = ("spinal_cord_stimulation", "revision_fusion")

@@ -11,14 +11,14 @@ from pathlib import Path
 
 import pytest
 
-from dashboard.analytics.definitions import (
+from analytics.definitions import (
     EVENTS_EXTRA_FIELDS,
     EVENTS_FIELDS,
     SUMMARY_EXTRA_FIELDS,
     SUMMARY_FIELDS,
 )
-from pipelines.cli import main
-from tests.dashboard.test_summary import wilson
+from fbss.cli import main
+from tests.analytics.test_summary import wilson
 
 ROOT = Path(__file__).resolve().parents[2]
 FBSS = Path(sys.executable).with_name("fbss")
@@ -227,7 +227,7 @@ def test_installed_command_end_to_end(outcomes_db: Path) -> None:
 
 def test_help_does_not_import_the_heavy_libraries() -> None:
     code = (
-        "import sys; from pipelines.cli import build_parser; build_parser(); "
+        "import sys; from fbss.cli import build_parser; build_parser(); "
         "print(sorted(m for m in ('lifelines', 'statsmodels', 'scipy', 'duckdb', 'pandas') "
         "if m in sys.modules))"
     )
