@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 DB ?= data/fbss.duckdb
 PORT ?= 8501
 
-.PHONY: run test lint bench sample browser
+.PHONY: run test lint typecheck bench sample browser
 
 # The virtual environment, rebuilt when pyproject.toml changes.
 $(VENV)/.installed: pyproject.toml
@@ -26,11 +26,15 @@ browser:
 		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 		$$SUDO apt-get update -qq && $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; }
 
-test: $(VENV)/.installed browser
+test: $(VENV)/.installed browser typecheck
 	$(BIN)/python -m pytest
 
-lint: $(VENV)/.installed
+lint: $(VENV)/.installed typecheck
 	$(BIN)/ruff check . && $(BIN)/ruff format --check .
+
+# The typed seam between layers: mypy over every package (also part of `make test`).
+typecheck: $(VENV)/.installed
+	$(BIN)/mypy
 
 bench: $(VENV)/.installed
 	$(BIN)/python benchmarks/bench_load.py --cases 1000000
