@@ -56,6 +56,17 @@ SUPPRESSED_STROKE = "#888888"
 TARGET = "#117733"  # the 80% follow-up target line
 FLOOR = "#CC3311"  # the 50% "unusable" line
 NEUTRAL = "#555555"
+# Three bands, good to poor (Tol "high contrast"): completeness and follow-up heat maps.
+BANDS: tuple[str, str, str] = ("#004488", "#DDAA33", "#BB5566")
+# A unit's place on a funnel plot (keys of analytics.display_rules.FUNNEL_POSITION_LABEL):
+# blues above the limits, reds below, grey within (Tol "light" and "high contrast").
+FUNNEL_POSITION: dict[str, str] = {
+    "above_998": "#004488",
+    "above_95": "#6699CC",
+    "within": "#BBBBBB",
+    "below_95": "#EE9988",
+    "below_998": "#BB5566",
+}
 
 _BY_COLUMN: dict[str, dict[str, str]] = {
     "pathway": PATHWAY,

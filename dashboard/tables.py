@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from analytics.definitions import AnalyticsError, parse_responder
+from analytics.display_rules import FUNNEL_POSITION_LABEL, funnel_position
 from dashboard import labels
 
 SUPPRESSED_NOTE = "hidden: too few cases"
@@ -171,7 +172,12 @@ def day_label(day: int) -> str:
 def funnel_table(points: pd.DataFrame, unit: str) -> pd.DataFrame:
     """One row per physician or clinic: n, responders, rate with interval, position."""
     f = points
-    position = {"above": "above", "below": "below", "within": "within"}
+    # The chart's words for the same positions (analytics.display_rules), so the table
+    # beside the funnel cannot disagree with the colour of its dot.
+    position = [
+        "" if pd.isna(p95) and pd.isna(p998) else FUNNEL_POSITION_LABEL[funnel_position(p95, p998)]
+        for p95, p998 in zip(f["position_95"], f["position_998"], strict=True)
+    ]
     return pd.DataFrame(
         {
             labels.GROUP_TITLE[unit]: f[unit],
@@ -180,8 +186,7 @@ def funnel_table(points: pd.DataFrame, unit: str) -> pd.DataFrame:
             "Responder rate (%)": _pct(f["responder_rate"]),
             "95% CI low (%)": _pct(f["ci_low"]),
             "95% CI high (%)": _pct(f["ci_high"]),
-            "Against 95% limits": f["position_95"].map(position).fillna(""),
-            "Against 99.8% limits": f["position_998"].map(position).fillna(""),
+            "Against the limits": position,
             "Note": _note(f),
         }
     ).sort_values([labels.GROUP_TITLE[unit]], kind="stable", ignore_index=True)

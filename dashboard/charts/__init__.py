@@ -1,0 +1,41 @@
+"""Every chart of the dashboard: a pure function from an analytics frame to an `alt.Chart`.
+
+No streamlit here. Intervals are columns the analytics layer computed (Wilson, t,
+Greenwood, exact binomial limits) and are drawn as rules or bands from those columns, never
+computed by Vega. Suppressed rows are never drawn with a number: on heat maps they are
+blank, dashed cells; elsewhere they are left out. Titles and tooltips use clinical words,
+and colours come from `palette`, so a pathway or treatment looks the same on every page.
+
+One module per subject; pages use this package's names (`charts.funnel(...)`).
+"""
+
+from __future__ import annotations
+
+from analytics.display_rules import KM_MAX_DAYS, KM_MIN_AT_RISK, funnel_position
+from dashboard.charts.base import PICK, TIMEPOINT_ORDER
+from dashboard.charts.outcomes import change_histogram, trajectory
+from dashboard.charts.overview import followup_by_timepoint, new_cases
+from dashboard.charts.providers import funnel
+from dashboard.charts.quality import completeness, followup_heatmap
+from dashboard.charts.responders import rate_bars, responder_bars, responder_heatmap
+from dashboard.charts.survival import km_curves, thin_curve
+
+__all__ = [
+    "KM_MAX_DAYS",
+    "KM_MIN_AT_RISK",
+    "PICK",
+    "TIMEPOINT_ORDER",
+    "change_histogram",
+    "completeness",
+    "followup_by_timepoint",
+    "followup_heatmap",
+    "funnel",
+    "funnel_position",
+    "km_curves",
+    "new_cases",
+    "rate_bars",
+    "responder_bars",
+    "responder_heatmap",
+    "thin_curve",
+    "trajectory",
+]

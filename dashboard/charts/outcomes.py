@@ -1,0 +1,145 @@
+"""Outcomes over time and change from baseline: mean trajectories, change histograms."""
+
+from __future__ import annotations
+
+import altair as alt
+import numpy as np
+import pandas as pd
+
+from dashboard import labels, palette
+from dashboard.charts.base import (
+    HISTOGRAM_WIDTH,
+    PCT1,
+    TIMEPOINT_ORDER,
+    as_floats,
+    empty_chart,
+    group_colour,
+    group_order,
+    label_groups,
+    tall,
+    visible_rows,
+)
+from pipelines import vocabulary as vocab
+
+
+def trajectory(
+    frame: pd.DataFrame, *, group: str | None = "pathway", measure: str = "odi"
+) -> alt.Chart:
+    """Mean of a measure at each timepoint per group, with 95% interval bands."""
+    info = vocab.MEASURES[measure]
+    better = "Higher is better" if info.higher_is_better else "Lower is better"
+    title = alt.Title(
+        f"Mean {labels.measure_words(measure)} at each timepoint",
+        subtitle=f"{better}. Bands: 95% t interval. Every patient with a value at the timepoint.",
+    )
+    data = as_floats(visible_rows(frame), ["mean", "ci_low", "ci_high", "n_values"])
+    if data.empty:
+        return empty_chart(title.text)
+    data["timepoint_label"] = data["timepoint"].map(labels.TIMEPOINT)
+    data["ci_text"] = [
+        "" if np.isnan(lo) else f"{lo:.2f} to {hi:.2f}"
+        for lo, hi in zip(data["ci_low"], data["ci_high"], strict=True)
+    ]
+    if group:
+        data = label_groups(data, group)
+        colour = group_colour(data, group)
+    else:
+        data["group"] = "all"
+        data["group_label"] = "All cases in view"
+        colour = alt.Color(
+            "group_label:N", title=None, scale=alt.Scale(range=[palette.NEUTRAL]), legend=None
+        )
+    order = [t for t in TIMEPOINT_ORDER if t in set(data["timepoint_label"])]
+    x = alt.X(
+        "timepoint_label:N",
+        title="Timepoint",
+        sort=order,
+        scale=alt.Scale(type="point"),
+        axis=alt.Axis(labelAngle=0),
+    )
+    y_title = labels.MEASURE_AXIS[measure]
+    tooltip = [
+        alt.Tooltip("group_label:N", title=labels.GROUP_TITLE.get(group or "", "Group")),
+        alt.Tooltip("timepoint_label:N", title="Timepoint"),
+        alt.Tooltip("mean:Q", title=f"Mean {labels.measure_words(measure)}", format=".2f"),
+        alt.Tooltip("ci_text:N", title="95% CI"),
+        alt.Tooltip("n_values:Q", title="Patients with a value", format=","),
+    ]
+    base = alt.Chart().encode(x=x)
+    line = base.mark_line(point=True, strokeWidth=2.5).encode(
+        y=alt.Y("mean:Q", title=y_title, scale=alt.Scale(zero=False)),
+        color=colour,
+        tooltip=tooltip,
+    )
+    band = base.mark_area(opacity=0.18).encode(
+        y=alt.Y("ci_low:Q", title=y_title, scale=alt.Scale(zero=False)),
+        y2="ci_high:Q",
+        color=alt.Color("group_label:N", legend=None),
+    )
+    return alt.layer(line, band, data=data, title=title).properties(height=tall(380, data))
+
+
+def change_histogram(
+    frame: pd.DataFrame,
+    *,
+    group: str | None = "pathway",
+    measure: str = "odi",
+    timepoint: str = "12m",
+) -> alt.Chart:
+    """Distribution of each patient's improvement at a timepoint, one small panel per group."""
+    info = vocab.MEASURES[measure]
+    unit = "points" if info.unit == "points" else info.unit
+    title = alt.Title(
+        f"Change from baseline at {labels.TIMEPOINT[timepoint].lower()}: {info.label}",
+        subtitle=f"Improvement in {unit} (right of the line = better); "
+        "bars: share of each group's patients.",
+    )
+    data = as_floats(visible_rows(frame), ["bin_low", "bin_high", "n_cases", "share", "group_n"])
+    data = data[data["bin_low"].notna()] if not data.empty else data
+    if data.empty:
+        return empty_chart(title.text)
+    if group:
+        data = label_groups(data, group)
+        colour = group_colour(data, group, legend=False)
+        order = group_order(data, group)
+    else:
+        data["group"], data["group_label"] = "all", "All cases in view"
+        colour = alt.Color("group_label:N", scale=alt.Scale(range=[palette.NEUTRAL]), legend=None)
+        order = ["All cases in view"]
+    data["range_text"] = [
+        f"{lo:g} to {hi:g}" for lo, hi in zip(data["bin_low"], data["bin_high"], strict=True)
+    ]
+    tooltip = [
+        alt.Tooltip("group_label:N", title=labels.GROUP_TITLE.get(group or "", "Group")),
+        alt.Tooltip("range_text:N", title=f"Improvement ({unit})"),
+        alt.Tooltip("n_cases:Q", title="Patients", format=","),
+        alt.Tooltip("share:Q", title="Share of group", format=PCT1),
+        alt.Tooltip("group_n:Q", title="Patients assessed in group", format=","),
+    ]
+    bars = (
+        alt.Chart()
+        .mark_bar(binSpacing=0)
+        .encode(
+            x=alt.X("bin_low:Q", title=f"Improvement ({unit})", bin="binned"),
+            x2="bin_high:Q",
+            y=alt.Y("share:Q", title="Share", axis=alt.Axis(format="%", tickCount=3)),
+            color=colour,
+            tooltip=tooltip,
+        )
+    )
+    zero = alt.Chart().mark_rule(color="black", strokeDash=[3, 3]).encode(x=alt.datum(0))
+    return (
+        alt.layer(bars, zero, data=data)
+        .properties(height=70, width=HISTOGRAM_WIDTH)
+        .facet(
+            row=alt.Row(
+                "group_label:N",
+                title=None,
+                sort=order,
+                header=alt.Header(
+                    labelOrient="top", labelAnchor="start", labelFontWeight="bold", labelLimit=360
+                ),
+            ),
+        )
+        .properties(title=title)
+    )
