@@ -24,9 +24,10 @@ import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
 from pipelines import problems as P
+from pipelines import vocabulary as vocab
 from pipelines.problems import Problem
 
-TABLES: tuple[str, ...] = ("cases", "assessments", "events")
+TABLES: tuple[str, ...] = vocab.RECORD_TABLES  # the contract's tables, named once
 FORMATS: tuple[str, ...] = (".csv", ".xlsx", ".parquet")
 
 

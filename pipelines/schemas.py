@@ -15,6 +15,9 @@ where a value could not be read.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
+from functools import cache
+from typing import Any
 
 import pandas as pd
 import pandera.pandas as pa
@@ -30,8 +33,17 @@ ID_PATTERN = r"^[A-Za-z0-9._-]{1,64}$"
 ID_RULE = "1–64 characters, only letters, digits, '-', '_' or '.'"
 
 
-def _one_of(values: object) -> str:
-    return "one of: " + ", ".join(values)  # type: ignore[arg-type]
+def _one_of(values: Iterable[str]) -> str:
+    return "one of: " + ", ".join(values)
+
+
+def _measure(code: str, *, whole: bool) -> Any:
+    """A measure's Field: its range and rule words from the vocabulary, blank allowed."""
+    m = vocab.MEASURES[code]
+    kind = "a whole number" if whole else "a number"
+    return pa.Field(
+        ge=m.low, le=m.high, nullable=True, metadata={"rule": f"{kind} from {m.low} to {m.high}"}
+    )
 
 
 _LEVEL = "(?:" + "|".join(vocab.LEVELS) + ")"
@@ -153,21 +165,11 @@ class Assessments(_Record):
         metadata={"rule": _one_of(vocab.TIMEPOINTS)},
     )
     assessment_date: Series[pd.Timestamp] = pa.Field(metadata={"rule": "a date written YYYY-MM-DD"})
-    back_pain: Series[pd.Int64Dtype] = pa.Field(
-        ge=0, le=10, nullable=True, metadata={"rule": "a whole number from 0 to 10"}
-    )
-    leg_pain: Series[pd.Int64Dtype] = pa.Field(
-        ge=0, le=10, nullable=True, metadata={"rule": "a whole number from 0 to 10"}
-    )
-    odi: Series[pd.Float64Dtype] = pa.Field(
-        ge=0, le=100, nullable=True, metadata={"rule": "a number from 0 to 100"}
-    )
-    eq5d: Series[pd.Float64Dtype] = pa.Field(
-        ge=-0.6, le=1.0, nullable=True, metadata={"rule": "a number from -0.6 to 1.0"}
-    )
-    opioid_mme: Series[pd.Float64Dtype] = pa.Field(
-        ge=0, le=1000, nullable=True, metadata={"rule": "a number from 0 to 1000"}
-    )
+    back_pain: Series[pd.Int64Dtype] = _measure("back_pain", whole=True)
+    leg_pain: Series[pd.Int64Dtype] = _measure("leg_pain", whole=True)
+    odi: Series[pd.Float64Dtype] = _measure("odi", whole=False)
+    eq5d: Series[pd.Float64Dtype] = _measure("eq5d", whole=False)
+    opioid_mme: Series[pd.Float64Dtype] = _measure("opioid_mme", whole=False)
     working: Series[pd.BooleanDtype] = pa.Field(
         nullable=True, metadata={"rule": "true/false, yes/no or 1/0"}
     )
@@ -215,5 +217,18 @@ class Events(_Record):
         return _not_after_load_day(series)
 
 
-MODELS: dict[str, type[_Record]] = {"cases": Cases, "assessments": Assessments, "events": Events}
+# The table names are the vocabulary's; the columns of each are its model's fields.
+MODELS: dict[str, type[_Record]] = dict(
+    zip(vocab.RECORD_TABLES, (Cases, Assessments, Events), strict=True)
+)
+# Columns the store derives and keeps beside the contract's (never supplied by a clinic).
+DERIVED_COLUMNS: dict[str, tuple[str, ...]] = {"cases": ("pathway",)}
+
+
+@cache
+def columns(table: str) -> tuple[str, ...]:
+    """The contract's columns of a record table, in order: its pandera model's fields."""
+    return tuple(MODELS[table].to_schema().columns)
+
+
 REQUIRED_TABLES: tuple[str, ...] = ("cases", "assessments")  # events are optional

@@ -24,7 +24,7 @@ import duckdb
 from pipelines import vocabulary as vocab
 
 DEFAULT_DB = Path("data/fbss.duckdb")
-RECORD_TABLES: tuple[str, ...] = ("cases", "assessments", "events")
+RECORD_TABLES: tuple[str, ...] = vocab.RECORD_TABLES  # the contract's tables, named once
 KEYS: dict[str, tuple[str, ...]] = {
     "cases": ("case_id",),
     "assessments": ("case_id", "timepoint"),

@@ -8,6 +8,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+# The record tables of the contract, in load order (a case before its assessments and
+# events). The pandera models (schemas.MODELS), the readers and the store key on these.
+RECORD_TABLES: tuple[str, ...] = ("cases", "assessments", "events")
+
 SEXES: tuple[str, ...] = ("female", "male", "other", "unknown")
 
 INDEX_SURGERIES: dict[str, str] = {

@@ -7,22 +7,16 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from pipelines import store
+from pipelines import schemas, store
 from pipelines import vocabulary as vocab
 
 DAY0 = dt.date(2023, 6, 1)  # the usual treatment date in these tests
 AS_OF = dt.date(2025, 1, 1)  # 12 months after DAY0 is due; 24 months is not
 
-CASE_COLUMNS = (
-    "case_id", "patient_id", "clinic", "physician", "sex", "age", "bmi", "smoker",
-    "diabetes", "prior_surgeries", "index_surgery", "index_levels", "index_surgery_date",
-    "presentation_date", "cause", "treatment", "pathway", "treatment_date",
-)  # fmt: skip
-ASSESSMENT_COLUMNS = (
-    "case_id", "timepoint", "assessment_date", "back_pain", "leg_pain", "odi", "eq5d",
-    "opioid_mme", "working", "satisfaction",
-)  # fmt: skip
-EVENT_COLUMNS = ("case_id", "event_date", "event", "detail")
+# The contract's columns (the pandera models), plus the pathway the load derives.
+CASE_COLUMNS = (*schemas.columns("cases"), *schemas.DERIVED_COLUMNS["cases"])
+ASSESSMENT_COLUMNS = schemas.columns("assessments")
+EVENT_COLUMNS = schemas.columns("events")
 
 
 def days_after(start: dt.date, days: int) -> dt.date:

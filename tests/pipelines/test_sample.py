@@ -11,8 +11,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from pipelines import sample
+from pipelines import sample, schemas
 from pipelines import vocabulary as vocab
+from pipelines.sample import draw, parameters
 
 SAMPLE_DIR = Path(__file__).resolve().parents[2] / "data" / "sample"
 SAMPLE_CASES, SAMPLE_SEED, SAMPLE_AS_OF = 1000, 20261101, dt.date(2026, 11, 1)  # see its README
@@ -71,7 +72,7 @@ def test_sample_readme_states_the_row_counts() -> None:
 
 def test_columns_are_the_contract_in_order(frames: dict[str, pd.DataFrame]) -> None:
     for name, frame in frames.items():
-        assert tuple(frame.columns) == sample.COLUMNS[name]
+        assert tuple(frame.columns) == schemas.columns(name)
 
 
 def test_keys_are_unique_and_ids_well_formed(frames: dict[str, pd.DataFrame]) -> None:
@@ -164,7 +165,7 @@ def test_follow_ups_fall_near_their_nominal_day(frames: dict[str, pd.DataFrame])
     a = _followed(frames)
     a = a[a["timepoint"] != "baseline"]
     window = a["timepoint"].map(
-        {tp: late + 3 * sd for tp, (late, sd) in sample.DATE_JITTER.items()}
+        {tp: late + 3 * sd for tp, (late, sd) in parameters.DATE_JITTER.items()}
     )
     assert ((a["days_after"] - a["nominal"]).abs() <= window).all()
 
@@ -252,21 +253,29 @@ def test_event_rates_are_plausible(large: dict[str, pd.DataFrame]) -> None:
     assert per_year["readmission"] < per_year["reoperation"]
     treated = events.merge(cases[["case_id", "treatment"]], on="case_id")
     revised = treated.loc[treated["event"] == "device_revision", "treatment"]
-    assert revised.isin(["spinal_cord_stimulation", *sample.HARDWARE_TREATMENTS]).all()
+    assert revised.isin(["spinal_cord_stimulation", *parameters.HARDWARE_TREATMENTS]).all()
     assert revised.value_counts().idxmax() == "spinal_cord_stimulation"
 
 
 def test_generator_tables_use_vocabulary_codes() -> None:
-    for table in (sample.INDEX_SURGERY_BY_CAUSE, sample.TREATMENT_BY_CAUSE, sample.RELIEF_BY_CAUSE):
+    for table in (
+        parameters.INDEX_SURGERY_BY_CAUSE,
+        parameters.TREATMENT_BY_CAUSE,
+        parameters.RELIEF_BY_CAUSE,
+    ):
         assert set(table) <= set(vocab.CAUSES)
-    assert set(sample.INDEX_SURGERY_BY_CAUSE) == set(sample.TREATMENT_BY_CAUSE) == set(vocab.CAUSES)
-    for choices in sample.INDEX_SURGERY_BY_CAUSE.values():
+    assert (
+        set(parameters.INDEX_SURGERY_BY_CAUSE)
+        == set(parameters.TREATMENT_BY_CAUSE)
+        == set(vocab.CAUSES)
+    )
+    for choices in parameters.INDEX_SURGERY_BY_CAUSE.values():
         assert set(choices) <= set(vocab.INDEX_SURGERIES)
-    for table in (*sample.TREATMENT_BY_CAUSE.values(), *sample.RELIEF_BY_CAUSE.values()):
+    for table in (*parameters.TREATMENT_BY_CAUSE.values(), *parameters.RELIEF_BY_CAUSE.values()):
         assert set(table) <= set(vocab.TREATMENTS)
-    assert set(sample.RELIEF_BY_TREATMENT) == set(vocab.TREATMENTS)
-    assert set(sample.RESPONSE_RATE) == set(vocab.TIMEPOINTS)
-    assert set(sample.DATE_JITTER) == set(vocab.FOLLOWUP_TIMEPOINTS)
+    assert set(parameters.RELIEF_BY_TREATMENT) == set(vocab.TREATMENTS)
+    assert set(parameters.RESPONSE_RATE) == set(vocab.TIMEPOINTS)
+    assert set(parameters.DATE_JITTER) == set(vocab.FOLLOWUP_TIMEPOINTS)
 
 
 # --- Determinism and arguments ---------------------------------------------------------------
@@ -283,7 +292,7 @@ def test_same_seed_gives_equal_frames_and_another_seed_does_not() -> None:
 def test_a_single_case_still_gives_well_formed_frames() -> None:
     frames = sample.generate(1, 1, AS_OF)
     assert len(frames["cases"]) == 1
-    assert tuple(frames["events"].columns) == sample.COLUMNS["events"]
+    assert tuple(frames["events"].columns) == schemas.columns("events")
 
 
 @pytest.mark.parametrize(
@@ -315,7 +324,7 @@ def test_written_files_use_the_plain_csv_format(tmp_path: Path) -> None:
         raw = path.read_bytes()
         assert b"\r" not in raw
         assert raw.endswith(b"\n")
-        assert raw.split(b"\n", 1)[0].decode() == ",".join(sample.COLUMNS[name])
+        assert raw.split(b"\n", 1)[0].decode() == ",".join(schemas.columns(name))
         text = pd.read_csv(path, dtype=str, keep_default_na=False)
         for column in set(patterns) & set(text.columns):
             assert text[column].str.fullmatch(patterns[column]).all(), (name, column)
@@ -379,4 +388,4 @@ def test_cli_refuses_a_file_as_the_output_folder(
 
 
 def test_ids_are_zero_padded() -> None:
-    assert list(sample._ids("C", np.array([1, 42, 999999]), 6)) == ["C000001", "C000042", "C999999"]
+    assert list(draw.ids("C", np.array([1, 42, 999999]), 6)) == ["C000001", "C000042", "C999999"]
