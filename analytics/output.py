@@ -12,6 +12,8 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
+from pipelines.spreadsheet import neutralise
+
 FORMATS: tuple[str, ...] = ("table", "csv", "json")
 
 
@@ -57,12 +59,12 @@ def _text(value: object, *, digits: int | None) -> str:
 
 
 def to_csv(frame: pd.DataFrame, columns: Sequence[str]) -> str:
-    """CSV with a header; empty cells for null; full float precision."""
+    """CSV with a header; empty cells for null; full float precision; formulas neutralised."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(columns)
+    writer.writerow([neutralise(c) for c in columns])
     for row in frame[list(columns)].itertuples(index=False, name=None):
-        writer.writerow([_text(v, digits=None) for v in row])
+        writer.writerow([neutralise(_text(v, digits=None)) for v in row])
     return buffer.getvalue()
 
 

@@ -1,9 +1,8 @@
 """CSV downloads that are safe to open in a spreadsheet.
 
-A cell starting with `=`, `+`, `-` or `@` (or a tab or carriage return, which some
-spreadsheets strip first) can be run as a formula when the file is opened (CSV
-injection, OWASP). Such a text cell gets a leading apostrophe, which spreadsheets show as
-plain text. Numbers are written as numbers, so a negative change stays -3.5.
+Text cells and headers go through the project's one formula-injection rule,
+`pipelines.spreadsheet.neutralise` (the same as `fbss load --report` and `fbss summary
+--format csv`). Numbers are written as numbers, so a negative change stays -3.5.
 """
 
 from __future__ import annotations
@@ -17,15 +16,9 @@ import re
 import numpy as np
 import pandas as pd
 
-_RISKY = ("=", "+", "-", "@", "\t", "\r")
+from pipelines.spreadsheet import neutralise
+
 _SAFE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
-
-
-def neutralise(value: object) -> object:
-    """A text cell that could start a formula, prefixed with an apostrophe."""
-    if isinstance(value, str) and value.startswith(_RISKY):
-        return "'" + value
-    return value
 
 
 def _cell(value: object) -> object:

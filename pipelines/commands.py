@@ -8,6 +8,8 @@ import sys
 from collections import Counter
 from pathlib import Path
 
+from pipelines.spreadsheet import neutralise
+
 SHOWN_LINES = 20
 
 
@@ -119,20 +121,6 @@ def _print_outcome(result, report: Path | None) -> None:  # type: ignore[no-unty
         print(f"Full report written to {report}", file=err)
 
 
-def _safe_cell(value: object) -> object:
-    """Neutralise spreadsheet formulas: text starting with = + - @ is shown as text.
-
-    A plain number such as -0.7 is left alone: it cannot run, and a spreadsheet would
-    show the prefix literally."""
-    if not isinstance(value, str) or value[:1] not in ("=", "+", "-", "@"):
-        return value
-    try:
-        float(value)
-    except ValueError:
-        return "'" + value
-    return value
-
-
 def _write_report(path: Path, problems: list) -> None:  # type: ignore[type-arg]
     path.parent.mkdir(parents=True, exist_ok=True)
     with open(path, "w", newline="", encoding="utf-8") as fh:
@@ -140,7 +128,7 @@ def _write_report(path: Path, problems: list) -> None:  # type: ignore[type-arg]
         writer.writerow(["file", "row", "column", "value", "problem", "kind"])
         for p in problems:
             writer.writerow(
-                [_safe_cell(v) for v in (p.file, p.row, p.column, p.value, p.problem, p.kind)]
+                [neutralise(v) for v in (p.file, p.row, p.column, p.value, p.problem, p.kind)]
             )
 
 
