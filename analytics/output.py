@@ -62,9 +62,14 @@ def to_csv(frame: pd.DataFrame, columns: Sequence[str]) -> str:
     """CSV with a header; empty cells for null; full float precision; formulas neutralised."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow([neutralise(c) for c in columns])
+    # Python 3.11's csv quotes only the line terminator's characters, so a lone CR in a
+    # text cell would end the row early: such rows are written fully quoted.
+    quoted = csv.writer(buffer, lineterminator="\n", quoting=csv.QUOTE_ALL)
+    rows = [[neutralise(c) for c in columns]]
     for row in frame[list(columns)].itertuples(index=False, name=None):
-        writer.writerow([neutralise(_text(v, digits=None)) for v in row])
+        rows.append([neutralise(_text(v, digits=None)) for v in row])
+    for cells in rows:
+        (quoted if any("\r" in str(c) for c in cells) else writer).writerow(cells)
     return buffer.getvalue()
 
 
