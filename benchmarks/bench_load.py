@@ -50,9 +50,10 @@ def main() -> None:
     ap.add_argument("--cases", type=int, default=1_000_000)
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--seed", type=int, default=7)
+    ap.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "out", help="work folder")
     args = ap.parse_args()
 
-    out = ROOT / "benchmarks" / "out" / f"load-{args.cases}"
+    out = args.out / f"load-{args.cases}"
     data = out / "data"
     if not (data / "events.csv").exists():
         t0 = time.perf_counter()

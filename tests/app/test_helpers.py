@@ -4,19 +4,20 @@ from __future__ import annotations
 
 import argparse
 import json
-import shutil
 from pathlib import Path
 
 import pandas as pd
 import pytest
 
 from analytics import quality
+from analytics.events import numbers_at_risk
 from dashboard import importing, labels, palette, tables
 from dashboard.launch import add_parser, command
 from pipelines import vocabulary as vocab
 from pipelines.load import load_paths, validate_paths
 from tests.app.conftest import SAMPLE
-from tests.app.test_charts import km_frame, summary_frame
+from tests.app.test_charts import summary_frame
+from tests.pipelines.helpers import assessment, batch, case, event
 
 # --- tables -------------------------------------------------------------------------------
 
@@ -34,19 +35,25 @@ def test_outcome_table_labels_percentages_and_hidden_rows() -> None:
 
 
 def test_at_risk_table_is_one_row_per_group() -> None:
-    curve = km_frame(days=400)
-    at_risk = pd.DataFrame(
+    """From a Kaplan–Meier curve to the table under the chart, worked by hand: a curve
+    with steps on days 0, 50 and 200 has, on day 91, the number at risk of day 200 (nobody
+    leaves between steps) and, after its last step, nobody."""
+    curve = pd.DataFrame(
         [
-            {"pathway": p, "day": d, "at_risk": n}
-            for p in ("repeat_surgery", "less_invasive")
-            for d, n in ((0, 100), (91, 80), (365, 40))
+            {"pathway": p, "event": "reoperation", "day": d, "at_risk": n, "suppressed": False}
+            for p, steps in (
+                ("repeat_surgery", ((0, 100), (50, 80), (200, 40))),
+                ("less_invasive", ((0, 60), (50, 55), (400, 30))),
+            )
+            for d, n in steps
         ]
     )
+    at_risk = numbers_at_risk(curve, by=("pathway",), days=(0, 91, 365))
     table = tables.at_risk_table(at_risk, "pathway")
     assert list(table.columns) == ["Pathway", "At treatment", "3 months", "12 months"]
     assert list(table["Pathway"]) == ["Repeat surgery", "Less invasive options"]
-    assert list(table.iloc[0, 1:]) == [100, 80, 40]
-    assert not curve.empty
+    assert list(table.iloc[0, 1:]) == [100, 40, 0]
+    assert list(table.iloc[1, 1:]) == [60, 30, 30]
     assert list(tables.at_risk_table(at_risk.iloc[0:0], "pathway").columns) == ["Pathway"]
 
 
@@ -186,12 +193,30 @@ def test_uploads_keep_their_names_and_report_without_the_folder(tmp_path: Path) 
 
 
 def test_rows_and_counts_of_a_load(tmp_path: Path) -> None:
-    folder = tmp_path / "batch"
-    shutil.copytree(SAMPLE, folder)
-    result = load_paths([folder], tmp_path / "s.duckdb")
-    assert importing.rows_by_table(result) == {"assessments": 4115, "cases": 1000, "events": 214}
-    counts = importing.counts_frame(result)
-    assert counts.set_index("table").loc["cases", "new"] == 1000
+    """Two hand-made batches: 2 cases, 3 assessments, 1 event; then C2 changed and C3 new."""
+    first = batch(
+        tmp_path / "first",
+        cases=[case(case_id="C1"), case(case_id="C2")],
+        assessments=[
+            assessment(case_id="C1"),
+            assessment(case_id="C2"),
+            assessment(case_id="C1", timepoint="6w", assessment_date="2023-04-15"),
+        ],
+        events=[event(case_id="C2")],
+    )
+    db = tmp_path / "s.duckdb"
+    result = load_paths([first], db)
+    assert importing.rows_by_table(result) == {"cases": 2, "assessments": 3, "events": 1}
+    second = batch(
+        tmp_path / "second",
+        cases=[case(case_id="C1"), case(case_id="C2", age="60"), case(case_id="C3")],
+        assessments=[assessment(case_id="C3")],
+    )
+    result = load_paths([second], db)
+    assert importing.rows_by_table(result) == {"cases": 3, "assessments": 1}
+    counts = importing.counts_frame(result).set_index("table")
+    assert counts.loc["cases"].to_dict() == {"new": 1, "updated": 1, "unchanged": 1}
+    assert counts.loc["assessments", "new"] == 1
 
 
 # --- launch -------------------------------------------------------------------------------------

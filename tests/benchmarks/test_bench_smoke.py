@@ -13,7 +13,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.mark.slow
-def test_load_benchmark_smoke() -> None:
+def test_load_benchmark_smoke(tmp_path: Path) -> None:
     proc = subprocess.run(
         [
             sys.executable,
@@ -22,6 +22,8 @@ def test_load_benchmark_smoke() -> None:
             "300",
             "--repeat",
             "1",
+            "--out",
+            str(tmp_path),  # never into the repository's benchmarks/out
         ],
         capture_output=True,
         text=True,
@@ -32,3 +34,4 @@ def test_load_benchmark_smoke() -> None:
     assert re.search(r"fbss load +: median +[\d.]+ s .* peak [\d,]+ MiB", proc.stdout)
     assert re.search(r"ratio load / bare: [\d.]+x of medians, [\d.]+x median of pairs", proc.stdout)
     assert "'cases': 300" in proc.stdout
+    assert (tmp_path / "load-300" / "data" / "cases.csv").is_file()
