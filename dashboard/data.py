@@ -12,22 +12,22 @@ import argparse
 import os
 import sys
 import threading
-from collections.abc import Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Concatenate, ParamSpec, TypeVar
 
 import pandas as pd
 import streamlit as st
 from streamlit.runtime.scriptrunner import add_script_run_ctx, get_script_run_ctx
 
-import analytics
-from analytics import quality
+from analytics import events, outcomes, overview, quality
+from analytics.filters import Filters
 from pipelines import store
 
-# Results kept per function and arguments; old store versions age out.
-_CACHE = {"max_entries": 512, "ttl": 6 * 3600, "show_spinner": False}
+P = ParamSpec("P")
+R = TypeVar("R")
 
 
 @dataclass(frozen=True)
@@ -57,29 +57,52 @@ def store_file(path: Path) -> StoreFile | None:
     return StoreFile(str(path), st_.st_ino, st_.st_size, st_.st_mtime_ns)
 
 
-@st.cache_data(**_CACHE)  # type: ignore[call-overload]
-def _call(name: str, version: StoreFile, kwargs: tuple[tuple[str, Any], ...]) -> Any:
-    return getattr(analytics, name)(version.path, **dict(kwargs))
+# Every analytics function the pages use, by a key of module and name. One cached
+# function runs them all: `st.cache_data` keys a cache by the decorated function's code,
+# so one decorated closure per analytics function would share (and mix up) one cache.
+_REGISTRY: dict[str, Callable[..., Any]] = {}
 
 
-def call(name: str, version: StoreFile, **kwargs: Any) -> Any:
-    """analytics.<name>(store, **kwargs), cached per store version and arguments."""
-    return _call(name, version, tuple(sorted(kwargs.items())))
+@st.cache_data(max_entries=512, ttl=6 * 3600, show_spinner=False)
+def _run(
+    key: str, version: StoreFile, args: tuple[Any, ...], kwargs: tuple[tuple[str, Any], ...]
+) -> Any:
+    return _REGISTRY[key](version.path, *args, **dict(kwargs))
 
 
-@st.cache_data(**_CACHE)  # type: ignore[call-overload]
-def _last_rejection(version: StoreFile) -> pd.DataFrame:
-    return quality.last_rejection(version.path)
+def _cached(fn: Callable[Concatenate[str, P], R]) -> Callable[Concatenate[StoreFile, P], R]:
+    """`fn(store path, ...)` as `fn(store version, ...)`, cached per version and arguments,
+    with `fn`'s own signature so mypy checks every page's call."""
+    key = f"{fn.__module__}.{fn.__qualname__}"
+    _REGISTRY[key] = fn
+
+    def call(version: StoreFile, /, *args: P.args, **kwargs: P.kwargs) -> R:
+        result: R = _run(key, version, args, tuple(sorted(kwargs.items())))
+        return result
+
+    call.__doc__ = f"{key}, cached per store version (see its own docstring)."
+    return call
 
 
-def last_rejection(version: StoreFile) -> pd.DataFrame:
-    """The most recent rejected batch's report (analytics.quality), cached."""
-    return _last_rejection(version)
+# The typed seam between pages and analytics: one cached function per figure.
+summary = _cached(outcomes.summary)
+followup_completion = _cached(outcomes.followup_completion)
+trajectory = _cached(outcomes.trajectory)
+change_distribution = _cached(outcomes.change_distribution)
+funnel = _cached(outcomes.funnel)
+events_summary = _cached(events.events_summary)
+km_curves = _cached(events.km_curves)
+headline = _cached(overview.headline)
+cases_by_period = _cached(overview.cases_by_period)
+completeness = _cached(overview.completeness)
+filter_options = _cached(overview.filter_options)
+load_history = _cached(overview.load_history)
+last_rejection = _cached(quality.last_rejection)
 
 
-def count_cases(version: StoreFile, filters: analytics.Filters) -> int:
+def count_cases(version: StoreFile, filters: Filters) -> int:
     """Exact number of cases in view (used to choose an empty state, never shown if small)."""
-    by_year = call("cases_by_period", version, by=(), period="year", min_cell=0, filters=filters)
+    by_year = cases_by_period(version, by=(), period="year", min_cell=0, filters=filters)
     return int(pd.to_numeric(by_year["n_cases"]).fillna(0).sum())
 
 
@@ -88,21 +111,19 @@ def count_cases(version: StoreFile, filters: analytics.Filters) -> int:
 _POOL = ThreadPoolExecutor(max_workers=4, thread_name_prefix="fbss-query")
 
 
-def fetch(
-    version: StoreFile, requests: Mapping[str, tuple[str, Mapping[str, Any]]]
-) -> dict[str, Any]:
-    """Several cached analytics calls at once: {key: (function name, kwargs)} -> {key: result}."""
+def submit(fn: Callable[P, R], /, *args: P.args, **kwargs: P.kwargs) -> Future[R]:
+    """Start `fn(*args, **kwargs)` (a cached figure above) on the query pool; the page
+    submits all its figures first, then reads each `.result()`, fully typed."""
     ctx = get_script_run_ctx()
 
-    def run(name: str, kwargs: Mapping[str, Any]) -> Any:
-        if ctx is not None:
+    def run() -> R:
+        if ctx is not None:  # lets the worker thread use this session's cache and widgets
             add_script_run_ctx(threading.current_thread(), ctx)
-        return call(name, version, **kwargs)
+        return fn(*args, **kwargs)
 
-    futures = {key: _POOL.submit(run, name, kwargs) for key, (name, kwargs) in requests.items()}
-    return {key: future.result() for key, future in futures.items()}
+    return _POOL.submit(run)
 
 
 def numbers_at_risk(curve: pd.DataFrame, group: str | None) -> pd.DataFrame:
     """Numbers at risk under a Kaplan–Meier chart (analytics.numbers_at_risk, not cached)."""
-    return analytics.numbers_at_risk(curve, by=(group,) if group else ())
+    return events.numbers_at_risk(curve, by=(group,) if group else ())

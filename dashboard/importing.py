@@ -114,5 +114,5 @@ def rows_by_table(result: LoadResult) -> dict[str, int]:
     totals: dict[str, int] = {}
     for item in result.files:
         table = str(item.get("table"))
-        totals[table] = totals.get(table, 0) + int(item.get("rows") or 0)  # type: ignore[call-overload]
+        totals[table] = totals.get(table, 0) + int(str(item.get("rows") or 0))
     return totals

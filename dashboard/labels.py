@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
+from typing import SupportsFloat, TypeGuard
 
 from analytics.definitions import AGE_BANDS, PRESETS, SEVERITY_BANDS, SEVERITY_MISSING
 from pipelines import vocabulary as vocab
@@ -26,7 +27,7 @@ SEX: dict[str, str] = {code: code.capitalize() for code in vocab.SEXES}
 AGE_BAND: dict[str, str] = {code: code.replace("-", "–") for code, _, _ in AGE_BANDS}
 _SEVERITY_WORDS = {"bed_bound": "Bed-bound"}
 SEVERITY: dict[str, str] = {}
-_low = 0
+_low: float = 0
 for _code, _high in SEVERITY_BANDS:
     _word = _SEVERITY_WORDS.get(_code, _code.capitalize())
     SEVERITY[_code] = f"{_word} (ODI {_low:g}–{_high:g})"
@@ -87,37 +88,42 @@ def _missing(value: object) -> bool:
     if value is None:
         return True
     try:
-        return bool(math.isnan(float(value)))  # type: ignore[arg-type]
+        return bool(math.isnan(float(value)))  # type: ignore[arg-type]  # probing on purpose
     except (TypeError, ValueError):
         return value.__class__.__name__ in ("NAType", "NaTType")
 
 
+def _present(value: object) -> TypeGuard[SupportsFloat]:
+    """A number (Python, numpy or pandas), not None, NaN or pd.NA."""
+    return not _missing(value)
+
+
 def percent(value: object, digits: int = 0) -> str:
     """0.3698 -> '37%'; missing -> '–'."""
-    if _missing(value):
+    if not _present(value):
         return "–"
-    return f"{float(value) * 100:.{digits}f}%"  # type: ignore[arg-type]
+    return f"{float(value) * 100:.{digits}f}%"
 
 
 def interval(low: object, high: object, digits: int = 0) -> str:
     """A 95% interval of two fractions: '33–41%'; missing -> ''."""
-    if _missing(low) or _missing(high):
+    if not (_present(low) and _present(high)):
         return ""
-    return f"{float(low) * 100:.{digits}f}–{float(high) * 100:.{digits}f}%"  # type: ignore[arg-type]
+    return f"{float(low) * 100:.{digits}f}–{float(high) * 100:.{digits}f}%"
 
 
 def count(value: object) -> str:
     """1234 -> '1,234'; missing -> '–'."""
-    if _missing(value):
+    if not _present(value):
         return "–"
-    return f"{int(value):,}"  # type: ignore[call-overload]
+    return f"{int(float(value)):,}"
 
 
 def n_of(numerator: object, denominator: object) -> str:
     """'169 of 457'; missing -> '–'."""
-    if _missing(numerator) or _missing(denominator):
+    if not (_present(numerator) and _present(denominator)):
         return "–"
-    return f"{int(numerator):,} of {int(denominator):,}"  # type: ignore[call-overload]
+    return f"{int(float(numerator)):,} of {int(float(denominator)):,}"
 
 
 def plural(n: int, word: str, words: str | None = None) -> str:

@@ -11,6 +11,7 @@ removes one group leaves every other group its colour.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Final
 
 from pipelines import vocabulary as vocab
 
@@ -51,7 +52,7 @@ CAUSE: dict[str, str] = {
 }
 
 # Sequential scheme for rates in heat maps (perceptually uniform, colour-blind safe).
-RATE_SCHEME = "viridis"
+RATE_SCHEME: Final = "viridis"
 SUPPRESSED_STROKE = "#888888"
 TARGET = "#117733"  # the 80% follow-up target line
 FLOOR = "#CC3311"  # the 50% "unusable" line

@@ -221,7 +221,7 @@ def render(db: Path) -> Context:
     options: dict[str, Any] = {}
     if version is not None:
         try:
-            options = data.call("filter_options", version)
+            options = data.filter_options(version)
         except (StoreMissingError, duckdb.Error):  # no case tables yet: no data
             options = {}
     if VIEW_KEY not in st.session_state:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, fields, replace
+from typing import Any
 
 from analytics.definitions import (
     AGE_BANDS,
@@ -124,16 +125,15 @@ class View:
 
     def with_values(self, **changes: object) -> View:
         """A copy with some fields changed (lists become tuples)."""
-        clean = {
-            k: tuple(v) if isinstance(v, list) else v  # type: ignore[arg-type]
-            for k, v in changes.items()
+        clean: dict[str, Any] = {
+            k: tuple(v) if isinstance(v, list) else v for k, v in changes.items()
         }
-        return replace(self, **clean)  # type: ignore[arg-type]
+        return replace(self, **clean)
 
     def cleared_filters(self) -> View:
         """The same options with every sidebar filter removed."""
         keep = {f.name: getattr(self, f.name) for f in fields(self) if f.name not in FILTER_FIELDS}
-        return View(**keep)  # type: ignore[arg-type]
+        return View(**keep)
 
     def to_query(self) -> dict[str, list[str]]:
         """Query parameters for the fields that differ from the default (lists repeat)."""
@@ -172,7 +172,7 @@ class View:
             items = [raw] if isinstance(raw, str) else list(raw)
             return [str(v) for v in items if str(v) != ""]
 
-        changes: dict[str, object] = {}
+        changes: dict[str, Any] = {}  # View fields of several types
         for name, allowed in LIST_CHOICES.items():
             changes[name] = _keep(values(name), allowed)
         for name, known in (("clinic", clinics), ("physician", physicians)):
@@ -186,7 +186,7 @@ class View:
         if start and end and start > end:
             start, end = end, start
         changes["treatment_from"], changes["treatment_to"] = start, end
-        view = cls(**changes)  # type: ignore[arg-type]
+        view = cls(**changes)
         if not view.focus() or view.focus_group not in GROUP_CHOICES[view.columns]:
             view = replace(view, focus_cause="", focus_group="")
         return view
@@ -241,7 +241,7 @@ def narrow(filters: Filters, **choices: Sequence[str] | str) -> Filters | None:
     case can be in view (Filters treats an empty tuple as "everything", so an empty
     intersection must not be passed on).
     """
-    changes: dict[str, tuple[str, ...]] = {}
+    changes: dict[str, Any] = {}  # Filters fields, each a tuple of codes
     for name, chosen in choices.items():
         wanted = (chosen,) if isinstance(chosen, str) else tuple(chosen)
         wanted = tuple(v for v in wanted if v)

@@ -14,6 +14,7 @@ import pandas as pd
 
 from analytics.definitions import AnalyticsError, parse_responder
 from analytics.display_rules import FUNNEL_POSITION_LABEL, funnel_position
+from analytics.overview import Headline
 from dashboard import labels
 
 SUPPRESSED_NOTE = "hidden: too few cases"
@@ -219,39 +220,39 @@ def completeness_table(frame: pd.DataFrame) -> pd.DataFrame:
     )
 
 
-def headline_table(headline: object) -> pd.DataFrame:
+def headline_table(headline: Headline) -> pd.DataFrame:
     """The Overview's headline figures as rows (figure, value, n of N, 95% interval)."""
     h = headline
-    tp = labels.TIMEPOINT[h.timepoint]  # type: ignore[attr-defined]
+    tp = labels.TIMEPOINT[h.timepoint]
 
     def ci(pair: tuple[float, float] | None) -> str:
         return labels.interval(*pair, digits=1) if pair else ""
 
     rows = [
-        ("Cases in view", labels.count(h.n_cases), "", ""),  # type: ignore[attr-defined]
+        ("Cases in view", labels.count(h.n_cases), "", ""),
         (
-            f"Treated in the last {h.recent_days} days",  # type: ignore[attr-defined]
-            labels.count(h.n_recent),  # type: ignore[attr-defined]
+            f"Treated in the last {h.recent_days} days",
+            labels.count(h.n_recent),
             "",
             "",
         ),
         (
             f"Follow-up completion at {tp}",
-            labels.percent(h.followup_rate, 1),  # type: ignore[attr-defined]
-            labels.n_of(h.followup_assessed, h.followup_due),  # type: ignore[attr-defined]
-            ci(h.followup_ci),  # type: ignore[attr-defined]
+            labels.percent(h.followup_rate, 1),
+            labels.n_of(h.followup_assessed, h.followup_due),
+            ci(h.followup_ci),
         ),
         (
-            f"Responders at {tp}: {h.responder_label}",  # type: ignore[attr-defined]
-            labels.percent(h.responder_rate, 1),  # type: ignore[attr-defined]
-            labels.n_of(h.responders, h.responder_n),  # type: ignore[attr-defined]
-            ci(h.responder_ci),  # type: ignore[attr-defined]
+            f"Responders at {tp}: {h.responder_label}",
+            labels.percent(h.responder_rate, 1),
+            labels.n_of(h.responders, h.responder_n),
+            ci(h.responder_ci),
         ),
         (
             "Reoperation-free at 12 months (Kaplan–Meier)",
-            labels.percent(h.reoperation_free_12m, 1),  # type: ignore[attr-defined]
+            labels.percent(h.reoperation_free_12m, 1),
             "",
-            ci(h.reoperation_free_12m_ci),  # type: ignore[attr-defined]
+            ci(h.reoperation_free_12m_ci),
         ),
     ]
     return pd.DataFrame(rows, columns=["Figure", "Value", "n of N", "95% CI"])

@@ -9,12 +9,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-import altair as alt
 import pandas as pd
 import streamlit as st
 
 from analytics.definitions import DEFAULT_MIN_CELL, AnalyticsError
 from dashboard import data, downloads
+from dashboard.charts import Figure
 from dashboard.sidebar import Context, current_view, set_view
 
 LOAD_HINT = (
@@ -66,7 +66,7 @@ def enough_cases(ctx: Context, filters: Any, what: str = "these filters") -> boo
 
 
 def chart(
-    figure: alt.TopLevelMixin,
+    figure: Figure,
     *,
     key: str | None = None,
     on_select: Callable[[], None] | str = "ignore",

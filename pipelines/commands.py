@@ -6,14 +6,20 @@ import argparse
 import csv
 import sys
 from collections import Counter
+from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from pipelines.spreadsheet import neutralise
+
+if TYPE_CHECKING:  # imported lazily at run time, so `fbss --help` stays fast
+    from pipelines.load import LoadResult
+    from pipelines.problems import Problem
 
 SHOWN_LINES = 20
 
 
-def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     v = sub.add_parser(
         "validate", help="check case-record files and report every problem (stores nothing)"
     )
@@ -51,7 +57,7 @@ def run_validate(args: argparse.Namespace) -> int:
     _print_outcome(result, args.report)
     if result.accepted:
         print(
-            f"OK: no problems in {sum(int(f['rows']) for f in result.files)} rows "
+            f"OK: no problems in {sum(int(str(f['rows'])) for f in result.files)} rows "
             f"({len(result.files)} table files)"
         )
     return 0 if result.accepted else 1
@@ -97,7 +103,7 @@ def _check_paths(paths: list[Path], report: Path | None = None) -> int | None:
     return 2 if missing else None
 
 
-def _print_outcome(result, report: Path | None) -> None:  # type: ignore[no-untyped-def]
+def _print_outcome(result: LoadResult, report: Path | None) -> None:
     for line in result.ignored:
         print(f"ignored {line}")
     for file, column in result.dropped:
@@ -121,7 +127,7 @@ def _print_outcome(result, report: Path | None) -> None:  # type: ignore[no-unty
         print(f"Full report written to {report}", file=err)
 
 
-def _write_report(path: Path, problems: list) -> None:  # type: ignore[type-arg]
+def _write_report(path: Path, problems: Sequence[Problem]) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     with open(path, "w", newline="", encoding="utf-8") as fh:
         writer = csv.writer(fh)
@@ -135,8 +141,8 @@ def _write_report(path: Path, problems: list) -> None:  # type: ignore[type-arg]
 class _Progress:
     """A progress bar of the load's stages on a terminal; silent otherwise."""
 
-    def __enter__(self):  # type: ignore[no-untyped-def]
-        self._bar = None
+    def __enter__(self) -> _Progress:
+        self._bar: Any = None
         if sys.stderr.isatty():
             from tqdm import tqdm
 

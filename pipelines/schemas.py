@@ -17,7 +17,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 from functools import cache
-from typing import Any
+from typing import Any, TypeAlias
 
 import pandas as pd
 import pandera.pandas as pa
@@ -26,7 +26,7 @@ from pandera.typing import Series
 from pipelines import vocabulary as vocab
 
 # Text columns use pandas' Arrow-backed strings (see parsing.py for why).
-Text = pd.StringDtype
+Text: TypeAlias = pd.StringDtype
 ARROW = {"storage": "pyarrow"}
 
 ID_PATTERN = r"^[A-Za-z0-9._-]{1,64}$"

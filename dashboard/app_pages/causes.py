@@ -56,33 +56,26 @@ def render() -> None:
     if len(definition.criteria) > 1:
         subtitle += f" (charts: the {labels.measure_words(measure)} criterion)"
     narrowed = focus_filters(ctx.view) if focus else filters
-    requests = {
-        "summary": (
-            "summary",
-            {
-                "by": ("cause", group),
-                "timepoint": view.timepoint,
-                "responder": view.responder,
-                "filters": filters,
-            },
-        )
-    }
-    if narrowed is not None:  # the details are fetched alongside, shown only if allowed
-        requests |= {
-            "traj": ("trajectory", {"measure": measure, "by": (group,), "filters": narrowed}),
-            "change": (
-                "change_distribution",
-                {
-                    "measure": measure,
-                    "timepoint": view.timepoint,
-                    "by": (group,),
-                    "filters": narrowed,
-                },
-            ),
-            "events": ("events_summary", {"by": (group,), "filters": narrowed}),
-        }
-    got = data.fetch(version, requests)
-    summary = got["summary"]
+    by_cause = data.submit(
+        data.summary,
+        version,
+        by=("cause", group),
+        timepoint=view.timepoint,
+        responder=view.responder,
+        filters=filters,
+    )
+    # the details are fetched alongside, shown only if allowed
+    traj = data.submit(data.trajectory, version, measure=measure, by=(group,), filters=narrowed)
+    change = data.submit(
+        data.change_distribution,
+        version,
+        measure=measure,
+        timepoint=view.timepoint,
+        by=(group,),
+        filters=narrowed,
+    )
+    events = data.submit(data.events_summary, version, by=(group,), filters=narrowed)
+    summary = by_cause.result()
     rows = tables.first_measure_rows(summary, view.responder)
     ui.chart(
         charts.responder_heatmap(rows, group=group, measure_label=subtitle, focus=focus),
@@ -116,22 +109,24 @@ def render() -> None:
         st.caption(f"Click a cell or a bar above to narrow these charts to one cause and {group}.")
     if not ui.enough_cases(ctx, narrowed, "this selection"):
         return
-    traj, change, events = got["traj"], got["change"], got["events"]
+    trajectory, changes, event_rates = traj.result(), change.result(), events.result()
     left, right = st.columns(2)
     with left:
-        ui.chart(charts.trajectory(traj, group=group, measure=measure))
+        ui.chart(charts.trajectory(trajectory, group=group, measure=measure))
         ui.table(
-            tables.trajectory_table(traj, (group,)),
+            tables.trajectory_table(trajectory, (group,)),
             "Mean at each timepoint",
             key="causes_trajectory",
         )
     with right:
         ui.chart(
-            charts.change_histogram(change, group=group, measure=measure, timepoint=view.timepoint)
+            charts.change_histogram(changes, group=group, measure=measure, timepoint=view.timepoint)
         )
-        ui.table(tables.change_table(change, (group,)), "Change from baseline", key="causes_change")
+        ui.table(
+            tables.change_table(changes, (group,)), "Change from baseline", key="causes_change"
+        )
     ui.table(
-        tables.events_table(events, (group,)),
+        tables.events_table(event_rates, (group,)),
         "Reoperations, crossovers and complications",
         key="causes_events",
     )

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import streamlit as st
+from streamlit.delta_generator import DeltaGenerator
 
 from analytics.definitions import PRESETS
 from dashboard import charts, data, labels, tables, ui
@@ -20,12 +23,12 @@ st.caption(
 )
 
 
-def _any(word: str, mapping: dict[str, str]):  # type: ignore[no-untyped-def]
+def _any(word: str, mapping: dict[str, str]) -> Callable[[str], str]:
     return lambda code: mapping[code] if code else word
 
 
 def _profile() -> None:
-    cols = st.columns(5)
+    cols: list[DeltaGenerator] = list(st.columns(5))
     choice(
         "patient_cause",
         "Cause",
@@ -62,7 +65,7 @@ def _profile() -> None:
         container=cols[4],
         help="Oswestry Disability Index before treatment (Fairbank bands).",
     )
-    cols = st.columns([1, 2, 2])
+    cols = list(st.columns([1, 2, 2]))
     choice(
         "compare_by",
         "Compare",
@@ -101,27 +104,29 @@ def render() -> None:
     tp_label = labels.TIMEPOINT[tp].lower()
 
     by = (group,)
-    got = data.fetch(
-        version,
-        {
-            "traj": ("trajectory", {"measure": measure, "by": by, "filters": filters}),
-            "change": (
-                "change_distribution",
-                {"measure": measure, "timepoint": tp, "by": by, "filters": filters},
-            ),
-            "summary": (
-                "summary",
-                {"by": by, "timepoint": tp, "responder": view.responder, "filters": filters},
-            ),
-            "opioids": ("trajectory", {"measure": "opioid_mme", "by": by, "filters": filters}),
-            "reduction": (
-                "summary",
-                {"by": by, "timepoint": tp, "responder": OPIOID_REDUCTION, "filters": filters},
-            ),
-            "curve": ("km_curves", {"event": "reoperation", "by": by, "filters": filters}),
-            "events": ("events_summary", {"by": by, "filters": filters}),
-        },
+    submit = data.submit
+    traj = submit(data.trajectory, version, measure=measure, by=by, filters=filters)
+    change = submit(
+        data.change_distribution, version, measure=measure, timepoint=tp, by=by, filters=filters
     )
+    responders = submit(
+        data.summary, version, by=by, timepoint=tp, responder=view.responder, filters=filters
+    )
+    opioids = submit(data.trajectory, version, measure="opioid_mme", by=by, filters=filters)
+    reduction = submit(
+        data.summary, version, by=by, timepoint=tp, responder=OPIOID_REDUCTION, filters=filters
+    )
+    curve = submit(data.km_curves, version, event="reoperation", by=by, filters=filters)
+    event_rates = submit(data.events_summary, version, by=by, filters=filters)
+    got = {
+        "traj": traj.result(),
+        "change": change.result(),
+        "summary": responders.result(),
+        "opioids": opioids.result(),
+        "reduction": reduction.result(),
+        "curve": curve.result(),
+        "events": event_rates.result(),
+    }
 
     left, right = st.columns(2)
     with left:

@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import shutil
 import tempfile
+from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import streamlit as st
+from streamlit.runtime.uploaded_file_manager import UploadedFile
 
 from dashboard import importing, labels, ui
 from dashboard.importing import ALLOWED_SUFFIXES, MAX_UPLOAD_MB, Upload
 from dashboard.sidebar import context
-from pipelines.load import load_paths, validate_paths
+from pipelines.load import LoadResult, load_paths, validate_paths
 
 STATE = "_import_batch"
 
@@ -29,11 +32,11 @@ changes nothing (records are matched by their keys). Store: `{ctx.db}`.
 )
 
 
-def _batch_key(files: list) -> tuple:  # type: ignore[type-arg]
+def _batch_key(files: Sequence[UploadedFile]) -> tuple[tuple[str, str, int], ...]:
     return tuple((f.file_id, f.name, f.size) for f in files)
 
 
-def _validated(files: list) -> dict:  # type: ignore[type-arg]
+def _validated(files: Sequence[UploadedFile]) -> dict[str, Any]:
     """Save and validate the uploaded batch once per batch and store version."""
     files_key = _batch_key(files)
     batch = st.session_state.get(STATE)
@@ -62,7 +65,7 @@ def _validated(files: list) -> dict:  # type: ignore[type-arg]
     return batch
 
 
-def _show_report(result, folder: Path) -> None:  # type: ignore[no-untyped-def]
+def _show_report(result: LoadResult, folder: Path) -> None:
     for note in importing.notes(result, folder):
         st.caption(note)
     if result.accepted:

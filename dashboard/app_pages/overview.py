@@ -26,23 +26,20 @@ def render() -> None:
     assert version is not None
     tp = labels.TIMEPOINT[view.timepoint]
     n_cases = data.count_cases(version, filters)
-    got = data.fetch(
+    history = data.submit(data.load_history, version, limit=50)
+    headline = data.submit(
+        data.headline,
         version,
-        {
-            "history": ("load_history", {"limit": 50}),
-            "headline": (
-                "headline",
-                {"filters": filters, "responder": view.responder, "timepoint": view.timepoint},
-            ),
-            "cases": (
-                "cases_by_period",
-                {"by": ("cause",), "period": view.period, "filters": filters},
-            ),
-            "followup": ("followup_completion", {"filters": filters}),
-        },
+        filters=filters,
+        responder=view.responder,
+        timepoint=view.timepoint,
     )
-    loaded = quality.last_loaded(got["history"])
-    h = got["headline"]
+    new_cases = data.submit(
+        data.cases_by_period, version, by=("cause",), period=view.period, filters=filters
+    )
+    followup = data.submit(data.followup_completion, version, filters=filters)
+    loaded = quality.last_loaded(history.result())
+    h = headline.result()
 
     cols = st.columns(5)
     cols[0].metric(
@@ -107,11 +104,11 @@ def render() -> None:
             format_func=str.capitalize,
             kind="segmented",
         )
-        cases = got["cases"]
+        cases = new_cases.result()
         ui.chart(charts.new_cases(cases, period=period))
         ui.table(tables.cases_table(cases), f"New cases per {period} by cause", key="cases")
     with right:
-        followup = got["followup"]
+        followup = followup.result()
         ui.chart(charts.followup_by_timepoint(followup))
         ui.table(
             tables.followup_table(followup), "Follow-up completion by timepoint", key="followup"

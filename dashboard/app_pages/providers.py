@@ -38,8 +38,8 @@ def render() -> None:
     if len(definition.criteria) > 1:
         first = tables.criterion_measures(view.responder)[0]
         subtitle += f" (the {labels.measure_words(first)} criterion)"
-    result = data.call(
-        "funnel", version, unit=unit, timepoint=view.timepoint, responder=criterion, filters=filters
+    result = data.funnel(
+        version, unit=unit, timepoint=view.timepoint, responder=criterion, filters=filters
     )
     ui.chart(
         charts.funnel(

@@ -22,7 +22,7 @@ def render() -> None:
         return
     version = ctx.version
     st.subheader("Load history")
-    history = data.call("load_history", version, limit=200)
+    history = data.load_history(version, limit=200)
     ui.table(quality.describe_loads(history), "Load history", key="loads", expanded=True)
 
     st.subheader("Most recent rejected batch")
@@ -45,14 +45,9 @@ def render() -> None:
     filters = ctx.view.filters()
     if not ui.enough_cases(ctx, filters):
         return
-    got = data.fetch(
-        version,
-        {
-            "followup": ("followup_completion", {"by": ("clinic",), "filters": filters}),
-            "complete": ("completeness", {"filters": filters}),
-        },
-    )
-    followup, complete = got["followup"], got["complete"]
+    by_clinic = data.submit(data.followup_completion, version, by=("clinic",), filters=filters)
+    columns = data.submit(data.completeness, version, filters=filters)
+    followup, complete = by_clinic.result(), columns.result()
     ui.chart(charts.followup_heatmap(followup, unit="clinic"))
     ui.table(
         tables.followup_table(followup, ("clinic",)),

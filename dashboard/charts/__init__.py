@@ -12,7 +12,7 @@ One module per subject; pages use this package's names (`charts.funnel(...)`).
 from __future__ import annotations
 
 from analytics.display_rules import KM_MAX_DAYS, KM_MIN_AT_RISK, funnel_position
-from dashboard.charts.base import PICK, TIMEPOINT_ORDER
+from dashboard.charts.base import PICK, TIMEPOINT_ORDER, Figure
 from dashboard.charts.outcomes import change_histogram, trajectory
 from dashboard.charts.overview import followup_by_timepoint, new_cases
 from dashboard.charts.providers import funnel
@@ -25,6 +25,7 @@ __all__ = [
     "KM_MIN_AT_RISK",
     "PICK",
     "TIMEPOINT_ORDER",
+    "Figure",
     "change_histogram",
     "completeness",
     "followup_by_timepoint",

@@ -8,12 +8,16 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from typing import Literal, TypeAlias
 
 import altair as alt
 import pandas as pd
 
 from dashboard import labels, palette
 from pipelines import vocabulary as vocab
+
+# What every chart function returns: a single view, layers of views, or small multiples.
+Figure: TypeAlias = alt.Chart | alt.LayerChart | alt.FacetChart
 
 PICK = "pick"  # name of the click selection on the Causes & pathways charts
 TIMEPOINT_ORDER: list[str] = [labels.TIMEPOINT[c] for c in vocab.TIMEPOINTS]
@@ -77,7 +81,7 @@ def group_colour(
     field: str = "group_label",
     code_field: str = "group",
     legend: bool = True,
-    orient: str = "bottom",
+    orient: Literal["bottom", "right"] = "bottom",
 ) -> alt.Color:
     """Colour by a group column's labels with each code's fixed colour."""
     domain_codes, colours = palette.scale(column, frame[code_field].dropna().unique())

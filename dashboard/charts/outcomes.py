@@ -11,6 +11,7 @@ from dashboard.charts.base import (
     HISTOGRAM_WIDTH,
     PCT1,
     TIMEPOINT_ORDER,
+    Figure,
     as_floats,
     empty_chart,
     group_colour,
@@ -24,7 +25,7 @@ from pipelines import vocabulary as vocab
 
 def trajectory(
     frame: pd.DataFrame, *, group: str | None = "pathway", measure: str = "odi"
-) -> alt.Chart:
+) -> Figure:
     """Mean of a measure at each timepoint per group, with 95% interval bands."""
     info = vocab.MEASURES[measure]
     better = "Higher is better" if info.higher_is_better else "Lower is better"
@@ -85,7 +86,7 @@ def change_histogram(
     group: str | None = "pathway",
     measure: str = "odi",
     timepoint: str = "12m",
-) -> alt.Chart:
+) -> Figure:
     """Distribution of each patient's improvement at a timepoint, one small panel per group."""
     info = vocab.MEASURES[measure]
     unit = "points" if info.unit == "points" else info.unit

@@ -10,6 +10,7 @@ from dashboard import labels, palette
 from dashboard.charts.base import (
     PCT1,
     TIMEPOINT_ORDER,
+    Figure,
     as_floats,
     empty_chart,
     group_colour,
@@ -19,7 +20,7 @@ from dashboard.charts.base import (
 from pipelines import vocabulary as vocab
 
 
-def new_cases(frame: pd.DataFrame, *, period: str = "quarter") -> alt.Chart:
+def new_cases(frame: pd.DataFrame, *, period: str = "quarter") -> Figure:
     """New cases per quarter (or year) by cause, stacked; hidden small cells left out."""
     title = alt.Title(
         f"New cases per {period}, by cause",
@@ -59,7 +60,7 @@ def new_cases(frame: pd.DataFrame, *, period: str = "quarter") -> alt.Chart:
     )
 
 
-def followup_by_timepoint(frame: pd.DataFrame) -> alt.Chart:
+def followup_by_timepoint(frame: pd.DataFrame) -> Figure:
     """Follow-up completion per timepoint with its interval and the 50% and 80% marks."""
     title = alt.Title(
         "Follow-up completion by timepoint",

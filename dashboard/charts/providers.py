@@ -8,7 +8,7 @@ import pandas as pd
 
 from analytics.display_rules import FUNNEL_POSITION_LABEL, funnel_position
 from dashboard import labels, palette
-from dashboard.charts.base import PCT1, as_floats, empty_chart, interval_text, visible_rows
+from dashboard.charts.base import PCT1, Figure, as_floats, empty_chart, interval_text, visible_rows
 
 
 def funnel(
@@ -18,7 +18,7 @@ def funnel(
     unit: str = "physician",
     overall_rate: float = float("nan"),
     measure_label: str = "",
-) -> alt.Chart:
+) -> Figure:
     """Funnel plot: responder rate against n per physician or clinic, 95% and 99.8% limits."""
     who = labels.GROUP_TITLE[unit].lower()
     title = alt.Title(

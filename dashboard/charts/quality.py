@@ -12,13 +12,14 @@ from dashboard.charts.base import (
     PCT1,
     TENTHS,
     TIMEPOINT_ORDER,
+    Figure,
     as_floats,
     empty_chart,
     interval_text,
 )
 
 
-def completeness(frame: pd.DataFrame) -> alt.Chart:
+def completeness(frame: pd.DataFrame) -> Figure:
     """Share of records with a value, per column, grouped by table."""
     title = alt.Title(
         "Completeness of each column",
@@ -72,7 +73,7 @@ def completeness(frame: pd.DataFrame) -> alt.Chart:
     )
 
 
-def followup_heatmap(frame: pd.DataFrame, *, unit: str = "clinic") -> alt.Chart:
+def followup_heatmap(frame: pd.DataFrame, *, unit: str = "clinic") -> Figure:
     """Follow-up completion per clinic and timepoint, coloured against the 50% and 80% marks."""
     title = alt.Title(
         f"Follow-up completion by {labels.GROUP_TITLE[unit].lower()} and timepoint",

@@ -5,6 +5,8 @@ Intervals are the analytics layer's Wilson limits, drawn as rules from those col
 
 from __future__ import annotations
 
+from typing import Any
+
 import altair as alt
 import pandas as pd
 
@@ -15,6 +17,7 @@ from dashboard.charts.base import (
     PCT1,
     PICK,
     TENTHS,
+    Figure,
     as_floats,
     cause_order,
     empty_chart,
@@ -52,7 +55,8 @@ def _rate_frame(summary: pd.DataFrame, group: str) -> pd.DataFrame:
     return data
 
 
-def _focus_opacity(data: pd.DataFrame, focus: tuple[str, str] | None) -> alt.OpacityValue:
+def _focus_opacity(data: pd.DataFrame, focus: tuple[str, str] | None) -> Any:
+    """Full opacity for the focused cell (all cells without a focus), faded otherwise."""
     if focus is None:
         data["is_focus"] = True
     else:
@@ -76,7 +80,7 @@ def responder_heatmap(
     group: str = "pathway",
     measure_label: str = "",
     focus: tuple[str, str] | None = None,
-) -> alt.Chart:
+) -> Figure:
     """Cause × pathway (or treatment) responder rates; n in each cell; hidden cells blank.
 
     `summary` is analytics.summary(by=("cause", group)) for one measure. A click on a shown
@@ -157,7 +161,7 @@ def responder_bars(
     group: str = "pathway",
     measure_label: str = "",
     focus: tuple[str, str] | None = None,
-) -> alt.Chart:
+) -> Figure:
     """The heat map's rates as bars per cause with 95% interval whiskers; clickable."""
     title = alt.Title(
         f"Responder rate by cause and {group}, with 95% intervals",
@@ -230,7 +234,7 @@ def rate_bars(
     group: str = "pathway",
     title: str = "Responder rates",
     definition_label: str = "",
-) -> alt.Chart:
+) -> Figure:
     """Responder rates per group side by side (one cluster per measure), with whiskers."""
     data = visible_rows(summary)
     heading = alt.Title(title, subtitle=[definition_label, "Whiskers: 95% Wilson interval."])

@@ -16,6 +16,7 @@ from analytics.display_rules import DAYS_PER_MONTH, KM_MAX_DAYS, KM_MIN_AT_RISK
 from dashboard import labels, palette
 from dashboard.charts.base import (
     PCT1,
+    Figure,
     as_floats,
     empty_chart,
     group_colour,
@@ -49,7 +50,7 @@ def thin_curve(curve: pd.DataFrame, keys: Sequence[str], step_days: int = 7) -> 
 
 def km_curves(
     frame: pd.DataFrame, *, group: str | None = "pathway", event_label: str = "Reoperation"
-) -> alt.Chart:
+) -> Figure:
     """Kaplan–Meier event-free curves per group with 95% interval bands (step functions)."""
     title = alt.Title(
         f"{event_label}-free survival (Kaplan–Meier)",
