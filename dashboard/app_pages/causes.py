@@ -64,17 +64,22 @@ def render() -> None:
         responder=view.responder,
         filters=filters,
     )
-    # the details are fetched alongside, shown only if allowed
-    traj = data.submit(data.trajectory, version, measure=measure, by=(group,), filters=narrowed)
-    change = data.submit(
-        data.change_distribution,
-        version,
-        measure=measure,
-        timepoint=view.timepoint,
-        by=(group,),
-        filters=narrowed,
-    )
-    events = data.submit(data.events_summary, version, by=(group,), filters=narrowed)
+    # The details are fetched alongside, shown only if allowed; a focus outside the sidebar
+    # filters (narrowed is None) has no detail cohort, so nothing is fetched for it.
+    details = None
+    if narrowed is not None:
+        details = (
+            data.submit(data.trajectory, version, measure=measure, by=(group,), filters=narrowed),
+            data.submit(
+                data.change_distribution,
+                version,
+                measure=measure,
+                timepoint=view.timepoint,
+                by=(group,),
+                filters=narrowed,
+            ),
+            data.submit(data.events_summary, version, by=(group,), filters=narrowed),
+        )
     summary = by_cause.result()
     rows = tables.first_measure_rows(summary, view.responder)
     ui.chart(
@@ -107,9 +112,9 @@ def render() -> None:
     else:
         st.subheader(f"All causes, by {group}")
         st.caption(f"Click a cell or a bar above to narrow these charts to one cause and {group}.")
-    if not ui.enough_cases(ctx, narrowed, "this selection"):
+    if not ui.enough_cases(ctx, narrowed, "this selection") or details is None:
         return
-    trajectory, changes, event_rates = traj.result(), change.result(), events.result()
+    trajectory, changes, event_rates = (pending.result() for pending in details)
     left, right = st.columns(2)
     with left:
         ui.chart(charts.trajectory(trajectory, group=group, measure=measure))
