@@ -111,7 +111,9 @@ def headline(
             con, timepoint=timepoint, responder=definition, min_cell=min_cell, as_of=day,
             filters=filters,
         )  # fmt: skip
-        ev = events_summary(con, events="reoperation", min_cell=min_cell, filters=filters)
+        ev = events_summary(
+            con, events="reoperation", min_cell=min_cell, as_of=day, filters=filters
+        )
         recent = queries.run(
             con,
             queries.render("recent_cases"),
@@ -153,6 +155,7 @@ def cases_by_period(
     by: Sequence[str] | str | None = ("cause",),
     period: str = "quarter",
     min_cell: int = DEFAULT_MIN_CELL,
+    as_of: dt.date | str | None = None,
     filters: Filters | None = None,
 ) -> pd.DataFrame:
     """New cases per calendar period (by treatment date) and group.
@@ -165,8 +168,8 @@ def cases_by_period(
         raise AnalyticsError(f"period must be one of {', '.join(PERIODS)}")
     min_cell = check_min_cell(min_cell)
     out = queries.query(
-        db, "cases_by_period", filters=filters or Filters(), params={"period": period},
-        group_cols=keys,
+        db, "cases_by_period", filters=filters or Filters(), as_of=frames.to_date(as_of),
+        params={"period": period}, group_cols=keys,
     )  # fmt: skip
     out = frames.as_int(out, ("n_cases",))
     out = apply_suppression(
@@ -179,12 +182,24 @@ def cases_by_period(
     return out[["period_start", *keys, "n_cases", "suppressed"]]
 
 
-def completeness(db: queries.Db, *, filters: Filters | None = None) -> pd.DataFrame:
-    """Share of rows with a value in each column of cases, assessments and events in view.
+# The date that places a record in time, for the as-of snapshot of each record table.
+_RECORD_DATES: dict[str, str] = {
+    "cases": "treatment_date",
+    "assessments": "assessment_date",
+    "events": "event_date",
+}
+
+
+def completeness(
+    db: queries.Db, *, as_of: dt.date | str | None = None, filters: Filters | None = None
+) -> pd.DataFrame:
+    """Share of rows with a value in each column of cases, assessments and events in view
+    (records dated on or before `as_of`, default today).
 
     Columns: table, column, n_rows, n_present, share_present.
     """
     filters = filters or Filters()
+    day = frames.to_date(as_of)
     rows: list[dict[str, object]] = []
     with queries.connection(db, with_store=True) as con:
         schema = queries.raw_schema(con)
@@ -205,9 +220,10 @@ def completeness(db: queries.Db, *, filters: Filters | None = None) -> pd.DataFr
             sql = (
                 f"with cohort as not materialized ({queries.cohort_sql()}) "
                 f"select count(*) as _n_rows, {counts} from {schema}.{table} as t "
-                "where t.case_id in (select case_id from cohort)"
+                "where t.case_id in (select case_id from cohort) "
+                f"and t.{quote(_RECORD_DATES[table])} <= $as_of::date"
             )
-            result = queries.run(con, sql, filters.params()).iloc[0]
+            result = queries.run(con, sql, {**filters.params(), "as_of": day}).iloc[0]
             n_rows = int(result["_n_rows"])
             for name in names:
                 present = int(result[name])
