@@ -123,6 +123,6 @@ def _open(raw: pd.DataFrame, keys: Sequence[str], measure: vocab.Measure) -> pd.
         else out.assign(baseline_mean=base["baseline_mean"].iloc[0] if len(base) else np.nan)
     )
     sign = 1.0 if measure.higher_is_better else -1.0
-    out["mean_change"] = sign * (out["mean"] - out["baseline_mean"])
+    out["mean_change"] = sign * (out["mean"] - out["baseline_mean"]) + 0.0  # no -0.0
     out["change_ci_low"] = out["change_ci_high"] = np.nan
     return out
