@@ -245,3 +245,18 @@ def test_help_does_not_import_the_heavy_libraries() -> None:
     assert "lifelines" not in heavy
     assert "statsmodels" not in heavy
     assert "scipy" not in heavy
+
+
+def test_summary_dropout_flags_in_words(
+    outcomes_db: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # issue 8. Due at 12 months on AS_OF: L1-L6, L8-L10, R1-R3; lost (no 12-month ODI):
+    # L5 (baseline ODI 60) and L6 (30), against a followed mean of (50+50+40+0+20+20.2+50
+    # +44+30)/9 for those with a baseline: the lost started more disabled
+    assert main(["summary", "--db", str(outcomes_db), "--dropout", "--as-of", "2025-01-01",
+                 "--min-cell", "0"]) == 0  # fmt: skip
+    out = capsys.readouterr().out
+    assert "patients lost at 12 months started more disabled" in out
+    assert out.splitlines()[0].split()[:4] == ["timepoint", "measure", "characteristic", "level"]
+    assert main(["summary", "--db", str(outcomes_db), "--dropout", "--by", "cause"]) == 2
+    assert "takes no --by" in capsys.readouterr().err
