@@ -92,7 +92,7 @@ def dropout(
         db,
         "dropout",
         filters=filters or Filters(),
-        as_of=frames.to_date(as_of),
+        as_of=frames.snapshot_day(as_of),
         params=queries.timepoint_params((timepoint,)),
         fragments={
             "value_at_tp": queries.value_at(measure, (timepoint,)),

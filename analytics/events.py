@@ -133,8 +133,7 @@ def events_summary(
     keys = check_group_columns(by)
     chosen = check_events([events] if isinstance(events, str) else events)
     min_cell = check_min_cell(min_cell)
-    day = frames.to_date(as_of)
-    assert day is not None
+    day = frames.snapshot_day(as_of)
     # Beyond the last reported day the curve is not needed: censor there (keeps it small).
     horizon = max(KM_REPORT_DAYS.values()) + 1
     rules = capture_rules(db, event_capture=event_capture)
@@ -202,8 +201,7 @@ def km_curves(
         raise AnalyticsError("km_curves takes one event type")
     (chosen,) = check_events([event])
     min_cell = check_min_cell(min_cell)
-    day = frames.to_date(as_of)
-    assert day is not None
+    day = frames.snapshot_day(as_of)
     rules = capture_rules(db, event_capture=event_capture)
     table = event_times(
         db, events=(chosen,), by=keys, filters=filters or Filters(), horizon=None, as_of=day,

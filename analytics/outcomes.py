@@ -70,7 +70,7 @@ def summary(
     tps = _timepoints(timepoint)
     definition = parse_responder(responder)
     min_cell = check_min_cell(min_cell)
-    day = frames.to_date(as_of)
+    day = frames.snapshot_day(as_of)
     filters = filters or Filters()
 
     with queries.connection(db) as con:  # one connection for every criterion
@@ -126,7 +126,7 @@ def followup_completion(
     tps = _timepoints(timepoints)
     check_measure(measure)
     min_cell = check_min_cell(min_cell)
-    day = frames.to_date(as_of)
+    day = frames.snapshot_day(as_of)
     wide = queries.query(
         db,
         "followup",
@@ -211,7 +211,7 @@ def change_distribution(
         "followup": queries.fact(facts.value_column(measure, timepoint)),
     }
     bins = queries.query(
-        db, "change_bins", filters=filters, as_of=frames.to_date(as_of), params=params,
+        db, "change_bins", filters=filters, as_of=frames.snapshot_day(as_of), params=params,
         group_cols=keys, fragments=fragments,
     )  # fmt: skip
     bins["bin_low"] = bins["bin_index"].astype(float) * width
@@ -289,7 +289,7 @@ def funnel(
     check_timepoint(timepoint)
     min_cell = check_min_cell(min_cell)
     raw = responders.aggregate(
-        db, criterion, (timepoint,), (unit,), frames.to_date(as_of), filters or Filters()
+        db, criterion, (timepoint,), (unit,), frames.snapshot_day(as_of), filters or Filters()
     )
     n = (raw["n_assessed"] - raw["n_excluded"]).astype("Int64")
     points = pd.DataFrame({unit: raw[unit], "n": n, "responders": raw["responders"]})
@@ -304,7 +304,10 @@ def funnel(
         ).items():
             rate = points["responder_rate"].to_numpy()
             position = np.where(rate < low, "below", np.where(rate > high, "above", "within"))
-            points[f"position_{tags[level]}"] = np.where(np.isnan(rate), None, position)
+            # no position for a unit without a rate
+            points[f"position_{tags[level]}"] = pd.Series(position, index=points.index).where(
+                ~np.isnan(rate), None
+            )
     else:
         for level in levels:
             points[f"position_{tags[level]}"] = None

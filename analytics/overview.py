@@ -102,7 +102,7 @@ def headline(
     The responder figures use the definition's first criterion (its first measure).
     """
     filters = filters or Filters()
-    day = frames.to_date(as_of)
+    day = frames.snapshot_day(as_of)
     min_cell = check_min_cell(min_cell)
     definition = parse_responder(responder)
     first = definition.criteria[0]
@@ -168,7 +168,7 @@ def cases_by_period(
         raise AnalyticsError(f"period must be one of {', '.join(PERIODS)}")
     min_cell = check_min_cell(min_cell)
     out = queries.query(
-        db, "cases_by_period", filters=filters or Filters(), as_of=frames.to_date(as_of),
+        db, "cases_by_period", filters=filters or Filters(), as_of=frames.snapshot_day(as_of),
         params={"period": period}, group_cols=keys,
     )  # fmt: skip
     out = frames.as_int(out, ("n_cases",))
@@ -199,7 +199,7 @@ def completeness(
     Columns: table, column, n_rows, n_present, share_present.
     """
     filters = filters or Filters()
-    day = frames.to_date(as_of)
+    day = frames.snapshot_day(as_of)
     rows: list[dict[str, object]] = []
     with queries.connection(db, with_store=True) as con:
         schema = queries.raw_schema(con)

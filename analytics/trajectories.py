@@ -64,7 +64,7 @@ def trajectory(
         db,
         "trajectory",
         filters=filters or Filters(),
-        as_of=frames.to_date(as_of),
+        as_of=frames.snapshot_day(as_of),
         params={
             **queries.timepoint_params(tps),
             "higher_is_better": vocab.MEASURES[measure].higher_is_better,

@@ -35,7 +35,7 @@ def out_of_window(
         db,
         "out_of_window",
         filters=filters or Filters(),
-        as_of=frames.to_date(as_of),
+        as_of=frames.snapshot_day(as_of),
         params={
             **queries.timepoint_params(tps),
             "w_opens": [vocab.VISIT_WINDOWS[tp].opens for tp in tps],
