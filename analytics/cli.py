@@ -244,7 +244,7 @@ def run_events(args: argparse.Namespace) -> int:
 
 def _dropout(db: Any, args: argparse.Namespace) -> int:
     """`fbss summary --dropout`: followed against lost at the timepoint, then the flags."""
-    from analytics.dropout import COLUMNS, dropout
+    from analytics.lost_to_followup import COLUMNS, dropout
     from analytics.output import render
 
     if args.by:

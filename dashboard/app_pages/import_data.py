@@ -8,7 +8,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from dashboard import importing, labels, ui
+from dashboard import followup_panels, importing, labels, ui
 from dashboard.importing import ALLOWED_SUFFIXES, MAX_UPLOAD_MB, Upload
 from dashboard.sidebar import context
 from pipelines.load import load_paths, validate_paths
@@ -129,3 +129,4 @@ def render() -> None:
 
 
 ui.guarded(render)
+ui.guarded(lambda: followup_panels.event_capture_setting(ctx.db))

@@ -12,7 +12,7 @@ import pytest
 from lifelines import KaplanMeierFitter
 from scipy import stats as sps
 
-from analytics.dropout import dropout
+from analytics.lost_to_followup import dropout
 from analytics.events import events_summary, km_curves
 from analytics.outcomes import followup_completion, summary
 from analytics.trajectories import trajectory
