@@ -2,11 +2,12 @@
 and the dashboard.
 
 Every figure is a snapshot on `as_of` (default today): cases treated, assessments dated
-and events dated on or before it. Every function takes `db` — the store path (usual), or an open DuckDB connection on the
-store — and keyword options, does its aggregation in DuckDB and returns a small pandas
-DataFrame (group columns first; rates as fractions 0-1; suppressed figures null). The
-queries read a per-case fact table kept beside the store and rebuilt after each load
-(see facts.py). Names are imported lazily, so `import analytics` stays cheap.
+and events dated on or before it. Every function takes `db` — the store path (usual), or
+an open DuckDB connection on the store — and keyword options, does its aggregation in
+DuckDB and returns a small pandas DataFrame (group columns first; rates as fractions
+0-1; suppressed figures null). The queries read a per-case fact table kept beside the
+store and rebuilt after each load (see facts.py). Names are imported lazily, so
+`import analytics` stays cheap.
 
     Filters(treatment_from=None, treatment_to=None, clinic=(), physician=(), cause=(),
             index_surgery=(), sex=(), age_band=(), pathway=(), treatment=(),

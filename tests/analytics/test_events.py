@@ -61,9 +61,7 @@ def test_reoperation_in_the_e_group(events_db: Path) -> None:
 
 
 def test_complication_after_the_last_assessment(events_db: Path) -> None:
-    out = events_summary(
-        events_db, by=["pathway"], events="complication", min_cell=0, as_of=AS_OF
-    )
+    out = events_summary(events_db, by=["pathway"], events="complication", min_cell=0, as_of=AS_OF)
     row = row_of(out, pathway="less_invasive")
     assert (row["n_cases"], row["n_with_event"]) == (6, 1)
     # nothing happens by day 365: survival 1 with the degenerate interval (1, 1)

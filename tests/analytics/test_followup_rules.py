@@ -12,8 +12,8 @@ import pytest
 from lifelines import KaplanMeierFitter
 from scipy import stats as sps
 
-from analytics.lost_to_followup import dropout
 from analytics.events import events_summary, km_curves
+from analytics.lost_to_followup import dropout
 from analytics.outcomes import followup_completion, summary
 from analytics.trajectories import trajectory
 from analytics.windows import out_of_window
