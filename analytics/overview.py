@@ -61,7 +61,8 @@ class Headline:
     recent_days: int
     timepoint: str
     followup_due: int | None
-    followup_assessed: int | None
+    followup_returned: int | None  # the follow-up rate's numerator (baseline or not)
+    followup_assessed: int | None  # with a baseline too (paired)
     followup_rate: float | None
     followup_ci: tuple[float, float] | None
     responder_label: str
@@ -133,6 +134,7 @@ def headline(
         recent_days=recent_days,
         timepoint=timepoint,
         followup_due=_value(row, "n_due"),  # type: ignore[arg-type]
+        followup_returned=_value(row, "n_followup_returned"),  # type: ignore[arg-type]
         followup_assessed=_value(row, "n_assessed"),  # type: ignore[arg-type]
         followup_rate=_value(row, "followup_rate"),  # type: ignore[arg-type]
         followup_ci=_pair(row, "followup_ci_low", "followup_ci_high"),

@@ -48,6 +48,7 @@ def outcome_table(summary: pd.DataFrame, keys: Sequence[str] = ()) -> pd.DataFra
             "Timepoint": f["timepoint"].map(labels.TIMEPOINT),
             "Cases": f["n_cases"],
             "Due for follow-up": f["n_due"],
+            "Returned": f["n_followup_returned"],
             "Assessed": f["n_assessed"],
             "Follow-up (%)": _pct(f["followup_rate"]),
             "Baseline too low to improve": f["n_excluded"],
@@ -74,6 +75,7 @@ def followup_table(frame: pd.DataFrame, keys: Sequence[str] = ()) -> pd.DataFram
             **_groups(f, keys),
             "Timepoint": f["timepoint"].map(labels.TIMEPOINT),
             "Due": f["n_due"],
+            "Returned": f["n_followup_returned"],
             "Assessed": f["n_assessed"],
             "Follow-up (%)": _pct(f["followup_rate"]),
             "95% CI low (%)": _pct(f["followup_ci_low"]),
@@ -233,7 +235,7 @@ def headline_table(headline: object) -> pd.DataFrame:
         (
             f"Follow-up completion at {tp}",
             labels.percent(h.followup_rate, 1),  # type: ignore[attr-defined]
-            labels.n_of(h.followup_assessed, h.followup_due),  # type: ignore[attr-defined]
+            labels.n_of(h.followup_returned, h.followup_due),  # type: ignore[attr-defined]
             ci(h.followup_ci),  # type: ignore[attr-defined]
         ),
         (
