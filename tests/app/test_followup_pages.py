@@ -73,3 +73,14 @@ def test_mean_change_chart_spec_and_empty_frame() -> None:
     assert spec["layer"][0]["encoding"]["y"]["field"] == "mean_change"
     empty = followup_charts.mean_change(frame.iloc[:0], group="pathway", measure="odi")
     assert empty.to_dict()["mark"]["type"] == "text"
+
+
+def test_the_joint_pain_preset_renders_on_every_outcome_page(
+    make_app: AppFactory, sample_store: Path
+) -> None:
+    # pain_relief_50 is one joint rule now (measure leg_pain+back_pain): the pages chart
+    # it, and the funnel takes it as one rule
+    for page in ("Causes & pathways", "Compare pathways", "Physicians & clinics"):
+        at = open_page(make_app(sample_store, {"responder": "pain_relief_50"}), page)
+        assert not at.exception, page
+        assert not at.error, page
