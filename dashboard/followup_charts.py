@@ -21,7 +21,7 @@ def _empty(title: str) -> alt.Chart:
     return alt.Chart(frame, title=title).mark_text(size=14).encode(text="text:N")
 
 
-def mean_change(frame: pd.DataFrame, *, group: str | None, measure: str) -> alt.Chart:
+def mean_change(frame: pd.DataFrame, *, group: str | None, measure: str) -> alt.TopLevelMixin:
     """Mean improvement from baseline of the same patients at each timepoint (paired t bars)."""
     title = alt.Title(
         f"Change in {labels.measure_words(measure)} from baseline, same patients",
@@ -52,10 +52,10 @@ def mean_change(frame: pd.DataFrame, *, group: str | None, measure: str) -> alt.
         y=alt.Y("mean_change:Q", title="Mean improvement"), tooltip=tooltip
     )
     bars = base.mark_errorbar().encode(y="change_ci_low:Q", y2="change_ci_high:Q")
-    return alt.layer(line, bars, data=data, title=title).properties(height=320)
+    return alt.layer(line, bars, data=data, title=title, height=320)
 
 
-def dropout_smd(frame: pd.DataFrame) -> alt.Chart:
+def dropout_smd(frame: pd.DataFrame) -> alt.TopLevelMixin:
     """Standardised mean differences, lost minus followed, with the ±0.1 marks."""
     title = alt.Title(
         "Who is lost to follow-up",
@@ -90,4 +90,4 @@ def dropout_smd(frame: pd.DataFrame) -> alt.Chart:
     )
     marks = pd.DataFrame({"smd": [-SMD_MARK, SMD_MARK]})
     rules = alt.Chart(marks).mark_rule(strokeDash=[4, 4]).encode(x="smd:Q")
-    return alt.layer(rules, points, title=title).properties(height=max(200, 22 * len(data)))
+    return alt.layer(rules, points, title=title, height=max(200, 22 * len(data)))
