@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from analytics import cli as analytics_commands
 from dashboard import launch
 from pipelines import commands as pipeline_commands
-from pipelines import sample
+from pipelines import sample, settings
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -30,6 +30,7 @@ def build_parser() -> argparse.ArgumentParser:
     sample.add_parser(sub)  # sample
     analytics_commands.add_parsers(sub)  # summary, events
     launch.add_parser(sub)  # dashboard
+    settings.add_parser(sub)  # event-capture
     return parser
 
 

@@ -68,7 +68,7 @@ def render() -> None:
         "Quality Outcomes Database aims for 80% at 12 months; below 50% a measure is unusable.",
     )
     cols[2].caption(
-        f"at {tp.lower()}: {labels.n_of(h.followup_assessed, h.followup_due)} due · "
+        f"at {tp.lower()}: {labels.n_of(h.followup_returned, h.followup_due)} due · "
         f"95% CI {labels.interval(*h.followup_ci) if h.followup_ci else '–'}"
     )
     cols[3].metric(

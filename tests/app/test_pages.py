@@ -25,7 +25,7 @@ CHARTS_ON_SAMPLE = {
     "Causes & pathways": 4,
     "Compare pathways": 5,
     "Physicians & clinics": 1,
-    "Data quality": 2,
+    "Data quality": 3,  # + who is lost to follow-up (issue 8)
     "Import": 0,
 }
 
