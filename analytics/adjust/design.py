@@ -118,3 +118,31 @@ def _independent(raw: FloatArray) -> npt.NDArray[np.bool_]:
         kept.append(j)
         keep[j] = True
     return keep
+
+
+def one_sided_groups(
+    design: Design, outcome: FloatArray, names: tuple[str, str]
+) -> tuple[npt.NDArray[np.bool_], list[str]]:
+    """Cases in a group (one value of a 0/1 covariate) whose `outcome` never varies.
+
+    For a pathway comparison the outcome is the arm: every case of the group had the
+    same pathway, so no comparison exists for them (their propensity is 0 or 1 and
+    overlap weighting would give them weight zero in the limit). For a risk model it is
+    the response: the model's best fit gives them probability 0 or 1 exactly, with no
+    finite coefficients. Either way the caller sets them aside and names them.
+    `names` words the outcome values 1 and 0.
+    """
+    out = np.zeros(len(outcome), dtype=bool)
+    notes = []
+    for j, name in enumerate(design.names):
+        if not design.binary[j]:
+            continue
+        column = design.raw[:, j]
+        for value in np.unique(column):
+            rows = column == value
+            if len(np.unique(outcome[rows])) == 1 and not out[rows].all():
+                label = name if value == column.max() else f"not {name}"
+                which = names[0] if outcome[rows][0] == 1 else names[1]
+                notes.append(f"{int(rows.sum())} cases with {label} (all {which})")
+                out |= rows
+    return out, notes

@@ -14,7 +14,7 @@ import pandas as pd
 
 from analytics import stats
 from analytics.adjust import data
-from analytics.adjust.design import Design, build_design
+from analytics.adjust.design import Design, build_design, one_sided_groups
 from analytics.adjust.estimators import (
     SeparationError,
     aipw,
@@ -68,28 +68,6 @@ def covariates(frame: pd.DataFrame, absent: tuple[str, ...], measure: str) -> De
     )
 
 
-def _outside_overlap(
-    design: Design, treated: np.ndarray, names: tuple[str, str]
-) -> tuple[np.ndarray, list[str]]:
-    """Cases in a group (a 0/1 covariate's value) that only one arm has: no comparison
-    exists for them, their propensity is exactly 0 or 1 and overlap weighting would give
-    them weight zero in the limit; so they are set aside, and named."""
-    out = np.zeros(len(treated), dtype=bool)
-    notes = []
-    for j, name in enumerate(design.names):
-        if not design.binary[j]:
-            continue
-        column = design.raw[:, j]
-        for value in np.unique(column):
-            rows = column == value
-            if rows.sum() and len(np.unique(treated[rows])) == 1 and not out[rows].all():
-                label = name if value == column.max() else f"not {name}"
-                only = names[0] if treated[rows][0] == 1 else names[1]
-                notes.append(f"{int(rows.sum())} cases with {label} (all had {only})")
-                out |= rows
-    return out, notes
-
-
 def compare(
     db: Db,
     *,
@@ -134,9 +112,9 @@ def compare(
             f"no analysed cases in {' and '.join(small)} with these filters at {timepoint}: "
             "there is nothing to compare"
         )
-    _crude(result, frame, treated, (arm1, arm0))
+    _crude(result, frame, treated, (f"had {arm1}", f"had {arm0}"))
     design = covariates(frame, cf.absent_factors, cf.criterion.measure)
-    aside, notes = _outside_overlap(design, treated, (arm1, arm0))
+    aside, notes = one_sided_groups(design, treated, (f"had {arm1}", f"had {arm0}"))
     if aside.any():
         result["set_aside"] = notes
         frame, treated = frame[~aside].reset_index(drop=True), treated[~aside]
