@@ -114,14 +114,17 @@ def compare(
         )
     _crude(result, frame, treated, (f"had {arm1}", f"had {arm0}"))
     design = covariates(frame, cf.absent_factors, cf.criterion.measure)
-    aside, notes = one_sided_groups(design, treated, (f"had {arm1}", f"had {arm0}"))
-    if aside.any():
-        result["set_aside"] = notes
+    # Setting a group aside can leave another group one-sided: repeat until none is.
+    for _ in range(len(design.names) + 1):
+        aside, notes = one_sided_groups(design, treated, (f"had {arm1}", f"had {arm0}"))
+        if not aside.any():
+            break
+        result["set_aside"] += notes
         frame, treated = frame[~aside].reset_index(drop=True), treated[~aside]
         if len(np.unique(treated)) < 2:
             raise AnalyticsError(
                 "after setting aside the cases only one pathway has "
-                f"({'; '.join(notes)}) nothing is left to compare"
+                f"({'; '.join(result['set_aside'])}) nothing is left to compare"
             )
         design = covariates(frame, cf.absent_factors, cf.criterion.measure)
     result["covariates"] = list(design.names)
@@ -133,6 +136,8 @@ def compare(
             "the propensity model separates the two pathways perfectly (some combination "
             "of covariates always leads to the same pathway), so no fair comparison exists "
             "for these cases; widen the filters or compare other treatments"
+            + (f" (already set aside: {'; '.join(result['set_aside'])})" if result["set_aside"]
+               else "")
         ) from None
     _adjusted(result, frame, treated, propensity, design)
     return result
