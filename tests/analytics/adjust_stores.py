@@ -21,7 +21,9 @@ CAUSES = ("pseudarthrosis", "epidural_fibrosis", "decompression_failure")
 PHYSICIANS = ("Dr A", "Dr B", "Dr C", "Dr D", "Dr E", "Dr F")
 
 
-def confounded_rows(n: int, seed: int) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+def confounded_rows(
+    n: int, seed: int, physician_effect: dict[str, float] | None = None
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """n cases in which sicker patients get repeat surgery more often and do worse, while
     the treatment itself changes nothing (true effect exactly zero for every patient).
 
@@ -30,6 +32,7 @@ def confounded_rows(n: int, seed: int) -> tuple[list[dict[str, Any]], list[dict[
     Outcome: ODI improvement fraction = 0.45 - 0.012 (baseline - 50) - 0.08 (prior - 2)
              - 0.15 smoker + noise, independent of the treatment given the covariates.
     BMI is missing for a tenth of cases (missing-indicator method in use).
+    `physician_effect` adds to the improvement fraction of that physician's cases.
     """
     rng = np.random.default_rng(seed)
     cases, rows = [], []
@@ -43,7 +46,7 @@ def confounded_rows(n: int, seed: int) -> tuple[list[dict[str, Any]], list[dict[
                  + 1.0 * (cause == "pseudarthrosis") - 0.03 * (age - 55) + 0.4 * smoker)  # fmt: skip
         repeat = rng.random() < 1 / (1 + np.exp(-logit))
         gain = 0.45 - 0.012 * (baseline - 50) - 0.08 * (prior - 2) - 0.15 * smoker
-        gain += rng.normal(0, 0.25)
+        gain += rng.normal(0, 0.25) + (physician_effect or {}).get(PHYSICIANS[i % 6], 0.0)
         followup = float(np.clip(baseline * (1 - gain), 0, 100).round(1))
         row = case(
             f"S{i:05d}",
