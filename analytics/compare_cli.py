@@ -26,14 +26,21 @@ _PROFILE_NUMBERS: tuple[tuple[str, str], ...] = (
     ("--symptom-months", "months of the current pain"),
 )
 _PROFILE_FLAGS: tuple[str, ...] = (
-    "--smoker", "--diabetes", "--workers-compensation", "--litigation", "--depression",
-)  # fmt: skip
+    "--smoker",
+    "--diabetes",
+    "--workers-compensation",
+    "--litigation",
+    "--depression",
+)
 
 
 def _filters_and_outcome(parser: argparse.ArgumentParser, *, as_of: bool = True) -> None:
     parser.add_argument("--db", help="store file (default $FBSS_DB or data/fbss.duckdb)")
-    parser.add_argument("--timepoint", default=defs.DEFAULT_TIMEPOINT,
-                        help=f"follow-up timepoint (default {defs.DEFAULT_TIMEPOINT})")  # fmt: skip
+    parser.add_argument(
+        "--timepoint",
+        default=defs.DEFAULT_TIMEPOINT,
+        help=f"follow-up timepoint (default {defs.DEFAULT_TIMEPOINT})",
+    )
     parser.add_argument(
         "--responder",
         default=defs.DEFAULT_RESPONDER,
@@ -41,10 +48,15 @@ def _filters_and_outcome(parser: argparse.ArgumentParser, *, as_of: bool = True)
         help="one measure: MEASURE:N, MEASURE:N%% or a preset such as odi_mic (default)",
     )
     if as_of:
-        parser.add_argument("--as-of", metavar="DATE",
-                            help="timepoints due on or before this date (YYYY-MM-DD)")  # fmt: skip
-    parser.add_argument("--min-cell", default=str(defs.DEFAULT_MIN_CELL), metavar="K",
-                        help=f"hide groups below K cases (default {defs.DEFAULT_MIN_CELL})")  # fmt: skip
+        parser.add_argument(
+            "--as-of", metavar="DATE", help="timepoints due on or before this date (YYYY-MM-DD)"
+        )
+    parser.add_argument(
+        "--min-cell",
+        default=str(defs.DEFAULT_MIN_CELL),
+        metavar="K",
+        help=f"hide groups below K cases (default {defs.DEFAULT_MIN_CELL})",
+    )
     parser.add_argument("--format", choices=("json", "csv", "table"), default="table")
     group = parser.add_argument_group("filters (values comma-separated or flag repeated)")
     group.add_argument("--from", dest="treatment_from", metavar="DATE", help="treated on/after")
@@ -106,9 +118,13 @@ def run_compare(args: argparse.Namespace) -> int:
     def work(db: Any) -> int:
         from analytics.adjust.pathways import compare
 
-        result = compare(db, timepoint=defs.check_timepoint(args.timepoint),
-                         responder=args.responder, min_cell=base._min_cell(args.min_cell),
-                         filters=base._filters(args))  # fmt: skip
+        result = compare(
+            db,
+            timepoint=defs.check_timepoint(args.timepoint),
+            responder=args.responder,
+            min_cell=base._min_cell(args.min_cell),
+            filters=base._filters(args),
+        )
         sys.stdout.write(_render_compare(result, args.format))
         return 0
 
@@ -128,11 +144,10 @@ def _render_compare(result: dict[str, Any], fmt: str) -> str:
         diff = pd.DataFrame([result["difference"]] * len(pathways))
         both = pd.concat([pathways, diff.add_prefix("difference_")], axis=1)
         return render(both, list(both.columns), "csv")
-    diff = pd.DataFrame(
-        [{"figure": k, "value": v} for k, v in result["difference"].items()]
+    diff = pd.DataFrame([{"figure": k, "value": v} for k, v in result["difference"].items()])
+    balance = pd.DataFrame(
+        result["balance"], columns=["covariate", "smd_unadjusted", "smd_adjusted"]
     )
-    balance = pd.DataFrame(result["balance"], columns=["covariate", "smd_unadjusted",
-                                                       "smd_adjusted"])  # fmt: skip
     parts = [
         f"{result['measure']} at {result['timepoint']}, responder {result['definition']}: "
         f"{result['arms'][0]} against {result['arms'][1]}"
@@ -154,10 +169,16 @@ def run_providers(args: argparse.Namespace) -> int:
         from analytics.adjust.providers import FIELDS, providers
         from analytics.output import render
 
-        frame = providers(db, by=args.by, timepoint=defs.check_timepoint(args.timepoint),
-                          responder=args.responder, min_cell=base._min_cell(args.min_cell),
-                          as_of=args.as_of, filters=base._filters(args),
-                          adjusted=args.adjusted)  # fmt: skip
+        frame = providers(
+            db,
+            by=args.by,
+            timepoint=defs.check_timepoint(args.timepoint),
+            responder=args.responder,
+            min_cell=base._min_cell(args.min_cell),
+            as_of=args.as_of,
+            filters=base._filters(args),
+            adjusted=args.adjusted,
+        )
         sys.stdout.write(render(frame, [args.by, *FIELDS], args.format))
         return 0
 
@@ -179,8 +200,13 @@ def run_similar(args: argparse.Namespace) -> int:
         for flag in _PROFILE_FLAGS:
             value = getattr(args, flag[2:].replace("-", "_"))
             profile[flag[2:].replace("-", "_")] = None if value is None else value == "yes"
-        result = similar(db, profile, timepoint=defs.check_timepoint(args.timepoint), k=args.k,
-                         min_cell=base._min_cell(args.min_cell))  # fmt: skip
+        result = similar(
+            db,
+            profile,
+            timepoint=defs.check_timepoint(args.timepoint),
+            k=args.k,
+            min_cell=base._min_cell(args.min_cell),
+        )
         if args.format == "json":
             sys.stdout.write(json.dumps(result, indent=2, ensure_ascii=False) + "\n")
             return 0

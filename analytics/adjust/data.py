@@ -107,8 +107,7 @@ def case_frame(
             if f in present
         )
         pains = ",\n        ".join(
-            f"{queries.fact(facts.value_column(m, 'baseline'))}::double "
-            f"as {quote(m + '_baseline')}"
+            f"{queries.fact(facts.value_column(m, 'baseline'))}::double as {quote(m + '_baseline')}"
             for m in ("back_pain", "leg_pain")
         )
         sql = queries.render(
@@ -131,4 +130,3 @@ def case_frame(
     frame["is_responder"] = frame["is_responder"].astype(bool)
     frame = frame.reset_index(drop=True)
     return CaseFrame(frame, criterion, definition, timepoint, absent)
-

@@ -38,13 +38,34 @@ from pipelines import vocabulary as vocab
 
 SMD_MARK = 0.1
 EXTREME = (0.05, 0.95)
-PATHWAY_FIELDS = ("pathway", "n_analysed", "responders", "rate", "rate_ci_low", "rate_ci_high",
-                  "adjusted_rate", "adjusted_ci_low", "adjusted_ci_high", "mean_change",
-                  "adjusted_mean_change", "effective_n")  # fmt: skip
-DIFFERENCE_FIELDS = ("unadjusted", "unadjusted_ci_low", "unadjusted_ci_high", "adjusted",
-                     "adjusted_ci_low", "adjusted_ci_high", "doubly_robust",
-                     "doubly_robust_ci_low", "doubly_robust_ci_high", "mean_change_adjusted",
-                     "mean_change_adjusted_ci_low", "mean_change_adjusted_ci_high")  # fmt: skip
+PATHWAY_FIELDS = (
+    "pathway",
+    "n_analysed",
+    "responders",
+    "rate",
+    "rate_ci_low",
+    "rate_ci_high",
+    "adjusted_rate",
+    "adjusted_ci_low",
+    "adjusted_ci_high",
+    "mean_change",
+    "adjusted_mean_change",
+    "effective_n",
+)
+DIFFERENCE_FIELDS = (
+    "unadjusted",
+    "unadjusted_ci_low",
+    "unadjusted_ci_high",
+    "adjusted",
+    "adjusted_ci_low",
+    "adjusted_ci_high",
+    "doubly_robust",
+    "doubly_robust_ci_low",
+    "doubly_robust_ci_high",
+    "mean_change_adjusted",
+    "mean_change_adjusted_ci_low",
+    "mean_change_adjusted_ci_high",
+)
 
 
 def arms(filters: Filters) -> tuple[str, str, str]:
@@ -112,7 +133,7 @@ def compare(
             f"no analysed cases in {' and '.join(small)} with these filters at {timepoint}: "
             "there is nothing to compare"
         )
-    _crude(result, frame, treated, (f"had {arm1}", f"had {arm0}"))
+    _crude(result, frame, treated)
     design = covariates(frame, cf.absent_factors, cf.criterion.measure)
     # Setting a group aside can leave another group one-sided: repeat until none is.
     for _ in range(len(design.names) + 1):
@@ -136,32 +157,46 @@ def compare(
             "the propensity model separates the two pathways perfectly (some combination "
             "of covariates always leads to the same pathway), so no fair comparison exists "
             "for these cases; widen the filters or compare other treatments"
-            + (f" (already set aside: {'; '.join(result['set_aside'])})" if result["set_aside"]
-               else "")
+            + (
+                f" (already set aside: {'; '.join(result['set_aside'])})"
+                if result["set_aside"]
+                else ""
+            )
         ) from None
     _adjusted(result, frame, treated, propensity, design)
     return result
 
 
-def _crude(result: dict[str, Any], frame: pd.DataFrame, treated: np.ndarray,
-           names: tuple[str, str]) -> None:  # fmt: skip
+def _crude(result: dict[str, Any], frame: pd.DataFrame, treated: np.ndarray) -> None:
+    """Rates with Wilson intervals and the crude difference with its Wald interval."""
     y = frame["is_responder"].to_numpy(dtype=float)
     change = frame["improvement"].to_numpy(dtype=float)
     for row, arm in zip(result["pathways"], (1.0, 0.0), strict=True):
         rows = treated == arm
         n, r = int(rows.sum()), int(y[rows].sum())
         low, high = stats.wilson(r, n)
-        row.update(n_analysed=n, responders=r, rate=r / n, rate_ci_low=float(low),
-                   rate_ci_high=float(high), mean_change=float(change[rows].mean()))  # fmt: skip
+        row.update(
+            n_analysed=n,
+            responders=r,
+            rate=r / n,
+            rate_ci_low=float(low),
+            rate_ci_high=float(high),
+            mean_change=float(change[rows].mean()),
+        )
     crude = arm_means(y, treated, np.ones(len(y)))
-    low, high = crude.ci("difference")
-    result["difference"].update(unadjusted=crude.difference, unadjusted_ci_low=low,
-                                unadjusted_ci_high=high)  # fmt: skip
-    del names
+    diff_low, diff_high = crude.ci("difference")
+    result["difference"].update(
+        unadjusted=crude.difference, unadjusted_ci_low=diff_low, unadjusted_ci_high=diff_high
+    )
 
 
-def _adjusted(result: dict[str, Any], frame: pd.DataFrame, treated: np.ndarray,
-              propensity: np.ndarray, design: Design) -> None:  # fmt: skip
+def _adjusted(
+    result: dict[str, Any],
+    frame: pd.DataFrame,
+    treated: np.ndarray,
+    propensity: np.ndarray,
+    design: Design,
+) -> None:
     y = frame["is_responder"].to_numpy(dtype=float)
     change = frame["improvement"].to_numpy(dtype=float)
     weights = overlap_weights(treated, propensity)

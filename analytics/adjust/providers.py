@@ -45,8 +45,20 @@ from analytics.filters import Filters
 from analytics.queries import Db
 from analytics.suppression import apply_suppression
 
-FIELDS = ("n", "responders", "rate", "rate_ci_low", "rate_ci_high", "expected", "oe_ratio",
-          "adjusted_rate", "shrunken_rate", "position_95", "position_998", "suppressed")  # fmt: skip
+FIELDS = (
+    "n",
+    "responders",
+    "rate",
+    "rate_ci_low",
+    "rate_ci_high",
+    "expected",
+    "oe_ratio",
+    "adjusted_rate",
+    "shrunken_rate",
+    "position_95",
+    "position_998",
+    "suppressed",
+)
 LEVELS = {"95": 0.95, "998": 0.998}
 
 
@@ -137,8 +149,9 @@ def _adjusted_rows(units: pd.DataFrame, by: str, overall: float, min_cell: int) 
         o_low, o_high = out["expected"] - z * sd, out["expected"] + z * sd
         out[f"o_low_{tag}"], out[f"o_high_{tag}"] = o_low, o_high
         o = out["responders"]
-        out[f"position_{tag}"] = np.where(o < o_low, "below", np.where(o > o_high, "above",
-                                                                         "within"))  # fmt: skip
+        out[f"position_{tag}"] = np.where(
+            o < o_low, "below", np.where(o > o_high, "above", "within")
+        )
     extra = [f"o_{side}_{tag}" for tag in LEVELS for side in ("low", "high")]
     values = [c for c in [*FIELDS, *extra] if c != "suppressed"]
     out = apply_suppression(
@@ -185,8 +198,15 @@ def _crude(
 ) -> pd.DataFrame:
     from analytics.outcomes import funnel
 
-    points = funnel(db, unit=by, timepoint=timepoint, responder=responder,
-                    min_cell=min_cell, as_of=as_of, filters=filters).points  # fmt: skip
+    points = funnel(
+        db,
+        unit=by,
+        timepoint=timepoint,
+        responder=responder,
+        min_cell=min_cell,
+        as_of=as_of,
+        filters=filters,
+    ).points
     out = points.rename(
         columns={"responder_rate": "rate", "ci_low": "rate_ci_low", "ci_high": "rate_ci_high"}
     )

@@ -87,8 +87,10 @@ def similar(
         frame = frame[frame["cause"] == cause]
     columns = [PROFILE_COLUMNS[key] for key in given]
     target = np.array(list(given.values()))
-    rows = [_pathway(frame[frame["pathway"] == p], p, columns, target, int(k), min_cell)
-            for p in vocab.PATHWAYS]  # fmt: skip
+    rows = [
+        _pathway(frame[frame["pathway"] == p], p, columns, target, int(k), min_cell)
+        for p in vocab.PATHWAYS
+    ]
     return {
         "timepoint": timepoint,
         "k": int(k),
@@ -99,10 +101,16 @@ def similar(
     }
 
 
-def _pathway(frame: pd.DataFrame, pathway: str, columns: list[str], target: np.ndarray,
-             k: int, min_cell: int) -> dict[str, Any]:  # fmt: skip
-    out: dict[str, Any] = {"pathway": pathway, "n": 0, "max_distance": None, "bands": [],
-                           "suppressed": True}  # fmt: skip
+def _pathway(
+    frame: pd.DataFrame, pathway: str, columns: list[str], target: np.ndarray, k: int, min_cell: int
+) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "pathway": pathway,
+        "n": 0,
+        "max_distance": None,
+        "bands": [],
+        "suppressed": True,
+    }
     if frame.empty:
         return out
     values = frame[columns].to_numpy(dtype=float)
@@ -126,8 +134,14 @@ def _pathway(frame: pd.DataFrame, pathway: str, columns: list[str], target: np.n
     out["max_distance"] = float(distance[0].max())
     out["suppressed"] = False
     out["bands"] = [
-        {"band": code, "label": label, "n": int(c), "share": c / n,
-         "ci_low": float(lo), "ci_high": float(hi)}  # fmt: skip
+        {
+            "band": code,
+            "label": label,
+            "n": int(c),
+            "share": c / n,
+            "ci_low": float(lo),
+            "ci_high": float(hi),
+        }
         for (code, label, *_), c, lo, hi in zip(BANDS, counts, low, high, strict=True)
     ]
     return out

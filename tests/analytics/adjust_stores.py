@@ -42,8 +42,14 @@ def confounded_rows(
         prior = int(rng.integers(1, 5))
         smoker = bool(rng.random() < 0.3)
         cause = CAUSES[int(rng.integers(0, 3))]
-        logit = (-0.5 + 0.06 * (baseline - 50) + 0.5 * (prior - 2)
-                 + 1.0 * (cause == "pseudarthrosis") - 0.03 * (age - 55) + 0.4 * smoker)  # fmt: skip
+        logit = (
+            -0.5
+            + 0.06 * (baseline - 50)
+            + 0.5 * (prior - 2)
+            + 1.0 * (cause == "pseudarthrosis")
+            - 0.03 * (age - 55)
+            + 0.4 * smoker
+        )
         repeat = rng.random() < 1 / (1 + np.exp(-logit))
         gain = 0.45 - 0.012 * (baseline - 50) - 0.08 * (prior - 2) - 0.15 * smoker
         gain += rng.normal(0, 0.25) + (physician_effect or {}).get(PHYSICIANS[i % 6], 0.0)
@@ -74,8 +80,10 @@ def fast_store(path: Path, cases: list[dict[str, Any]], rows: list[dict[str, Any
     make_store(path, [])
     con = store.connect(path, read_only=False)
     try:
-        for table, records, columns in (("cases", cases, CASE_COLUMNS),
-                                        ("assessments", rows, ASSESSMENT_COLUMNS)):  # fmt: skip
+        for table, records, columns in (
+            ("cases", cases, CASE_COLUMNS),
+            ("assessments", rows, ASSESSMENT_COLUMNS),
+        ):
             frame = pd.DataFrame(records, columns=list(columns))
             con.register("incoming", frame)
             names = ", ".join(columns)

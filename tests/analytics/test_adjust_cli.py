@@ -15,8 +15,17 @@ from analytics.filters import Filters
 from fbss.cli import main
 from tests.analytics.adjust_stores import confounded_rows, fast_store
 
-ISSUE_KEYS = {"timepoint", "measure", "definition", "covariates", "pathways", "difference",
-              "balance", "extreme_propensity", "suppressed"}  # fmt: skip
+ISSUE_KEYS = {
+    "timepoint",
+    "measure",
+    "definition",
+    "covariates",
+    "pathways",
+    "difference",
+    "balance",
+    "extreme_propensity",
+    "suppressed",
+}
 
 
 @pytest.fixture(scope="module")
@@ -43,13 +52,23 @@ def test_compare_json_is_one_object(db: Path, capsys: pytest.CaptureFixture[str]
 
 
 def test_compare_two_treatments_and_filters(db: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    out = _json(capsys, "compare", "--db", str(db), "--format", "json", "--treatment",
-                "spinal_cord_stimulation,revision_fusion", "--sex", "female")  # fmt: skip
+    out = _json(
+        capsys,
+        "compare",
+        "--db",
+        str(db),
+        "--format",
+        "json",
+        "--treatment",
+        "spinal_cord_stimulation,revision_fusion",
+        "--sex",
+        "female",
+    )
     assert [p["pathway"] for p in out["pathways"]] == ["revision_fusion", "spinal_cord_stimulation"]
     chosen = Filters(treatment=("revision_fusion", "spinal_cord_stimulation"), sex=("female",))
-    assert out["pathways"][0]["n_analysed"] == compare(db, filters=chosen)["pathways"][0][
-        "n_analysed"
-    ]
+    assert (
+        out["pathways"][0]["n_analysed"] == compare(db, filters=chosen)["pathways"][0]["n_analysed"]
+    )
 
 
 def test_compare_suppressed_when_a_pathway_is_small(
@@ -85,16 +104,39 @@ def test_providers_one_row_per_unit(
 
 
 def test_similar_json(db: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    out = _json(capsys, "similar", "--db", str(db), "--cause", "pseudarthrosis", "--age", "60",
-                "--baseline-odi", "55", "--smoker", "yes", "--k", "20", "--format", "json")  # fmt: skip
+    out = _json(
+        capsys,
+        "similar",
+        "--db",
+        str(db),
+        "--cause",
+        "pseudarthrosis",
+        "--age",
+        "60",
+        "--baseline-odi",
+        "55",
+        "--smoker",
+        "yes",
+        "--k",
+        "20",
+        "--format",
+        "json",
+    )
     assert set(out) == {"timepoint", "k", "profile", "matched_on", "note", "pathways"}
-    assert out["profile"] == {"cause": "pseudarthrosis", "age": 60.0, "baseline_odi": 55.0,
-                              "smoker": True}  # fmt: skip
+    assert out["profile"] == {
+        "cause": "pseudarthrosis",
+        "age": 60.0,
+        "baseline_odi": 55.0,
+        "smoker": True,
+    }
     for pathway in out["pathways"]:
         assert pathway["n"] == 20
         assert [b["band"] for b in pathway["bands"]] == [
-            "clearly_better", "somewhat_better", "unchanged", "worse",
-        ]  # fmt: skip
+            "clearly_better",
+            "somewhat_better",
+            "unchanged",
+            "worse",
+        ]
         assert sum(b["n"] for b in pathway["bands"]) == 20
 
 

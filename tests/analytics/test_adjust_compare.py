@@ -88,8 +88,9 @@ def test_adjusted_figures_match_an_independent_reference_fit(confounded: Path) -
         (age[t == 1].mean() - age[t == 0].mean()) / pooled, abs=TOL
     )
     # The doubly robust difference: an outcome GLM with the arm, then the AIPW formula.
-    out = sm.GLM(y, sm.add_constant(np.column_stack([t, design.raw])),
-                 family=sm.families.Binomial()).fit(tol=1e-13)  # fmt: skip
+    out = sm.GLM(
+        y, sm.add_constant(np.column_stack([t, design.raw])), family=sm.families.Binomial()
+    ).fit(tol=1e-13)
     ones, zeros = np.ones(len(t)), np.zeros(len(t))
     mu1 = out.predict(sm.add_constant(np.column_stack([ones, design.raw]), has_constant="add"))
     mu0 = out.predict(sm.add_constant(np.column_stack([zeros, design.raw]), has_constant="add"))
@@ -142,8 +143,11 @@ def test_two_treatments_are_the_two_arms(confounded: Path) -> None:
 def _store(tmp_path: Path, ages: dict[str, int]) -> Path:
     """Cases named R* (repeat surgery) or L* (less invasive) with the given ages."""
     cases = [
-        case(cid, treatment="revision_fusion" if cid[0] == "R" else "spinal_cord_stimulation",
-             age=age)  # fmt: skip
+        case(
+            cid,
+            treatment="revision_fusion" if cid[0] == "R" else "spinal_cord_stimulation",
+            age=age,
+        )
         for cid, age in ages.items()
     ]
     rows = []

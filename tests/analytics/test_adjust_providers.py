@@ -32,8 +32,9 @@ def _reference(db: Path) -> pd.DataFrame:
     """O, E, variance per physician from a statsmodels GLM on the same covariates."""
     cf = data.case_frame(db, timepoint="12m", responder="odi_mic")
     frame = cf.cases
-    design = build_design(frame, numeric=("age", "baseline_value", *data.RISK_FACTORS),
-                          categories=data.CATEGORIES)  # fmt: skip
+    design = build_design(
+        frame, numeric=("age", "baseline_value", *data.RISK_FACTORS), categories=data.CATEGORIES
+    )
     y = frame["is_responder"].to_numpy(dtype=float)
     glm = sm.GLM(y, sm.add_constant(design.raw), family=sm.families.Binomial())
     p = np.asarray(glm.fit(tol=1e-13).fittedvalues)

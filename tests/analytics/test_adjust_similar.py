@@ -63,8 +63,13 @@ def test_nearest_cases_exact_on_cause(similar_db: Path) -> None:
 def test_a_pathway_with_too_few_matches_is_suppressed(similar_db: Path) -> None:
     result = similar(similar_db, {"cause": "epidural_fibrosis", "age": 52}, k=50, min_cell=5)
     repeat = next(p for p in result["pathways"] if p["pathway"] == "repeat_surgery")
-    assert repeat == {"pathway": "repeat_surgery", "n": None, "max_distance": None,
-                      "bands": [], "suppressed": True}  # fmt: skip
+    assert repeat == {
+        "pathway": "repeat_surgery",
+        "n": None,
+        "max_distance": None,
+        "bands": [],
+        "suppressed": True,
+    }
     less = next(p for p in result["pathways"] if p["pathway"] == "less_invasive")
     assert less["n"] == 6  # all six, fewer than k
     assert not less["suppressed"]
