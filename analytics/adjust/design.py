@@ -24,6 +24,8 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from analytics.adjust.estimators import single_threaded
+
 FloatArray = npt.NDArray[np.float64]
 # Relative residual variance below which a column counts as a combination of others.
 _REDUNDANT = 1e-9
@@ -82,7 +84,8 @@ def build_design(
             columns.append((text == level).astype(float))
             names.append(f"{labels.get(col, col)}={level}")
     raw = np.column_stack(columns) if columns else np.empty((len(frame), 0))
-    keep = _independent(raw)
+    with single_threaded():
+        keep = _independent(raw)
     for j in np.flatnonzero(~keep):
         dropped.append((names[j], "redundant: a combination of other covariates"))
     raw = raw[:, keep]

@@ -22,7 +22,7 @@ from analytics.adjust.estimators import (
     fit_logit,
     kish_n,
     overlap_weights,
-    smd,
+    smd_table,
 )
 from analytics.definitions import (
     DEFAULT_MIN_CELL,
@@ -228,13 +228,10 @@ def _adjusted(
             "the doubly robust check could not be computed: the responder model predicts "
             "the outcome perfectly for some cases (too few cases or responders)"
         )
+    before, after = smd_table(design.raw, treated, weights)
     balance = [
-        {
-            "covariate": name,
-            "smd_unadjusted": smd(design.raw[:, j], treated),
-            "smd_adjusted": smd(design.raw[:, j], treated, weights),
-        }
-        for j, name in enumerate(design.names)
+        {"covariate": name, "smd_unadjusted": float(b), "smd_adjusted": float(a)}
+        for name, b, a in zip(design.names, before, after, strict=True)
     ]
     result["balance"] = balance
     _warnings(result, propensity, balance)

@@ -16,6 +16,7 @@ from analytics.adjust.estimators import (
     kish_n,
     overlap_weights,
     smd,
+    smd_table,
 )
 
 TOL = 1e-6
@@ -88,6 +89,14 @@ def test_smd_uses_the_unweighted_pooled_sd_before_and_after() -> None:
     pooled = np.sqrt((np.var([1, 2, 3], ddof=1) + np.var([10, 12], ddof=1)) / 2)
     assert smd(x, t) == pytest.approx((2 - 11) / pooled)
     assert smd(x, t, w) == pytest.approx(((1 + 2 + 6) / 4 - (10 + 36) / 4) / pooled)
+
+
+def test_the_balance_table_is_smd_column_by_column() -> None:
+    x, t, _ = _data(300)
+    w = np.random.default_rng(2).random(300)
+    before, after = smd_table(x, t, w)
+    assert before == pytest.approx([smd(x[:, j], t) for j in range(4)], abs=1e-12)
+    assert after == pytest.approx([smd(x[:, j], t, w) for j in range(4)], abs=1e-12)
 
 
 def test_kish_effective_n() -> None:
