@@ -8,17 +8,17 @@ statsmodels (GLM/WLS with weights) and against the textbook definitions.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from statistics import NormalDist
 
 import numpy as np
 import numpy.typing as npt
 from scipy import special
-from scipy import stats as sps
 from threadpoolctl import threadpool_limits
 
 from analytics.definitions import CONFIDENCE
 
 FloatArray = npt.NDArray[np.float64]
-Z95 = float(sps.norm.ppf(0.5 + CONFIDENCE / 2))
+Z95 = NormalDist().inv_cdf(0.5 + CONFIDENCE / 2)
 # A fitted probability this close to 0 or 1 means the maximum likelihood estimate does not
 # exist (separation): the coefficients ran off to infinity.
 _SEPARATED = 1e-8

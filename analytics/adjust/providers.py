@@ -23,10 +23,10 @@ Crude (without `adjusted`): today's funnel (analytics.outcomes.funnel) and its p
 from __future__ import annotations
 
 import datetime as dt
+from statistics import NormalDist
 
 import numpy as np
 import pandas as pd
-from scipy import stats as sps
 
 from analytics import stats
 from analytics.adjust import data
@@ -145,7 +145,7 @@ def _adjusted_rows(units: pd.DataFrame, by: str, overall: float, min_cell: int) 
     out["shrunken_rate"] = shrunken_ratio(out["responders"], out["expected"], out["var"]) * overall
     sd = np.sqrt(out["var"].to_numpy())
     for tag, level in LEVELS.items():
-        z = float(sps.norm.ppf(0.5 + level / 2))
+        z = NormalDist().inv_cdf(0.5 + level / 2)
         o_low, o_high = out["expected"] - z * sd, out["expected"] + z * sd
         out[f"o_low_{tag}"], out[f"o_high_{tag}"] = o_low, o_high
         o = out["responders"]
