@@ -35,11 +35,17 @@ _REDUNDANT = 1e-9
 class Design:
     """Standardised covariate columns (no intercept), their names, and the dropped ones."""
 
-    matrix: FloatArray
+    matrix: FloatArray  # n x p, Fortran order (column slices are contiguous)
     names: tuple[str, ...]
     dropped: tuple[tuple[str, str], ...]  # (covariate, plain-words reason)
     binary: tuple[bool, ...]  # column takes two values only (dummy, flag, indicator)
-    raw: FloatArray  # the same columns before standardising (for balance tables)
+    means: FloatArray  # of each column before standardising
+    sds: FloatArray
+
+    @property
+    def raw(self) -> FloatArray:
+        """The columns before standardising (filled values, 0/1 dummies)."""
+        return self.matrix * self.sds + self.means
 
 
 def build_design(
@@ -73,44 +79,55 @@ def build_design(
             columns.append((~seen).astype(float))
             names.append(f"{name} missing")
     for col in categories:
-        counts = frame[col].astype(str).value_counts(sort=True)
-        if len(counts) < 2:
-            level = counts.index[0] if len(counts) else "none"
+        codes, levels = pd.factorize(frame[col].astype(str))
+        counts = np.bincount(codes, minlength=len(levels))
+        if len(levels) < 2:
+            level = levels[0] if len(levels) else "none"
             dropped.append((labels.get(col, col), f"one value in view ({level})"))
             continue
-        # Reference level: the commonest (named first in `counts`), so dummies are small.
-        text = frame[col].astype(str).to_numpy()
-        for level in sorted(counts.index[1:]):
-            columns.append((text == level).astype(float))
-            names.append(f"{labels.get(col, col)}={level}")
-    raw = np.column_stack(columns) if columns else np.empty((len(frame), 0))
+        # Reference level: the commonest, so the dummies are the smaller groups.
+        reference = int(np.argmax(counts))
+        for code in sorted(range(len(levels)), key=lambda c: str(levels[c])):
+            if code != reference:
+                columns.append((codes == code).astype(float))
+                names.append(f"{labels.get(col, col)}={levels[code]}")
+    n = len(frame)
+    # One Fortran-order array, filled column by column: at a million cases each copy of
+    # the matrix costs ~0.2 s, so it is made once and standardised in place.
+    matrix = np.empty((n, len(columns)), order="F")
+    for j, column in enumerate(columns):
+        matrix[:, j] = column
+    del columns
+    means = matrix.mean(axis=0) if n else np.zeros(matrix.shape[1])
     with single_threaded():
-        keep = _independent(raw)
-    for j in np.flatnonzero(~keep):
-        dropped.append((names[j], "redundant: a combination of other covariates"))
-    raw = raw[:, keep]
-    names = [n for n, k in zip(names, keep, strict=True) if k]
-    sd = raw.std(axis=0) if raw.shape[1] else np.empty(0)
-    matrix = (raw - raw.mean(axis=0)) / np.where(sd > 0, sd, 1.0)
-    binary = tuple(bool(len(np.unique(raw[:, j])) == 2) for j in range(raw.shape[1]))
-    return Design(matrix, tuple(names), tuple(dropped), binary, raw)
+        keep = _independent(matrix, means)
+    for dup in np.flatnonzero(~keep):
+        dropped.append((names[int(dup)], "redundant: a combination of other covariates"))
+    if not keep.all():
+        matrix, means = np.asfortranarray(matrix[:, keep]), means[keep]
+        names = [name for name, k in zip(names, keep, strict=True) if k]
+    binary = tuple(bool(np.all((c == c.min()) | (c == c.max()))) if n else False for c in matrix.T)
+    sds = matrix.std(axis=0) if n else np.ones(matrix.shape[1])
+    sds = np.where(sds > 0, sds, 1.0)
+    matrix -= means
+    matrix /= sds
+    return Design(matrix, tuple(names), tuple(dropped), binary, means, sds)
 
 
-def _independent(raw: FloatArray) -> npt.NDArray[np.bool_]:
+def _independent(matrix: FloatArray, means: FloatArray) -> npt.NDArray[np.bool_]:
     """Columns kept in order, skipping any that is (nearly) a combination of kept ones.
 
     Works on the centred Gram matrix (p x p), so it costs one pass over the data.
     """
-    p = raw.shape[1]
+    n, p = matrix.shape
     keep = np.zeros(p, dtype=bool)
-    if p == 0 or raw.shape[0] == 0:
+    if p == 0 or n == 0:
         return keep
-    centred = raw - raw.mean(axis=0)
-    gram = centred.T @ centred
+    gram = matrix.T @ matrix - n * np.outer(means, means)
     kept: list[int] = []
     for j in range(p):
         total = gram[j, j]
-        if total <= 0:
+        if total <= _REDUNDANT * n * max(1.0, means[j] ** 2):
             continue
         if kept:
             g_kk = gram[np.ix_(kept, kept)]
@@ -140,12 +157,12 @@ def one_sided_groups(
     for j, name in enumerate(design.names):
         if not design.binary[j]:
             continue
-        column = design.raw[:, j]
-        for value in np.unique(column):
-            rows = column == value
-            if len(np.unique(outcome[rows])) == 1 and not out[rows].all():
-                label = name if value == column.max() else f"not {name}"
-                which = names[0] if outcome[rows][0] == 1 else names[1]
-                notes.append(f"{int(rows.sum())} cases with {label} (all {which})")
+        column = design.matrix[:, j]
+        high = column.max()
+        for rows, label in ((column == high, name), (column != high, f"not {name}")):
+            n_rows, n_ones = int(rows.sum()), int(outcome[rows].sum())
+            if n_ones in (0, n_rows) and not out[rows].all():
+                which = names[0] if n_ones else names[1]
+                notes.append(f"{n_rows} cases with {label} (all {which})")
                 out |= rows
     return out, notes

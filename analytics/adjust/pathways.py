@@ -228,7 +228,7 @@ def _adjusted(
             "the doubly robust check could not be computed: the responder model predicts "
             "the outcome perfectly for some cases (too few cases or responders)"
         )
-    before, after = smd_table(design.raw, treated, weights)
+    before, after = smd_table(design.matrix, treated, weights)
     balance = [
         {"covariate": name, "smd_unadjusted": float(b), "smd_adjusted": float(a)}
         for name, b, a in zip(design.names, before, after, strict=True)
@@ -245,10 +245,9 @@ def _outcome_model(
     model per arm when an arm is small)."""
     if len(np.unique(y)) < 2:
         raise SeparationError("every case has the same outcome")
-    with_arm = np.column_stack([treated, design.matrix])
-    fit = fit_logit(y, with_arm)
-    mu1 = fit.predict(np.column_stack([np.ones(len(y)), design.matrix]))
-    mu0 = fit.predict(np.column_stack([np.zeros(len(y)), design.matrix]))
+    fit = fit_logit(y, design.matrix, lead=treated)
+    mu1 = fit.predict(design.matrix, np.ones(len(y)))
+    mu0 = fit.predict(design.matrix, np.zeros(len(y)))
     return mu1, mu0
 
 
