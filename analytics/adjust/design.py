@@ -79,7 +79,7 @@ def build_design(
             columns.append((~seen).astype(float))
             names.append(f"{name} missing")
     for col in categories:
-        codes, levels = pd.factorize(frame[col].astype(str))
+        codes, levels = pd.factorize(frame[col])
         counts = np.bincount(codes, minlength=len(levels))
         if len(levels) < 2:
             level = levels[0] if len(levels) else "none"

@@ -87,7 +87,7 @@ def providers(
     p = expected_probabilities(frame, y, cf.criterion.measure, cf.absent_factors)
     units = (
         pd.DataFrame({by: frame[by], "o": y, "e": p, "v": p * (1 - p)})
-        .groupby(by, sort=True)
+        .groupby(by, sort=True, observed=True)
         .agg(n=("o", "size"), responders=("o", "sum"), expected=("e", "sum"), var=("v", "sum"))
         .reset_index()
     )

@@ -1,9 +1,10 @@
--- One row per analysed case in view for the case-mix adjusted figures (analytics/adjust):
+-- One row per analysed case in view (ordered by case id, which is not returned) for the case-mix adjusted figures (analytics/adjust):
 -- the outcome measure at baseline and at the timepoint, whether the case responded (the
 -- same rules as summary.sql), and the patient's risk factors from the store's cases.
 -- Fragments (built in analytics/adjust/data.py from the vocabulary): <baseline> and
 -- <followup> the measure's fact columns; <pain_baselines> baseline back and leg pain;
--- <risk_factors> the risk-factor columns the store has, each followed by a comma;
+-- <risk_factors> the risk-factor columns the store has, as doubles (flags 0/1), each
+-- followed by a comma;
 -- <source> the schema holding the store's tables.
 with cohort as not materialized (
     {{cohort}}
@@ -12,13 +13,13 @@ with cohort as not materialized (
 picked as (
     select
         c.case_id,
-        c.pathway::varchar as pathway,
-        c.treatment::varchar as treatment,
-        c.clinic::varchar as clinic,
-        c.physician::varchar as physician,
-        c.cause::varchar as cause,
-        c.index_surgery::varchar as index_surgery,
-        c.sex::varchar as sex,
+        c.pathway,
+        c.treatment,
+        c.clinic,
+        c.physician,
+        c.cause,
+        c.index_surgery,
+        c.sex,
         c.age::double as age,
         {{pain_baselines}},
         {{baseline}}::double as baseline_value,
@@ -44,10 +45,6 @@ scored as (
 final as (
     select
         s.* exclude (room),
-        case
-            when $is_percent then s.baseline_value <= $scale_low
-            else round(s.room, 6) < $threshold
-        end as is_excluded,
         coalesce(case
             when $is_percent
                 then round(100 * s.improvement / nullif(s.baseline_value - $scale_low, 0), 6)
@@ -58,7 +55,12 @@ final as (
         true as _end
     from scored as s
     left join {{source}}.cases as k on k.case_id = s.case_id
+    -- left out of the responder rate: no room to improve by the threshold
+    where not (case
+        when $is_percent then s.baseline_value <= $scale_low
+        else round(s.room, 6) < $threshold
+    end)
 )
 
-select * exclude (_end) from final
+select * exclude (case_id, _end) from final
 order by case_id
