@@ -126,8 +126,8 @@ def case_frame(
         )
         # Not queries.run: that turns the facts' ENUM columns into Python strings, which
         # took 1.2 s at half a million cases; pandas categoricals compare and group alike.
-        frame = con.execute(sql, queries.bind(sql, {**(filters or Filters()).params(),
-                                                    **params})).df()  # fmt: skip
+        bound = queries.bind(sql, {**(filters or Filters()).params(), **params})
+        frame = con.execute(sql, bound).df()
     absent = tuple(f for f in RISK_FACTORS if f not in present)
     for factor in absent:
         frame[factor] = np.nan
