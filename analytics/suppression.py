@@ -271,4 +271,3 @@ def round_counts(
             out[rate.interval[0]] = np.where(den_a > 0, low, np.nan)
             out[rate.interval[1]] = np.where(den_a > 0, high, np.nan)
     return out
-

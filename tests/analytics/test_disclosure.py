@@ -121,9 +121,9 @@ def build_model(
                     _add_equal(model, lhs, rhs)
     # The attacker knows the structure: a group without a baseline ODI has nobody assessed.
     for (group, count), var in list(model.index.items()):
-        if ("baseline_severity", STRUCTURALLY_EMPTY) in group and count != "n_cases":
-            if count in ("n_assessed", "n_excluded", "responders"):
-                _add_equal(model, {var: 1.0}, 0.0)
+        structural = ("baseline_severity", STRUCTURALLY_EMPTY) in group
+        if structural and count in ("n_assessed", "n_excluded", "responders"):
+            _add_equal(model, {var: 1.0}, 0.0)
     return model, hidden
 
 
@@ -143,7 +143,11 @@ def bounds(model: _Model, hidden: list, target: dict[str, int], table: str, grou
     groups = {g for g, _ in model.index}
     for g in groups:
         v = {c: model.index.get((g, c)) for c in COUNTS}
-        for small, big in (("n_due", "n_cases"), ("n_assessed", "n_due"), ("n_excluded", "n_assessed")):
+        for small, big in (
+            ("n_due", "n_cases"),
+            ("n_assessed", "n_due"),
+            ("n_excluded", "n_assessed"),
+        ):
             row = np.zeros(n)
             row[v[small]], row[v[big]] = 1, -1  # type: ignore[index]
             order.append(row)
@@ -237,7 +241,9 @@ def test_no_suppressed_count_is_recovered_exactly_on_the_sample(
 ) -> None:
     undone, implied = attack(sample_store, capsys, a, b)
     with capsys.disabled():
-        print(f"ATTACK {a}x{b}: {len(undone)} exact recoveries ({len(implied)} implied by a 0 total)")
+        print(
+            f"ATTACK {a}x{b}: {len(undone)} exact recoveries ({len(implied)} implied by a 0 total)"
+        )
     assert undone == []
 
 
@@ -256,6 +262,9 @@ def test_the_attack_finds_a_lone_hidden_cell() -> None:
     one_b = [{**row("p", None, 11), "cause": None, "pathway": "p", "responders": 5}]
     one_b.append({**row("q", None, 19), "cause": None, "pathway": "q", "responders": 9})
     overall = [{**row("-", None, 30), "responders": 14}]
-    found = {(t, name): v for t, _, name, v in exact_recoveries("cause", "pathway", two, one_a, one_b, overall)}
+    found = {
+        (t, name): v
+        for t, _, name, v in exact_recoveries("cause", "pathway", two, one_a, one_b, overall)
+    }
     assert found[("two", "n_cases")] == 3
     assert found[("two", "responders")] == 1  # 6 in cause x, 5 of them in x/q

@@ -132,7 +132,9 @@ def test_shown_totals_never_reveal_a_suppressed_cell(
                 cells = part[mask[part.index]]
                 if len(cells) and len(part) >= 2:
                     protected = len(cells) >= 2 and cells["n"].sum() >= min_cell
-                    assert protected or part["n"].sum() < min_cell or _stuck(frame, mask, keys, part)
+                    assert (
+                        protected or part["n"].sum() < min_cell or _stuck(frame, mask, keys, part)
+                    )
 
 
 def _stuck(frame: pd.DataFrame, mask: pd.Series, keys: list[str], part: pd.DataFrame) -> bool:
@@ -164,17 +166,13 @@ def test_hidden_cells_of_a_line_must_reach_the_limit_together() -> None:
 
 def test_hidden_numerators_must_not_total_zero() -> None:
     # a and b hold 7 together but nobody responded: hide c (it has responders), not d
-    frame = pd.DataFrame(
-        {"cause": list("abcd"), "n": [3, 4, 20, 25], "responders": [0, 0, 5, 0]}
-    )
+    frame = pd.DataFrame({"cause": list("abcd"), "n": [3, 4, 20, 25], "responders": [0, 0, 5, 0]})
     assert hidden(frame, keys=["cause"], denominator="n", min_cell=5) == [True, True, True, False]
 
 
 def test_hidden_numerators_must_not_total_the_whole_denominator() -> None:
     # everyone in a and b responded; c (10 of 20) is the smallest that mends it
-    frame = pd.DataFrame(
-        {"cause": list("abcd"), "n": [3, 4, 20, 25], "responders": [3, 4, 10, 0]}
-    )
+    frame = pd.DataFrame({"cause": list("abcd"), "n": [3, 4, 20, 25], "responders": [3, 4, 10, 0]})
     assert hidden(frame, keys=["cause"], denominator="n", min_cell=5) == [True, True, True, False]
 
 
@@ -258,7 +256,11 @@ def test_rates_are_recomputed_from_rounded_counts() -> None:
     out = round_counts(frame, 5)
     row = out.iloc[0]
     assert [row[c] for c in ("n_cases", "n_due", "n_assessed", "n_excluded", "responders")] == [
-        15, 15, 10, 0, 5
+        15,
+        15,
+        10,
+        0,
+        5,
     ]
     assert row["followup_rate"] == pytest.approx(10 / 15)
     assert row["responder_rate"] == pytest.approx(5 / 10)
