@@ -268,3 +268,16 @@ def test_the_attack_finds_a_lone_hidden_cell() -> None:
     }
     assert found[("two", "n_cases")] == 3
     assert found[("two", "responders")] == 1  # 6 in cause x, 5 of them in x/q
+
+
+def test_round_option_publishes_multiples_of_the_base(
+    sample_store: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    rows = _summary(sample_store, capsys, "--by", "cause,pathway", "--round", "5")
+    shown = [r for r in rows if not r["suppressed"]]
+    assert shown
+    assert all(r[c] % 5 == 0 for r in shown for c in COUNTS)
+    for r in shown:  # the rate is the rounded counts' own
+        assert r["followup_rate"] == pytest.approx(r["n_assessed"] / r["n_due"])
+    assert main(["summary", "--db", str(sample_store), "--round", "-1"]) == 2
+    assert "--round must be 0 or more" in capsys.readouterr().err
