@@ -13,6 +13,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 
+from access import cli as access_commands
 from analytics import cli as analytics_commands
 from dashboard import launch
 from pipelines import commands as pipeline_commands
@@ -30,6 +31,8 @@ def build_parser() -> argparse.ArgumentParser:
     sample.add_parser(sub)  # sample
     analytics_commands.add_parsers(sub)  # summary, events
     launch.add_parser(sub)  # dashboard
+    access_commands.add_users_parser(sub)  # users
+    access_commands.add_audit_parser(sub)  # audit
     return parser
 
 
