@@ -32,6 +32,7 @@ def add_users_parser(subparsers: argparse._SubParsersAction[Any]) -> None:
     def common(p: argparse.ArgumentParser) -> None:
         p.add_argument("--users", metavar="FILE", help="accounts file")
         p.add_argument("--db", help="store file whose folder holds the default accounts file")
+        p.add_argument("--audit", metavar="FILE", help="audit file for account changes")
 
     add = actions.add_parser("add", help="add an account")
     add.add_argument("email")
@@ -132,7 +133,7 @@ def run_users(args: argparse.Namespace) -> int:
 
 def _note(args: argparse.Namespace, email: str, change: str, **more: object) -> None:
     """Account changes go to the audit trail beside the same store (never the password)."""
-    path = audit.audit_path_from(None, args.db)
+    path = audit.audit_path_from(args.audit, args.db)
     audit.record(
         path, user=None, action="account_change", what={"account": email, "change": change, **more}
     )
