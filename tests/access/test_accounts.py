@@ -84,7 +84,7 @@ def test_duplicate_remove_and_reset(tmp_path: Path) -> None:
     assert not verify_password(new, PASSWORD)
     remove_account(path, "a@x.org")
     assert load_accounts(path) == {}
-    with pytest.raises(AccessError, match="no account for a@x.org"):
+    with pytest.raises(AccessError, match=r"no account for a@x\.org"):
         remove_account(path, "a@x.org")
 
 
