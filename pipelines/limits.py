@@ -29,7 +29,8 @@ _NUMBER_OR_DATE = re.compile(r"^[-+]?\d[\d.,:/ -]*$")
 _SNIFF_BYTES = 64 * 1024
 _ZIP_MAGIC = b"PK\x03\x04"
 _DIMENSION = re.compile(rb'<(?:\w+:)?dimension\s+ref="([A-Z]+)(\d+)(?::([A-Z]+)(\d+))?"')
-_ROW_TAG = re.compile(rb"<(?:\w+:)?row[\s>/]")
+_ROW = re.compile(rb"<(?:\w+:)?row\b[^>]*?(?:/>|>(.*?)</(?:\w+:)?row>)", re.DOTALL)
+_CELL_REF = re.compile(rb'\sr="[A-Z]*\d+"')
 
 
 @dataclass(frozen=True)
@@ -158,17 +159,17 @@ def _column_number(letters: bytes) -> int:
 
 
 def _check_sheet(name: str, part: str, sheet: IO[bytes], limits: Limits) -> Refusal | None:
+    """Stream one sheet's XML: declared dimension, row count, identical rows."""
     sheet_name = part.rsplit("/", 1)[-1].removesuffix(".xml")
     declared: tuple[int, int] | None = None
     rows = 0
-    tail = b""
+    copies: Counter[bytes] = Counter()
+    buffer = b""
     while chunk := sheet.read(MB):
-        data = tail + chunk
-        if declared is None and (m := _DIMENSION.search(data)):
-            last_col, last_row = (
-                (m.group(3), m.group(4)) if m.group(3) else (m.group(1), m.group(2))
-            )
-            declared = (int(last_row), _column_number(last_col))
+        buffer += chunk
+        if declared is None and (m := _DIMENSION.search(buffer)):
+            end = (m.group(3), m.group(4)) if m.group(3) else (m.group(1), m.group(2))
+            declared = (int(end[1]), _column_number(end[0]))
             if declared[0] > limits.max_rows + 1 or declared[1] > limits.max_columns:
                 return Refusal(
                     "too_many",
@@ -176,12 +177,19 @@ def _check_sheet(name: str, part: str, sheet: IO[bytes], limits: Limits) -> Refu
                     f"columns; the limits are {limits.max_rows:,} rows and "
                     f"{limits.max_columns} columns",
                 )
-        # a tag cut at the chunk edge is counted in the next round: keep a short tail
-        rows += len(_ROW_TAG.findall(data[: len(data) - 16]))
-        tail = data[len(data) - 16 :]
-        if rows > limits.max_rows + 1:
-            return Refusal("too_many", f"{name}, {sheet_name}: more than {limits.max_rows:,} rows")
-    rows += len(_ROW_TAG.findall(tail))
+        # only whole rows are read; the rest waits for the next chunk
+        cut = buffer.rfind(b"</row>")
+        if cut < 0:
+            if len(buffer) > 16 * MB:
+                return Refusal("too_large", f"{name}, {sheet_name}: a row larger than 16 MB")
+            continue
+        whole, buffer = buffer[: cut + 6], buffer[cut + 6 :]
+        rows, problem = _count_rows(whole, rows, copies, f"{name}, {sheet_name}", limits)
+        if problem:
+            return problem
+    rows, problem = _count_rows(buffer, rows, copies, f"{name}, {sheet_name}", limits)
+    if problem:
+        return problem
     if declared is not None and declared[0] > 1 and rows > declared[0]:
         return Refusal(
             "dimension_mismatch",
@@ -189,6 +197,28 @@ def _check_sheet(name: str, part: str, sheet: IO[bytes], limits: Limits) -> Refu
             f"{rows:,} rows; save it again from the spreadsheet program",
         )
     return None
+
+
+def _count_rows(
+    xml: bytes, rows: int, copies: Counter[bytes], where: str, limits: Limits
+) -> tuple[int, Refusal | None]:
+    """Rows in a run of whole <row> elements; refuse too many, or too many identical."""
+    for row in _ROW.finditer(xml):
+        rows += 1
+        if rows > limits.max_rows + 1:
+            return rows, Refusal("too_many", f"{where}: more than {limits.max_rows:,} rows")
+        if row.group(1):
+            # cell references (r="B7") differ between copies; the content does not
+            content = _CELL_REF.sub(b"", row.group(1))
+            digest = hashlib.blake2b(content, digest_size=16).digest()
+            copies[digest] += 1
+            if copies[digest] > limits.max_identical_rows:
+                return rows, Refusal(
+                    "repeated_rows",
+                    f"{where}: the same row appears more than {limits.max_identical_rows:,} "
+                    f"times (passed at row {rows:,}); check the export",
+                )
+    return rows, None
 
 
 def check_header(cells: Sequence[object], *, file: str = "the file") -> Refusal | None:

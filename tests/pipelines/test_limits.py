@@ -255,3 +255,14 @@ def test_repeated_rows_are_counted_in_constant_memory(tmp_path: Path) -> None:
         tracemalloc.stop()
     assert problem is None
     assert peak < 2 * 1024 * 1024
+
+
+def test_a_workbook_of_identical_rows_is_refused(tmp_path: Path) -> None:
+    # the 300,000 identical rows, as a sheet streamed from the zip
+    row = '<row r="{r}"><c r="A{r}" t="s"><v>0</v></c><c r="B{r}"><v>34</v></c></row>'
+    body = "".join(row.format(r=r) for r in range(2, 300_002))
+    sheet = f'<worksheet><dimension ref="A1:B300001"/><sheetData>{body}</sheetData></worksheet>'
+    problem = check_xlsx(_xlsx(tmp_path, sheet.encode()))
+    assert problem is not None
+    assert problem.kind == "repeated_rows"
+    assert "passed at row 1,001" in problem.message
