@@ -286,7 +286,7 @@ def check_csv(path: Path, limits: Limits = Limits()) -> Refusal | None:
                 return Refusal(
                     "repeated_rows",
                     f"{name}: the same row appears more than {limits.max_identical_rows:,} "
-                    f"times (passed at row {n + 1:,}); check the export",
+                    f"times (passed at line {n + 1:,}); check the export",
                 )
     return None
 

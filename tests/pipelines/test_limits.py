@@ -265,4 +265,4 @@ def test_a_workbook_of_identical_rows_is_refused(tmp_path: Path) -> None:
     problem = check_xlsx(_xlsx(tmp_path, sheet.encode()))
     assert problem is not None
     assert problem.kind == "repeated_rows"
-    assert "passed at row 1,001" in problem.message
+    assert "passed at row 1,001" in problem.message  # the 1,001st row element
