@@ -106,7 +106,9 @@ def test_a_damaged_file_gets_a_plain_message(tmp_path: Path) -> None:
 
 
 def test_default_path_is_beside_the_store(tmp_path: Path) -> None:
-    assert users_path_from(None, tmp_path / "s" / "fbss.duckdb") == tmp_path / "s" / "fbss-users.toml"
+    assert (
+        users_path_from(None, tmp_path / "s" / "fbss.duckdb") == tmp_path / "s" / "fbss-users.toml"
+    )
     assert users_path_from(tmp_path / "mine.toml", None) == tmp_path / "mine.toml"
 
 

@@ -76,7 +76,14 @@ def test_read_filters_by_date_and_user_and_skips_torn_lines(tmp_path: Path) -> N
 
 
 def test_csv_neutralises_formulas(tmp_path: Path) -> None:
-    entries = [{"at": "2026-01-01T00:00:00.000Z", "user": "=cmd|' /C calc'!A0", "action": "sign_in", "what": {}}]
+    entries = [
+        {
+            "at": "2026-01-01T00:00:00.000Z",
+            "user": "=cmd|' /C calc'!A0",
+            "action": "sign_in",
+            "what": {},
+        }
+    ]
     text = audit.to_csv(entries)
     assert text.splitlines()[0] == "at,user,action,what"
     assert ",'=cmd|" in text

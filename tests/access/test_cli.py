@@ -38,9 +38,20 @@ def test_users_add_list_reset_remove(
     assert listed == [{"email": "ana@x.org", "role": "manager",
                        "clinics": ["North", "South, East"], "physician": None}]  # fmt: skip
 
-    reset = ["users", "reset", "ana@x.org", "--password-stdin", "--users", str(users), "--db", str(db)]
+    reset = [
+        "users",
+        "reset",
+        "ana@x.org",
+        "--password-stdin",
+        "--users",
+        str(users),
+        "--db",
+        str(db),
+    ]
     assert _run(reset, monkeypatch, "a brand new passphrase\n") == 0
-    assert verify_password(load_accounts(users)["ana@x.org"].password_hash, "a brand new passphrase")
+    assert verify_password(
+        load_accounts(users)["ana@x.org"].password_hash, "a brand new passphrase"
+    )
     assert _run(["users", "remove", "ana@x.org", "--db", str(db)], monkeypatch) == 0
     assert load_accounts(users) == {}
 

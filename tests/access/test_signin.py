@@ -45,7 +45,9 @@ def test_unknown_email_and_wrong_password_are_refused_alike(users: Path) -> None
 
 def test_lockout_after_repeated_failures_then_released(users: Path) -> None:
     for t in (0.0, 1.0, 2.0):
-        assert isinstance(authenticate("ana@x.org", "bad", users_file=users, now=t, policy=POLICY), Refused)
+        assert isinstance(
+            authenticate("ana@x.org", "bad", users_file=users, now=t, policy=POLICY), Refused
+        )
     # locked: even the right password is refused until the lock ends (at 2 + 600)
     locked = authenticate("ana@x.org", PASSWORD, users_file=users, now=300.0, policy=POLICY)
     assert isinstance(locked, Refused)
@@ -59,11 +61,15 @@ def test_lockout_after_repeated_failures_then_released(users: Path) -> None:
 def test_success_resets_the_failure_count(users: Path) -> None:
     for t in (0.0, 1.0):
         authenticate("ana@x.org", "bad", users_file=users, now=t, policy=POLICY)
-    assert isinstance(authenticate("ana@x.org", PASSWORD, users_file=users, now=2.0, policy=POLICY), Account)
+    assert isinstance(
+        authenticate("ana@x.org", PASSWORD, users_file=users, now=2.0, policy=POLICY), Account
+    )
     for t in (3.0, 4.0):
         authenticate("ana@x.org", "bad", users_file=users, now=t, policy=POLICY)
     # two failures since the success: not locked yet
-    assert isinstance(authenticate("ana@x.org", PASSWORD, users_file=users, now=5.0, policy=POLICY), Account)
+    assert isinstance(
+        authenticate("ana@x.org", PASSWORD, users_file=users, now=5.0, policy=POLICY), Account
+    )
 
 
 def test_unknown_emails_are_locked_too(users: Path) -> None:
@@ -81,7 +87,9 @@ def test_lockout_state_holds_no_password_and_can_be_cleared(users: Path) -> None
     assert "my secret guess" not in state
     assert "ana@x.org" in state
     clear_lockout(users, "ana@x.org")
-    assert isinstance(authenticate("ana@x.org", PASSWORD, users_file=users, now=3.0, policy=POLICY), Account)
+    assert isinstance(
+        authenticate("ana@x.org", PASSWORD, users_file=users, now=3.0, policy=POLICY), Account
+    )
 
 
 def test_damaged_lockout_state_only_forgets_failures(users: Path) -> None:
