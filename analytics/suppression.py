@@ -102,10 +102,12 @@ def suppression_mask(
             hidden |= empty & (other > 0) & (other < min_cell)
     pairs = _numerator_pairs(frame, denominator, numerators)
     lines = _lines(frame, keys, partition_by)
-    # A row that is the only non-empty row under some total equals that public total.
+    # A row that is the only row under some total, besides empty rows left shown, equals
+    # that public total. (An empty row hidden for a small count is not left shown.)
+    left_shown = empty & ~hidden
     alone = np.zeros(len(frame), dtype=bool)
     for rows in lines:
-        filled = rows[~empty[rows]]
+        filled = rows[~left_shown[rows]]
         if len(filled) == 1:
             alone[filled] = True
     # Secondary cells: shown, not empty, not alone under some public total.

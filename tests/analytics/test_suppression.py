@@ -285,3 +285,19 @@ def test_rounding_base_zero_is_off_and_negative_is_refused() -> None:
     assert round_counts(frame, 0).equals(frame)
     with pytest.raises(ValueError, match="0 or more"):
         round_counts(frame, -5)
+
+
+def test_an_empty_row_hidden_for_a_small_count_gets_a_partner_in_its_line() -> None:
+    # x/q has nobody assessable but 1 case: hidden. x/p is then not "the only row of
+    # cause x" (x/q is not left shown), so it can and must join x/q; the pathway lines
+    # then take y/p and y/q. (Found on the sample: arachnoiditis x repeat surgery.)
+    frame = pd.DataFrame(
+        {
+            "cause": ["x", "x", "y", "y"],
+            "pathway": ["p", "q", "p", "q"],
+            "n": [20, 0, 30, 40],
+            "n_cases": [25, 1, 35, 45],
+        }
+    )
+    kwargs = {"keys": ["cause", "pathway"], "denominator": "n", "min_cell": 5}
+    assert hidden(frame, counts=["n_cases"], **kwargs) == [True, True, True, True]
