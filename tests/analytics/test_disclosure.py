@@ -242,7 +242,7 @@ OPTIONS: tuple[tuple[str, ...], ...] = (
     ("--as-of", "2025-09-30", "--timepoint", "24m"),
 )
 CASES = [(a, b, ()) for a, b in PAIRS] + [
-    (a, b, extra) for a, b in PAIRS[:2] + (("treatment", "cause"),) for extra in OPTIONS[1:]
+    (a, b, extra) for a, b in (*PAIRS[:2], ("treatment", "cause")) for extra in OPTIONS[1:]
 ]
 
 
