@@ -14,10 +14,10 @@ rows under one such total. Rules (issue 10):
   cases with an event, assessed of due) their numerators must total neither 0 nor their
   whole denominator ("none of them responded" is a disclosure too). The smallest shown
   row that mends a broken line is hidden, until every line holds.
-- A row that is the only non-empty row of a line equals a public total, so it is never
-  chosen as a secondary cell. A line whose other rows are all empty or such rows keeps
-  one hidden row: its total is then below min_cell unless it holds such a row, which is
-  a known gap (docs/analytics.md): that total must be hidden where it is published.
+- A row that is the only non-empty row of a line equals a public total, so it is chosen
+  as a secondary cell only when nothing else in the line can be: hiding it protects only
+  where that total is hidden too (docs/analytics.md). A line keeps a single hidden row
+  only when every other row is empty, so its total is itself below min_cell.
 
 Consistent suppression cannot stop differencing across differently filtered results;
 `round_counts` rounds published counts to a base (OpenSAFELY uses 5) and recomputes the
@@ -110,8 +110,9 @@ def suppression_mask(
         filled = rows[~left_shown[rows]]
         if len(filled) == 1:
             alone[filled] = True
-    # Secondary cells: shown, not empty, not alone under some public total.
+    # Secondary cells: shown, not empty, and preferably not alone under a public total.
     eligible = ~empty & ~alone
+    last_resort = ~empty & alone
     changed = True
     while changed:
         changed = False
@@ -119,6 +120,10 @@ def suppression_mask(
             if len(rows) < 2 or not hidden[rows].any():
                 continue
             pick = _mend(rows, hidden, eligible, size, pairs, min_cell)
+            if pick is None:
+                # hiding a row that equals a public total only helps where that total
+                # is hidden too, as the one-way result does for the same structure
+                pick = _mend(rows, hidden, last_resort, size, pairs, min_cell)
             if pick is not None:
                 hidden[pick] = True
                 changed = True

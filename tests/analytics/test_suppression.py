@@ -132,24 +132,11 @@ def test_shown_totals_never_reveal_a_suppressed_cell(
                 cells = part[mask[part.index]]
                 if len(cells) and len(part) >= 2:
                     protected = len(cells) >= 2 and cells["n"].sum() >= min_cell
-                    assert (
-                        protected or part["n"].sum() < min_cell or _stuck(frame, mask, keys, part)
-                    )
-
-
-def _stuck(frame: pd.DataFrame, mask: pd.Series, keys: list[str], part: pd.DataFrame) -> bool:
-    """The documented gap: every shown non-empty row of the line equals a public total."""
-    shown = part[~mask[part.index] & (part["n"] > 0)]
-    filled = frame[frame["n"] > 0]
-
-    def alone(row: pd.Series) -> bool:
-        return any(
-            (filled[list(m)] == row[list(m)]).all(axis=1).sum() == 1
-            for size in range(len(keys))
-            for m in combinations(keys, size)
-        )
-
-    return all(alone(row) for _, row in shown.iterrows())
+                    # the known gap: one hidden row whose line holds nothing else but
+                    # empty rows equals that line's total, which must be hidden where
+                    # it is published (docs/analytics.md)
+                    others_empty = (part.loc[~mask[part.index], "n"] == 0).all()
+                    assert protected or part["n"].sum() < min_cell or others_empty
 
 
 @pytest.mark.parametrize("min_cell", [1, 5, 11])
@@ -205,7 +192,7 @@ def test_an_empty_group_with_a_small_other_count_is_hidden() -> None:
     assert hidden(frame, counts=["n_cases"], **kwargs) == [True, True, False]
 
 
-def test_a_row_equal_to_a_public_total_is_never_the_secondary_cell() -> None:
+def test_a_row_equal_to_a_public_total_is_the_secondary_cell_last() -> None:
     # cause x has one pathway only: x/p equals cause x's published total, so hiding it
     # would hide nothing. z/p goes instead; then causes y and z need their other cell.
     frame = pd.DataFrame(
@@ -301,3 +288,13 @@ def test_an_empty_row_hidden_for_a_small_count_gets_a_partner_in_its_line() -> N
     )
     kwargs = {"keys": ["cause", "pathway"], "denominator": "n", "min_cell": 5}
     assert hidden(frame, counts=["n_cases"], **kwargs) == [True, True, True, True]
+
+
+def test_a_row_equal_to_a_public_total_is_hidden_when_nothing_else_can_be() -> None:
+    # every cause has one pathway: y/p is the only partner x/p can get. Hiding it helps
+    # because the one-way result by cause then hides cause y's total as well.
+    frame = pd.DataFrame({"cause": ["x", "y"], "pathway": ["p", "p"], "n": [1, 11]})
+    kwargs = {"keys": ["cause", "pathway"], "denominator": "n", "min_cell": 4}
+    assert hidden(frame, **kwargs) == [True, True]
+    one_way = hidden(frame[["cause", "n"]], keys=["cause"], denominator="n", min_cell=4)
+    assert one_way == [True, True]
