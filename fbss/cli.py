@@ -13,6 +13,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 
+from access import cli as access_commands
 from analytics import cli as analytics_commands
 from analytics import compare_cli
 from dashboard import launch
@@ -33,6 +34,8 @@ def build_parser() -> argparse.ArgumentParser:
     compare_cli.add_parsers(sub)  # compare, providers, similar (case-mix adjusted)
     launch.add_parser(sub)  # dashboard
     settings.add_parser(sub)  # event-capture
+    access_commands.add_users_parser(sub)  # users
+    access_commands.add_audit_parser(sub)  # audit
     return parser
 
 
