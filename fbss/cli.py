@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from analytics import cli as analytics_commands
 from dashboard import launch
 from pipelines import commands as pipeline_commands
-from pipelines import sample
+from pipelines import migrate, sample
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -28,6 +28,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     pipeline_commands.add_parsers(sub)  # validate, load
     sample.add_parser(sub)  # sample
+    migrate.add_parser(sub)  # migrate
     analytics_commands.add_parsers(sub)  # summary, events
     launch.add_parser(sub)  # dashboard
     return parser

@@ -2,7 +2,8 @@
 
 Strict: any problem and no record is written. Idempotent: rows are upserted by key and
 a row equal to the stored one is not rewritten. Crash-safe: the batch is applied to a
-copy of the store that replaces the live file in one `os.replace()` (see `store.py`).
+copy of the store that replaces the live file in one `os.replace()` (see `store.py`);
+the per-case facts the analytics read are rebuilt in that copy too (see `facts.py`).
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ import duckdb
 import pandas as pd
 import pyarrow
 
-from pipelines import store
+from pipelines import facts, store
 from pipelines.crosscheck import cross_check
 from pipelines.problems import Problem
 from pipelines.readers import read_paths
@@ -123,6 +124,11 @@ def load_paths(
         result.accepted = not problems
         result.problems = problems
         result.load_id = _log(con, result, started, replace)
+        if result.accepted or not facts.is_current(con):
+            # In the staged copy, so the store and its facts are swapped in together
+            # (a rejected batch still brings an older store's facts up to date).
+            progress("building the per-case facts")
+            facts.build(con)
         commit[0] = True
     return result
 
