@@ -27,7 +27,7 @@ def migrate(db_path: Path) -> bool:
     return True
 
 
-def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def add_parser(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "migrate",
         help="bring a store written by an older version of fbss up to date",

@@ -68,7 +68,7 @@ def create_schema(con: duckdb.DuckDBPyConnection) -> None:
 
 
 def _write_reference(con: duckdb.DuckDBPyConnection) -> None:
-    rows = {
+    rows: dict[str, list[tuple[object, ...]]] = {
         "ref_causes": [(c, lbl, i) for i, (c, lbl) in enumerate(vocab.CAUSES.items())],
         "ref_pathways": [(c, lbl, i) for i, (c, lbl) in enumerate(vocab.PATHWAYS.items())],
         "ref_treatments": [

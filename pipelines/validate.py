@@ -35,7 +35,9 @@ def validate_batch(batch: Batch) -> Validated:
     result = Validated(problems=list(batch.problems))
     for table, model in MODELS.items():
         schema = model.to_schema()
-        typed_parts, origin_parts, failed_parts = [], [], []
+        typed_parts: list[pd.DataFrame] = []
+        origin_parts: list[pd.DataFrame] = []
+        failed_parts: list[pd.DataFrame] = []
         for tf in (f for f in batch.files if f.table == table):
             result.rows[tf.label] = len(tf.frame)
             missing = [
@@ -60,7 +62,7 @@ def validate_batch(batch: Batch) -> Validated:
                 batch.incomplete.add(table)
                 continue
             typed, failed = parse_frame(tf.frame, schema)
-            offset = sum(len(p) for p in typed_parts)
+            offset = sum(len(part) for part in typed_parts)
             failed["index"] += offset
             typed_parts.append(typed)
             origin_parts.append(pd.DataFrame({"file": tf.label, "row": tf.frame.index.to_numpy()}))
