@@ -182,7 +182,9 @@ def _upsert(
     on = " and ".join(f"i.{k} = t.{k}" for k in keys)
     differs = " or ".join(f"i.{c} is distinct from t.{c}" for c in others)
     # Arrow, not pandas objects: DuckDB scans it without touching Python strings.
-    con.register("incoming_frame", pyarrow.Table.from_pandas(frame[columns], preserve_index=False))
+    # (columns= picks them without first copying the frame)
+    incoming = pyarrow.Table.from_pandas(frame, columns=columns, preserve_index=False)
+    con.register("incoming_frame", incoming)
     if _one(con, f"select count(*) = 0 from {table}")[0]:
         # An empty table (a first load): nothing to compare with, so insert directly.
         con.execute(f"insert into {table} select * from incoming_frame")
