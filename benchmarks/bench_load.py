@@ -44,10 +44,11 @@ con.close()
 """
 
 
-def _run(cmd: list[str]) -> tuple[float, float]:
-    """Wall seconds and peak RSS (MiB) of one child process."""
+def _run(cmd: list[str], src: Path | None = None) -> tuple[float, float]:
+    """Wall seconds and peak RSS (MiB) of one child process (`src`: code to run instead)."""
+    env = {**os.environ, "PYTHONPATH": str(src)} if src else None
     started = time.perf_counter()
-    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
     _, status, usage = os.wait4(proc.pid, 0)
     seconds = time.perf_counter() - started
     if os.waitstatus_to_exitcode(status) != 0:
@@ -64,6 +65,12 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=7)
     ap.add_argument("--data", type=Path, help="a folder of cases/assessments/events CSVs to use")
     ap.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "out")
+    ap.add_argument(
+        "--against",
+        type=Path,
+        help="the source tree of an older version (e.g. from `git archive`): its load and "
+        "first summary are run in the same rounds, for a before/after in the same conditions",
+    )
     args = ap.parse_args()
 
     out = args.out / (f"load-{args.data.name}" if args.data else f"load-{args.cases}")
@@ -94,10 +101,18 @@ def main() -> None:
 
     bare_t, bare_m, load_t, load_m = [], [], [], []
     floor_t, summary_t = [], []
+    old_load_t, old_load_m, old_summary_t = [], [], []
     db = out / "fbss.duckdb"
+    fbss = [sys.executable, "-m", "fbss.cli"]
     for _ in range(args.repeat):
-        for old in out.glob("*.duckdb*"):
+        for old in [*out.glob("*.duckdb*"), *out.glob(".*.duckdb*")]:
             old.unlink()
+        if args.against:
+            older = out / "against.duckdb"
+            s, m = _run([*fbss, "load", str(data), "--db", str(older)], args.against)
+            old_load_t.append(s)
+            old_load_m.append(m)
+            old_summary_t.append(_run([*fbss, "summary", "--db", str(older)], args.against)[0])
         s, m = _run([sys.executable, "-c", BARE, str(data), str(out / "bare.duckdb")])
         bare_t.append(s)
         bare_m.append(m)
@@ -129,6 +144,13 @@ def main() -> None:
         f"fbss summary     : median {sm:6.2f} s  (runs {', '.join(f'{x:.2f}' for x in summary_t)})"
         f"  beside python+duckdb count: median {f:.2f} s  (goal: summary within 2 s)"
     )
+    if args.against:
+        print(
+            f"older code       : load median {statistics.median(old_load_t):6.2f} s "
+            f"(runs {', '.join(f'{x:.2f}' for x in old_load_t)}), peak {max(old_load_m):,.0f} "
+            f"MiB; first summary median {statistics.median(old_summary_t):.2f} s "
+            f"(runs {', '.join(f'{x:.2f}' for x in old_summary_t)})  [{args.against}]"
+        )
 
 
 if __name__ == "__main__":
