@@ -62,7 +62,9 @@ def main() -> None:
         checked.frames.clear()
         checked.origin.clear()
         lap("write")
+        con.execute("set memory_limit = '1GB'")  # as load_paths does
         facts.build(con)
+        con.execute("reset memory_limit")
         lap("facts")
         commit[0] = True
     lap("checkpoint+swap")
