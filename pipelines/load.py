@@ -137,7 +137,11 @@ def load_paths(
             # so the pivot's hash tables spill rather than add to the peak (at 1M cases:
             # peak 2,194 -> 1,955 MiB, measured with benchmarks/load_stages.py).
             con.execute("set memory_limit = '1GB'")
-            facts.build(con)
+            try:
+                facts.build(con)
+            except duckdb.OutOfMemoryException:  # a store far larger: build it uncapped
+                con.execute("reset memory_limit")
+                facts.build(con)
             con.execute("reset memory_limit")
         commit[0] = True
     return result
