@@ -105,8 +105,8 @@ def main() -> None:
     db = out / "fbss.duckdb"
     fbss = [sys.executable, "-m", "fbss.cli"]
     for _ in range(args.repeat):
-        for old in [*out.glob("*.duckdb*"), *out.glob(".*.duckdb*")]:
-            old.unlink()
+        for old in set(out.glob("*.duckdb*")) | set(out.glob(".*.duckdb*")):
+            old.unlink(missing_ok=True)
         if args.against:
             older = out / "against.duckdb"
             s, m = _run([*fbss, "load", str(data), "--db", str(older)], args.against)
