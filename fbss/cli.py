@@ -18,7 +18,7 @@ from analytics import cli as analytics_commands
 from analytics import compare_cli
 from dashboard import launch
 from pipelines import commands as pipeline_commands
-from pipelines import sample, settings
+from pipelines import migrate, sample, settings
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -30,6 +30,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     pipeline_commands.add_parsers(sub)  # validate, load
     sample.add_parser(sub)  # sample
+    migrate.add_parser(sub)  # migrate
     analytics_commands.add_parsers(sub)  # summary, events
     compare_cli.add_parsers(sub)  # compare, providers, similar (case-mix adjusted)
     launch.add_parser(sub)  # dashboard
