@@ -169,7 +169,12 @@ def provider_funnel(
         "units toward the average (empirical Bayes), so chance alone moves them less."
     )
     st.markdown(CAVEAT)
-    ui.table(provider_table(frame, unit), f"O/E by {unit}", key="funnel_adjusted", expanded=True)
+    ui.table(
+        provider_table(frame, unit),
+        f"Observed and expected responders by {unit}",
+        key="funnel_adjusted",
+        expanded=True,
+    )
 
 
 def provider_table(frame: pd.DataFrame, unit: str) -> pd.DataFrame:

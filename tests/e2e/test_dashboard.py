@@ -124,11 +124,17 @@ def test_a_table_downloads_as_csv_with_formulas_neutralised(
     with page.expect_download() as info:
         page.get_by_role("button", name="Download CSV").first.click()
     download = info.value
-    assert download.suggested_filename == "fbss-responder-rate-by-physician.csv"
+    # The page opens case-mix adjusted (issue 9): its first table is O and E by physician.
+    assert download.suggested_filename == "fbss-observed-and-expected-responders-by-physician.csv"
     target = tmp_path / download.suggested_filename
     download.save_as(target)
     rows = list(csv.reader(io.StringIO(target.read_text(encoding="utf-8-sig"))))
-    assert rows[0][:3] == ["Physician", "Assessed (n)", "Responders"]
+    assert rows[0][:4] == [
+        "Physician",
+        "Assessed (n)",
+        "Observed responders (O)",
+        "Expected responders (E)",
+    ]
     names = [r[0] for r in rows[1:]]
     assert "'" + FORMULA_NAME in names
     assert FORMULA_NAME not in names
