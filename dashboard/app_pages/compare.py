@@ -8,7 +8,16 @@ import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
 from analytics.definitions import PRESETS
-from dashboard import charts, data, followup_charts, followup_panels, labels, tables, ui
+from dashboard import (
+    adjusted_panels,
+    charts,
+    data,
+    followup_charts,
+    followup_panels,
+    labels,
+    tables,
+    ui,
+)
 from dashboard.sidebar import choice, context
 from dashboard.state import CHOICES, GROUP_CHOICES, compare_filters
 from pipelines import vocabulary as vocab
@@ -103,6 +112,9 @@ def render() -> None:
     group, measure, tp = view.compare_by, view.measure, view.timepoint
     tp_label = labels.TIMEPOINT[tp].lower()
 
+    adjusted_panels.pathway_comparison(version, filters, timepoint=tp, responder=view.responder)
+    st.subheader("Over time, crude")
+
     by = (group,)
     open_cohort = followup_panels.open_cohort_toggle("compare_open_cohort")
     submit = data.submit
@@ -196,6 +208,7 @@ def render() -> None:
         "Reoperations, crossovers and complications",
         key="compare_events",
     )
+    adjusted_panels.patients_like_mine(version, view.filters(), timepoint=tp)
 
 
 ui.guarded(render)

@@ -23,7 +23,7 @@ from tests.app.conftest import (
 CHARTS_ON_SAMPLE = {
     "Overview": 2,
     "Causes & pathways": 4,
-    "Compare pathways": 5,
+    "Compare pathways": 8,  # + crude beside adjusted, their difference, balance (issue 9)
     "Physicians & clinics": 1,
     "Data quality": 3,  # + who is lost to follow-up (issue 8)
     "Import": 0,
