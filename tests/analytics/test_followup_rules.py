@@ -296,7 +296,8 @@ def test_dropout_hides_a_rare_level_and_its_complement(tmp_path: Path) -> None:
     sex = out[out["characteristic"] == "sex"].set_index("level")
     # "other" (1) is small; hiding it alone leaves it as 1 - female - male, so the
     # smallest other level (male, 5) is hidden with it: 6 hidden patients >= 5.
-    assert sex.loc["other", "suppressed"] and sex.loc["male", "suppressed"]
+    assert sex.loc["other", "suppressed"]
+    assert sex.loc["male", "suppressed"]
     assert sex.loc[["other", "male"], "followed_value"].isna().all()
     female = sex.loc["female"]
     assert not female["suppressed"]
