@@ -242,7 +242,28 @@ def test_compare_page_profile_outside_the_sidebar_filters(
     at = make_app(sample_store, {"sex": "male", "patient_sex": "female"})
     open_page(at, "Compare pathways")
     assert not at.exception
-    assert "No cases match this patient profile" in texts(at)
+    assert "No similar patients** match this profile" in texts(at)
+
+
+def test_compare_page_widens_a_narrow_profile_in_one_click(
+    make_app: AppFactory, sample_store: Path
+) -> None:
+    """Issue 12: a narrow profile said "No cases to show" although groups were only hidden."""
+    at = make_app(
+        sample_store,
+        {"patient": "pseudarthrosis", "patient_age": "60-74", "patient_severity": "severe"},
+    )
+    open_page(at, "Compare pathways")
+    assert not at.exception
+    assert "groups under 5 are hidden — widen the profile" in texts(at)
+    at.button(key="w_widen_profile").click().run()
+    assert not at.exception
+    view = at.session_state["view"]
+    assert (view.patient_cause, view.patient_age_band, view.patient_severity) == (
+        "pseudarthrosis",
+        "60-74",
+        "",
+    )
 
 
 def test_data_quality_shows_the_last_rejection(
