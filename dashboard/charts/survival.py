@@ -98,7 +98,7 @@ def km_curves(
         x=alt.X(
             "months:Q",
             title="Months after treatment",
-            scale=alt.Scale(domain=[0, KM_MAX_DAYS / DAYS_PER_MONTH], nice=False),
+            scale=alt.Scale(domain=[0, AT_RISK_MONTHS[-1]], nice=False),
             axis=alt.Axis(values=AT_RISK_MONTHS, format="d"),
         ),
     )
