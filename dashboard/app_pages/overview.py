@@ -39,6 +39,12 @@ def render() -> None:
     )
     totals = data.submit(data.cases_by_period, version, by=(), period=view.period, filters=filters)
     followup = data.submit(data.followup_completion, version, filters=filters)
+    by_unit = {
+        unit: data.submit(
+            data.followup_completion, version, by=(unit,), timepoints=("12m",), filters=filters
+        )
+        for unit in ("clinic", "physician")
+    }
     loaded = quality.last_loaded(history.result())
     h = headline.result()
 
@@ -122,6 +128,19 @@ def render() -> None:
         st.caption(
             "Follow-up is counted on the Oswestry Disability Index: a patient counts as "
             "assessed at a timepoint when both a baseline and a follow-up ODI were recorded."
+        )
+
+    st.subheader("Who misses the 12-month follow-up target")
+    st.caption(
+        "Questionnaires returned of those due at 12 months, worst first; the gap is in "
+        "percentage points to the 80% target of the US Quality Outcomes Database."
+    )
+    for unit, pending in by_unit.items():
+        ui.table(
+            followup_figures.followup_by_unit(pending.result(), unit),
+            f"12-month follow-up by {unit}",
+            key=f"followup_by_{unit}",
+            expanded=unit == "clinic",
         )
 
 

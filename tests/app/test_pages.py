@@ -66,7 +66,36 @@ def test_overview_headline_figures_on_the_sample(
     assert metric(at, "Cases in view") == f"{len(sample_cases):,}"
     assert "Data last loaded" in texts(at)
     assert at.get("expander")  # tables with their CSV downloads
-    assert len(at.get("download_button")) == 3
+    assert len(at.get("download_button")) == 5
+
+
+def test_overview_follow_up_by_clinic_worst_first_and_the_card_matches_the_chart(
+    make_app: AppFactory, sample_store: Path
+) -> None:
+    """Issue 12: which clinic misses the 12-month target, and by how much, in one step."""
+    at = open_page(make_app(sample_store), "Overview")
+    by_clinic = frame_with(at, "Gap to 80% (pts)")
+    assert list(by_clinic.columns[:3]) == ["Clinic", "Due at 12 months", "Returned"]
+    rates = list(by_clinic["Follow-up (%)"])
+    assert rates == sorted(rates)  # worst first
+    for _, row in by_clinic.iterrows():
+        rate = round(100 * row["Returned"] / row["Due at 12 months"], 1)
+        assert row["Follow-up (%)"] == pytest.approx(rate)
+        assert row["Gap to 80% (pts)"] == pytest.approx(max(0.0, 80 - rate), abs=0.051)
+    # the card reads the chart's own frame: the 12-month ODI row
+    chart_rows = frame_with(at, "Below 50% (unusable)")
+    twelve = chart_rows[chart_rows["Timepoint"] == "12 months"].iloc[0]
+    assert metric(at, "Follow-up") == f"{round(twelve['Follow-up (%)']):.0f}%"
+
+
+def test_every_page_says_what_it_shows_and_names_downloads_so(
+    make_app: AppFactory, sample_store: Path
+) -> None:
+    at = open_page(make_app(sample_store), "Overview")
+    assert "Showing: all cases · data as of" in texts(at)
+    at.multiselect(key="w_clinic").set_value(["Lakeside Back Clinic"]).run()
+    assert "Showing: clinic Lakeside Back Clinic · data as of" in texts(at)
+    assert at.session_state["_fbss_file_suffix"].startswith("clinic-lakeside-back-clinic_")
 
 
 def test_a_sidebar_filter_changes_the_figures(
