@@ -25,12 +25,18 @@ TIMEPOINT_ORDER: list[str] = [labels.TIMEPOINT[c] for c in vocab.TIMEPOINTS]
 PCT = ".0%"
 PCT1 = ".1%"
 TENTHS = [i / 10 for i in range(11)]
-HISTOGRAM_WIDTH = 420
-BARS_WIDTH = 560
+HISTOGRAM_WIDTH = 300  # fits half of a 1,024 px page with the sidebar collapsed
+BARS_WIDTH = 440  # with 360 px of labels: fits a 1,024 px page
 # A group under the minimum cell keeps its place on an axis with this text (never a number).
 MIN_SHOWN = DEFAULT_MIN_CELL
 HIDDEN = f"hidden (<{MIN_SHOWN})"
 LEGEND_COLUMNS = 2  # facets cannot stretch to the container: a width that fits half a page
+
+
+# Rules (whiskers, zero and target lines) carry no ARIA of their own (`aria=False`): Vega
+# gives a rule mark's container an image role without a title, which screen readers
+# announce as an unlabelled image (axe: svg-img-alt). Their figures are in the bars'
+# descriptions and in the table under every chart.
 
 
 def visible_rows(frame: pd.DataFrame) -> pd.DataFrame:

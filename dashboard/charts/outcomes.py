@@ -152,7 +152,9 @@ def change_histogram(
             tooltip=tooltip,
         )
     )
-    zero = alt.Chart().mark_rule(color="black", strokeDash=[3, 3]).encode(x=alt.datum(0))
+    zero = (
+        alt.Chart().mark_rule(color="black", strokeDash=[3, 3], aria=False).encode(x=alt.datum(0))
+    )
     return (
         alt.layer(bars, zero, data=data)
         .properties(height=70, width=HISTOGRAM_WIDTH)

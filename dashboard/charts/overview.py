@@ -196,7 +196,7 @@ def followup_by_timepoint(frame: pd.DataFrame) -> Figure:
         ),
         tooltip=tooltip,
     )
-    whiskers = base.mark_rule(color="black", strokeWidth=1.5).encode(
+    whiskers = base.mark_rule(color="black", strokeWidth=1.5, aria=False).encode(
         x=x, y="followup_ci_low:Q", y2="followup_ci_high:Q", tooltip=tooltip
     )
     marks = pd.DataFrame(
@@ -207,7 +207,7 @@ def followup_by_timepoint(frame: pd.DataFrame) -> Figure:
     )
     lines = (
         alt.Chart(marks)
-        .mark_rule(strokeDash=[6, 4], strokeWidth=2)
+        .mark_rule(strokeDash=[6, 4], strokeWidth=2, aria=False)
         .encode(
             y="rate:Q",
             color=alt.Color(

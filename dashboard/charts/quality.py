@@ -131,7 +131,7 @@ def followup_heatmap(frame: pd.DataFrame, *, unit: str = "clinic") -> Figure:
         )
     )
     hidden = base.transform_filter("datum.suppressed").mark_rect(
-        fill="white", stroke=palette.SUPPRESSED_STROKE, strokeDash=[4, 3]
+        fill="white", stroke=palette.SUPPRESSED_STROKE, strokeDash=[4, 3], aria=False
     )
     text = base.mark_text(fontSize=12).encode(
         text="cell_text:N",

@@ -133,7 +133,7 @@ def responder_heatmap(
     )
     hidden = (
         base.transform_filter("datum.suppressed")
-        .mark_rect(fill="white", stroke=palette.SUPPRESSED_STROKE, strokeDash=[4, 3])
+        .mark_rect(fill="white", stroke=palette.SUPPRESSED_STROKE, strokeDash=[4, 3], aria=False)
         .encode(
             tooltip=[
                 alt.Tooltip("cause_label:N", title="Cause"),
@@ -187,6 +187,9 @@ def _bar_labels(data: pd.DataFrame, group: str, *, with_measure: bool = False) -
         measures = list(dict.fromkeys(data["measure"]))
         data["group_rank"] = data["measure"].map(measures.index) * 1000 + data["group_rank"]
     data["tick_x"] = data["responder_rate"].where(~data["suppressed"])
+    # A hidden group gets a bar of no width: no figure is drawn, but every facet keeps a
+    # described bar for screen readers (an empty mark is an unlabelled image to them).
+    data["bar_x"] = data["responder_rate"].where(~data["suppressed"], 0.0)
     data["hidden_x"] = [0.0 if h else None for h in data["suppressed"]]
     return data
 
@@ -202,7 +205,7 @@ def _bar_layers(
         axis=alt.Axis(labelLimit=360, labelOverlap=False),
     )
     x = alt.X(
-        "responder_rate:Q",
+        "bar_x:Q",
         title="Responder rate",
         axis=alt.Axis(format="%", values=TENTHS),
         scale=alt.Scale(domain=[0, 1]),
@@ -223,19 +226,21 @@ def _bar_layers(
         bars = bars.add_params(picked)
     whiskers = (
         alt.Chart()
-        .mark_rule(color="black")
+        .mark_rule(color="black", aria=False)
         .encode(
             y=y, x="responder_ci_low:Q", x2="responder_ci_high:Q", opacity=opacity, tooltip=tooltip
         )
     )
     ticks = (
         alt.Chart()
-        .mark_tick(color="black", thickness=2)
+        .mark_tick(color="black", thickness=2, aria=False)
         .encode(y=y, x="tick_x:Q", opacity=opacity, tooltip=tooltip)
     )
     hidden = (
         alt.Chart()
-        .mark_text(align="left", dx=4, color=palette.SUPPRESSED_STROKE, fontStyle="italic")
+        .mark_text(
+            align="left", dx=4, color=palette.SUPPRESSED_STROKE, fontStyle="italic", aria=False
+        )
         .encode(y=y, x="hidden_x:Q", text=alt.value(HIDDEN))
     )
     return [bars, whiskers, ticks, hidden]
