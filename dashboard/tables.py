@@ -183,12 +183,13 @@ def funnel_table(points: pd.DataFrame, unit: str) -> pd.DataFrame:
     return pd.DataFrame(
         {
             labels.GROUP_TITLE[unit]: f[unit],
+            # the key column second, so a narrow screen never scrolls it out of view
+            "Against the limits": position,
             "Assessed (n)": f["n"],
             "Responders": f["responders"],
             "Responder rate (%)": _pct(f["responder_rate"]),
             "95% CI low (%)": _pct(f["ci_low"]),
             "95% CI high (%)": _pct(f["ci_high"]),
-            "Against the limits": position,
             "Note": _note(f),
         }
     ).sort_values([labels.GROUP_TITLE[unit]], kind="stable", ignore_index=True)
