@@ -54,10 +54,12 @@ def add_parsers(subparsers: argparse._SubParsersAction[Any]) -> None:
         f"measures only), comma-separated for several, or a preset: {presets}. "
         f"Default {defs.DEFAULT_RESPONDER}. --presets lists their sources.",
     )
+    _as_of(summary)
     summary.add_argument(
-        "--as-of",
-        metavar="DATE",
-        help="timepoints due on or before this date (YYYY-MM-DD; default today)",
+        "--dropout",
+        action="store_true",
+        help="instead of the summary: who is lost to follow-up at --timepoint (baseline "
+        "characteristics of followed and lost cases with standardised mean differences)",
     )
     summary.add_argument(
         "--presets", action="store_true", help="list the responder presets and their sources"
@@ -68,10 +70,19 @@ def add_parsers(subparsers: argparse._SubParsersAction[Any]) -> None:
         "events",
         help="reoperation, crossover and other event rates with Kaplan-Meier survival",
         description="One row per group and event type: cases with the event (95%% Wilson "
-        "interval) and Kaplan-Meier event-free survival at 12 and 24 months, censored at "
-        "the last known contact. Groups below --min-cell are suppressed.",
+        "interval) and Kaplan-Meier event-free survival at 12 and 24 months, censored as "
+        "each clinic captures events (see `fbss event-capture`). Groups below --min-cell "
+        "are suppressed.",
     )
     _common(events)
+    _as_of(events)
+    events.add_argument(
+        "--event-capture",
+        choices=("complete", "at_contact"),
+        help="censoring rule for every clinic, overriding their settings: complete (an "
+        "event-free case is followed to the as-of date) or at_contact (to its last "
+        "assessment; later events not counted)",
+    )
     events.add_argument(
         "--event",
         action="append",
@@ -79,6 +90,15 @@ def add_parsers(subparsers: argparse._SubParsersAction[Any]) -> None:
         help=f"event type(s), comma-separated or repeated: {', '.join(_events())} (default all)",
     )
     events.set_defaults(func=run_events)
+
+
+def _as_of(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--as-of",
+        metavar="DATE",
+        help="a snapshot: only cases treated, assessments dated and events dated on or "
+        "before this date count (YYYY-MM-DD; default today)",
+    )
 
 
 def _events() -> tuple[str, ...]:
@@ -179,6 +199,8 @@ def run_summary(args: argparse.Namespace) -> int:
         from analytics.outcomes import summary
         from analytics.output import render
 
+        if args.dropout:
+            return _dropout(db, args)
         keys = defs.check_group_columns(args.by)
         frame = summary(
             db,
@@ -209,6 +231,8 @@ def run_events(args: argparse.Namespace) -> int:
             by=keys,
             events=defs.check_events(_split(args.event)),
             min_cell=_min_cell(args.min_cell),
+            as_of=args.as_of,
+            event_capture=args.event_capture,
             filters=_filters(args),
         )
         extra = defs.EVENTS_EXTRA_FIELDS if args.intervals else ()
@@ -216,3 +240,26 @@ def run_events(args: argparse.Namespace) -> int:
         return 0
 
     return _run("events", args, work)
+
+
+def _dropout(db: Any, args: argparse.Namespace) -> int:
+    """`fbss summary --dropout`: followed against lost at the timepoint, then the flags."""
+    from analytics.lost_to_followup import COLUMNS, dropout
+    from analytics.output import render
+
+    if args.by:
+        raise defs.AnalyticsError("--dropout compares all cases in view; it takes no --by")
+    frame = dropout(
+        db,
+        timepoint=defs.check_timepoint(args.timepoint),
+        min_cell=_min_cell(args.min_cell),
+        as_of=args.as_of,
+        filters=_filters(args),
+    )
+    columns = [c for c in COLUMNS if c != "message"]
+    sys.stdout.write(render(frame, columns, args.format))
+    if args.format == "table":
+        for message in frame["message"].dropna():
+            if message:
+                print(message)
+    return 0

@@ -63,6 +63,8 @@ SUMMARY_FIELDS: tuple[str, ...] = (
     "measure",
     "n_cases",
     "n_due",
+    "n_followup_returned",
+    "n_no_baseline",
     "n_assessed",
     "followup_rate",
     "n_excluded",
@@ -82,6 +84,7 @@ SUMMARY_EXTRA_FIELDS: tuple[str, ...] = ("followup_ci_low", "followup_ci_high")
 
 EVENTS_FIELDS: tuple[str, ...] = (
     "event",
+    "event_capture",
     "n_cases",
     "n_with_event",
     "event_rate",
@@ -120,14 +123,39 @@ class Criterion:
     def higher_is_better(self) -> bool:
         return vocab.MEASURES[self.measure].higher_is_better
 
+    @property
+    def parts(self) -> tuple[Criterion, ...]:
+        """The single criteria a patient must all meet (here just this one)."""
+        return (self,)
+
+
+@dataclass(frozen=True)
+class JointCriterion:
+    """Several criteria the same patient must all meet (written `A+B`): one rate."""
+
+    parts: tuple[Criterion, ...]
+
+    @property
+    def measure(self) -> str:
+        """The row's measure name, e.g. `leg_pain+back_pain`."""
+        return "+".join(p.measure for p in self.parts)
+
+    @property
+    def text(self) -> str:
+        """The definition as written on the command line, e.g. `leg_pain:50%+back_pain:50%`."""
+        return "+".join(p.text for p in self.parts)
+
+
+Rule = Criterion | JointCriterion
+
 
 @dataclass(frozen=True)
 class ResponderDefinition:
-    """One or more criteria; each gives its own rate (one row per measure)."""
+    """One or more rules (a comma between them); each gives its own row and rate."""
 
     code: str
     label: str
-    criteria: tuple[Criterion, ...]
+    criteria: tuple[Rule, ...]
     source: str = ""
 
 
@@ -143,8 +171,9 @@ PRESETS: dict[str, ResponderDefinition] = {
         ),
         ResponderDefinition(
             "pain_relief_50",
-            "Substantial pain relief: leg pain and back pain each reduced by at least 50%",
-            (Criterion("leg_pain", 50, True), Criterion("back_pain", 50, True)),
+            "Substantial pain relief: leg pain and back pain both reduced by at least 50% "
+            "in the same patient (one joint rate)",
+            (JointCriterion((Criterion("leg_pain", 50, True), Criterion("back_pain", 50, True))),),
             "Dworkin RH et al. (IMMPACT). Interpreting the clinical importance of treatment "
             "outcomes in chronic pain clinical trials. J Pain 2008;9(2):105-121.",
         ),
@@ -169,7 +198,11 @@ _CRITERION = re.compile(r"^(?P<measure>[a-z0-9_]+):(?P<number>\d+(?:\.\d+)?)(?P<
 
 
 def parse_responder(text: str | ResponderDefinition | None) -> ResponderDefinition:
-    """A preset name or `MEASURE:N[%]` criteria separated by commas, checked."""
+    """A preset name or `MEASURE:N[%]` rules separated by commas, checked.
+
+    A comma means separate rows; a `+` joins criteria one patient must all meet
+    (`leg_pain:50%+back_pain:50%` is one row with measure `leg_pain+back_pain`).
+    """
     if isinstance(text, ResponderDefinition):
         return text
     if text is None or not str(text).strip():
@@ -177,10 +210,19 @@ def parse_responder(text: str | ResponderDefinition | None) -> ResponderDefiniti
     raw = str(text).strip().lower()
     if raw in PRESETS:
         return PRESETS[raw]
-    criteria = tuple(_parse_criterion(part.strip()) for part in raw.split(","))
-    if len({c.measure for c in criteria}) != len(criteria):
+    rules = tuple(_parse_rule(item.strip(), text) for item in raw.split(","))
+    if len({r.measure for r in rules}) != len(rules):
         raise AnalyticsError(f"responder definition {text!r} names a measure twice")
-    return ResponderDefinition(raw, "Custom: " + ", ".join(c.text for c in criteria), criteria)
+    return ResponderDefinition(raw, "Custom: " + ", ".join(r.text for r in rules), rules)
+
+
+def _parse_rule(item: str, text: object) -> Rule:
+    parts = tuple(_parse_criterion(part.strip()) for part in item.split("+"))
+    if len(parts) == 1:
+        return parts[0]
+    if len({p.measure for p in parts}) != len(parts):
+        raise AnalyticsError(f"responder definition {text!r} joins a measure with itself")
+    return JointCriterion(parts)
 
 
 def _parse_criterion(part: str) -> Criterion:

@@ -52,6 +52,12 @@ def has_column(timepoint: str) -> str:
     return f"has__{timepoint}"
 
 
+def date_column(timepoint: str) -> str:
+    """Name of the fact column holding the assessment date at `timepoint` (as-of snapshots)."""
+    assert timepoint in vocab.TIMEPOINTS
+    return f"date__{timepoint}"
+
+
 def event_column(event: str) -> str:
     """Name of the fact column holding the date of the first `event`."""
     assert event in vocab.EVENTS
@@ -69,6 +75,10 @@ def build_sql(source: str) -> str:
     has = ",\n        ".join(
         f"bool_or(timepoint = {lit(tp)}) as {q(has_column(tp))}" for tp in vocab.FOLLOWUP_TIMEPOINTS
     )
+    dates = ",\n        ".join(
+        f"max(assessment_date) filter (where timepoint = {lit(tp)}) as {q(date_column(tp))}"
+        for tp in vocab.TIMEPOINTS
+    )
     events = ",\n        ".join(
         f"min(event_date) filter (where event = {lit(e)}) as {q(event_column(e))}"
         for e in vocab.EVENTS
@@ -78,6 +88,7 @@ def build_sql(source: str) -> str:
         {
             "measure_columns": measures,
             "has_columns": has,
+            "date_columns": dates,
             "event_columns": events,
             "source": source,
         },

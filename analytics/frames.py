@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -23,6 +23,13 @@ def to_date(value: dt.date | str | None, *, default_today: bool = True) -> dt.da
         return dt.date.fromisoformat(str(value).strip())
     except ValueError:
         raise AnalyticsError(f"{value!r} is not a date; write it as YYYY-MM-DD") from None
+
+
+def snapshot_day(value: dt.date | str | None) -> dt.date:
+    """The as-of day of a snapshot: the given date, or today."""
+    day = to_date(value)
+    assert day is not None  # to_date gives today for None
+    return day
 
 
 def as_int(frame: pd.DataFrame, columns: Sequence[str]) -> pd.DataFrame:
@@ -55,7 +62,7 @@ def fill_overall(
 
 
 def order_rows(
-    frame: pd.DataFrame, keys: Sequence[str], rank: dict[str, dict[object, int]]
+    frame: pd.DataFrame, keys: Sequence[str], rank: Mapping[str, Mapping[str, int]]
 ) -> pd.DataFrame:
     """Sort by group keys, then by the vocabulary order of the ranked columns."""
     helper = {f"_rank_{c}": frame[c].map(order) for c, order in rank.items()}

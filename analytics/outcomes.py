@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from analytics import facts, frames, queries, stats
+from analytics import facts, frames, queries, responders, stats
 from analytics.definitions import (
     DEFAULT_MIN_CELL,
     DEFAULT_RESPONDER,
@@ -26,8 +26,8 @@ from analytics.definitions import (
     SUMMARY_EXTRA_FIELDS,
     SUMMARY_FIELDS,
     AnalyticsError,
-    Criterion,
     ResponderDefinition,
+    Rule,
     check_group_columns,
     check_measure,
     check_min_cell,
@@ -36,9 +36,9 @@ from analytics.definitions import (
 )
 from analytics.filters import Filters
 from analytics.suppression import apply_suppression
+from analytics.trajectories import trajectory as trajectory  # re-exported (moved there)
 from pipelines import vocabulary as vocab
 
-_COUNTS = ("n_cases", "n_due", "n_assessed", "n_excluded", "responders")
 _TP_RANK = {tp: t.order for tp, t in vocab.TIMEPOINTS.items()}
 
 
@@ -47,40 +47,6 @@ def _timepoints(timepoint: str | Sequence[str]) -> tuple[str, ...]:
     if not codes:
         raise AnalyticsError("choose at least one timepoint")
     return tuple(check_timepoint(tp) for tp in dict.fromkeys(codes))
-
-
-def _aggregate(
-    db: queries.Db,
-    criterion: Criterion,
-    timepoints: Sequence[str],
-    by: Sequence[str],
-    as_of: dt.date,
-    filters: Filters,
-) -> pd.DataFrame:
-    """Raw per-group, per-timepoint counts and sums for one criterion (sql/summary.sql)."""
-    measure = vocab.MEASURES[criterion.measure]
-    params = {
-        **queries.timepoint_params(timepoints),
-        "as_of": as_of,
-        "higher_is_better": measure.higher_is_better,
-        "scale_low": float(measure.low),
-        "scale_high": float(measure.high),
-        "is_percent": criterion.is_percent,
-        "threshold": float(criterion.threshold),
-    }
-    fragments = {
-        "baseline": queries.fact(facts.value_column(criterion.measure, "baseline")),
-        "value_at_tp": queries.value_at(criterion.measure, timepoints),
-        "has_at_tp": queries.has_at(timepoints),
-    }
-    raw = queries.query(
-        db, "summary", filters=filters, params=params, group_cols=by, fragments=fragments
-    )
-    if not by:
-        raw = frames.fill_overall(raw, "timepoint", timepoints, _COUNTS)
-    raw = raw.drop(columns=["tp_days"], errors="ignore")
-    raw.insert(len(by) + 1, "measure", criterion.measure)
-    return frames.as_int(raw, _COUNTS)
 
 
 def summary(
@@ -93,24 +59,27 @@ def summary(
     as_of: dt.date | str | None = None,
     filters: Filters | None = None,
 ) -> pd.DataFrame:
-    """Responder rate and change from baseline per group (one row per measure and timepoint).
+    """Responder rate and change from baseline per group (one row per rule and timepoint).
 
     Columns: group columns, then definitions.SUMMARY_FIELDS, then SUMMARY_EXTRA_FIELDS
     (the Wilson interval of followup_rate). `timepoint` may be a list of timepoints.
+    Only what was known on `as_of` (default today) counts. followup_rate is
+    n_followup_returned ÷ n_due; change and response use the n_assessed (paired) cases.
     """
     keys = check_group_columns(by)
     tps = _timepoints(timepoint)
     definition = parse_responder(responder)
     min_cell = check_min_cell(min_cell)
-    day = frames.to_date(as_of)
+    day = frames.snapshot_day(as_of)
     filters = filters or Filters()
 
     with queries.connection(db) as con:  # one connection for every criterion
-        parts = [_aggregate(con, c, tps, keys, day, filters) for c in definition.criteria]
+        parts = [responders.aggregate(con, r, tps, keys, day, filters) for r in definition.criteria]
     out = pd.concat(parts, ignore_index=True)
     denominator = out["n_assessed"] - out["n_excluded"]
-    out["followup_rate"] = frames.ratio(out["n_assessed"], out["n_due"])
-    out["followup_ci_low"], out["followup_ci_high"] = stats.wilson(out["n_assessed"], out["n_due"])
+    returned = out["n_followup_returned"]
+    out["followup_rate"] = frames.ratio(returned, out["n_due"])
+    out["followup_ci_low"], out["followup_ci_high"] = stats.wilson(returned, out["n_due"])
     out["responder_rate"] = frames.ratio(out["responders"], denominator)
     out["responder_ci_low"], out["responder_ci_high"] = stats.wilson(out["responders"], denominator)
     out["mean_change_ci_low"], out["mean_change_ci_high"] = stats.t_interval(
@@ -145,23 +114,25 @@ def followup_completion(
     as_of: dt.date | str | None = None,
     filters: Filters | None = None,
 ) -> pd.DataFrame:
-    """Follow-up completion (n_assessed ÷ n_due) per group and timepoint, with the marks.
+    """Follow-up completion (n_followup_returned ÷ n_due) per group and timepoint.
 
-    n_assessed counts cases with both a baseline and a follow-up value of `measure`.
-    Columns: group columns, timepoint, measure, n_cases, n_due, n_assessed,
-    followup_rate, followup_ci_low, followup_ci_high, meets_target (>= FOLLOWUP_TARGET),
-    unusable (< FOLLOWUP_UNUSABLE), suppressed (n_due below min_cell).
+    n_followup_returned counts due cases with a follow-up value of `measure` (baseline
+    or not); n_assessed those with both values. Columns: group columns, timepoint,
+    measure, n_cases, n_due, n_followup_returned, n_assessed, followup_rate,
+    followup_ci_low, followup_ci_high, meets_target (>= FOLLOWUP_TARGET), unusable
+    (< FOLLOWUP_UNUSABLE), suppressed (n_due below min_cell).
     """
     keys = check_group_columns(by)
     tps = _timepoints(timepoints)
     check_measure(measure)
     min_cell = check_min_cell(min_cell)
-    day = frames.to_date(as_of)
+    day = frames.snapshot_day(as_of)
     wide = queries.query(
         db,
         "followup",
         filters=filters or Filters(),
-        params={"as_of": day},
+        as_of=day,
+        params={},
         group_cols=keys,
         fragments={"timepoint_counts": queries.timepoint_counts(measure, tps)},
     )
@@ -172,20 +143,22 @@ def followup_completion(
                 timepoint=tp,
                 measure=measure,
                 n_due=wide[f"n_due__{tp}"],
+                n_followup_returned=wide[f"n_followup_returned__{tp}"],
                 n_assessed=wide[f"n_assessed__{tp}"],
             )
             for tp in tps
         ],
         ignore_index=True,
     )
-    out = frames.as_int(out, ("n_cases", "n_due", "n_assessed"))
-    out["followup_rate"] = frames.ratio(out["n_assessed"], out["n_due"])
-    out["followup_ci_low"], out["followup_ci_high"] = stats.wilson(out["n_assessed"], out["n_due"])
+    out = frames.as_int(out, ("n_cases", "n_due", "n_followup_returned", "n_assessed"))
+    returned = out["n_followup_returned"]
+    out["followup_rate"] = frames.ratio(returned, out["n_due"])
+    out["followup_ci_low"], out["followup_ci_high"] = stats.wilson(returned, out["n_due"])
     rate = out["followup_rate"]
     out["meets_target"] = (rate >= FOLLOWUP_TARGET).astype("boolean").mask(rate.isna())
     out["unusable"] = (rate < FOLLOWUP_UNUSABLE).astype("boolean").mask(rate.isna())
     columns = [
-        "n_cases", "n_due", "n_assessed", "followup_rate", "followup_ci_low",
+        "n_cases", "n_due", "n_followup_returned", "n_assessed", "followup_rate", "followup_ci_low",
         "followup_ci_high", "meets_target", "unusable",
     ]  # fmt: skip
     out = apply_suppression(
@@ -198,51 +171,6 @@ def followup_completion(
     )
     out = frames.order_rows(out, keys, {"timepoint": _TP_RANK})
     return out[[*keys, "timepoint", "measure", *columns, "suppressed"]]
-
-
-def trajectory(
-    db: queries.Db,
-    *,
-    measure: str = "odi",
-    by: Sequence[str] | str | None = (),
-    min_cell: int = DEFAULT_MIN_CELL,
-    filters: Filters | None = None,
-) -> pd.DataFrame:
-    """Mean of a measure at each timepoint (baseline first) per group, with t intervals.
-
-    Every value recorded at the timepoint for a case in view counts (an open cohort:
-    later timepoints hold fewer, possibly different, patients). Columns: group columns,
-    timepoint, measure, n_values, mean, sd, ci_low, ci_high, suppressed.
-    """
-    keys = check_group_columns(by)
-    check_measure(measure)
-    min_cell = check_min_cell(min_cell)
-    filters = filters or Filters()
-    tps = tuple(vocab.TIMEPOINTS)
-    out = queries.query(
-        db,
-        "trajectory",
-        filters=filters,
-        params=queries.timepoint_params(tps),
-        group_cols=keys,
-        fragments={"value_at_tp": queries.value_at(measure, tps)},
-    ).drop(columns=["tp_days"])
-    if not keys:
-        out = frames.fill_overall(out, "timepoint", tps, ("n_values",))
-    out = frames.as_int(out, ("n_values",))
-    out.insert(len(keys) + 1, "measure", measure)
-    out["ci_low"], out["ci_high"] = stats.t_interval(out["mean"], out["sd"], out["n_values"])
-    out = apply_suppression(
-        out,
-        keys=keys,
-        denominator="n_values",
-        min_cell=min_cell,
-        value_columns=("n_values", "mean", "sd", "ci_low", "ci_high"),
-        partition_by=("timepoint",),
-    )
-    out = frames.order_rows(out, keys, {"timepoint": _TP_RANK})
-    return out[[*keys, "timepoint", "measure", "n_values", "mean", "sd", "ci_low", "ci_high",
-                "suppressed"]]  # fmt: skip
 
 
 def default_bin_width(measure: str) -> float:
@@ -260,6 +188,7 @@ def change_distribution(
     by: Sequence[str] | str | None = (),
     bin_width: float | None = None,
     min_cell: int = DEFAULT_MIN_CELL,
+    as_of: dt.date | str | None = None,
     filters: Filters | None = None,
 ) -> pd.DataFrame:
     """Histogram of per-case improvement (positive = better), binned in SQL, per group.
@@ -282,8 +211,9 @@ def change_distribution(
         "followup": queries.fact(facts.value_column(measure, timepoint)),
     }
     bins = queries.query(
-        db, "change_bins", filters=filters, params=params, group_cols=keys, fragments=fragments
-    )
+        db, "change_bins", filters=filters, as_of=frames.snapshot_day(as_of), params=params,
+        group_cols=keys, fragments=fragments,
+    )  # fmt: skip
     bins["bin_low"] = bins["bin_index"].astype(float) * width
     bins["bin_high"] = bins["bin_low"] + width
     bins = frames.as_int(bins.rename(columns={"n": "n_cases"}), ("n_cases",))
@@ -315,7 +245,7 @@ class Funnel:
     """Provider comparison: one point per unit and the control limits across volumes."""
 
     unit: str  # "physician" or "clinic"
-    criterion: Criterion
+    criterion: Rule
     timepoint: str
     overall_rate: float  # responders ÷ denominator over every unit in view
     n_total: int
@@ -352,13 +282,14 @@ def funnel(
     definition = parse_responder(responder)
     if len(definition.criteria) != 1:
         raise AnalyticsError(
-            "a funnel plot needs a single-measure responder definition, e.g. leg_pain:50%"
+            "a funnel plot needs a responder definition with one rule, e.g. leg_pain:50% "
+            "or leg_pain:50%+back_pain:50%"
         )
     criterion = definition.criteria[0]
     check_timepoint(timepoint)
     min_cell = check_min_cell(min_cell)
-    raw = _aggregate(
-        db, criterion, (timepoint,), (unit,), frames.to_date(as_of), filters or Filters()
+    raw = responders.aggregate(
+        db, criterion, (timepoint,), (unit,), frames.snapshot_day(as_of), filters or Filters()
     )
     n = (raw["n_assessed"] - raw["n_excluded"]).astype("Int64")
     points = pd.DataFrame({unit: raw[unit], "n": n, "responders": raw["responders"]})
@@ -373,7 +304,10 @@ def funnel(
         ).items():
             rate = points["responder_rate"].to_numpy()
             position = np.where(rate < low, "below", np.where(rate > high, "above", "within"))
-            points[f"position_{tags[level]}"] = np.where(np.isnan(rate), None, position)
+            # no position for a unit without a rate
+            points[f"position_{tags[level]}"] = pd.Series(position, index=points.index).where(
+                ~np.isnan(rate), None
+            )
     else:
         for level in levels:
             points[f"position_{tags[level]}"] = None

@@ -61,7 +61,8 @@ class Headline:
     recent_days: int
     timepoint: str
     followup_due: int | None
-    followup_assessed: int | None
+    followup_returned: int | None  # the follow-up rate's numerator (baseline or not)
+    followup_assessed: int | None  # with a baseline too (paired)
     followup_rate: float | None
     followup_ci: tuple[float, float] | None
     responder_label: str
@@ -102,7 +103,7 @@ def headline(
     The responder figures use the definition's first criterion (its first measure).
     """
     filters = filters or Filters()
-    day = frames.to_date(as_of)
+    day = frames.snapshot_day(as_of)
     min_cell = check_min_cell(min_cell)
     definition = parse_responder(responder)
     first = definition.criteria[0]
@@ -111,7 +112,9 @@ def headline(
             con, timepoint=timepoint, responder=definition, min_cell=min_cell, as_of=day,
             filters=filters,
         )  # fmt: skip
-        ev = events_summary(con, events="reoperation", min_cell=min_cell, filters=filters)
+        ev = events_summary(
+            con, events="reoperation", min_cell=min_cell, as_of=day, filters=filters
+        )
         recent = queries.run(
             con,
             queries.render("recent_cases"),
@@ -131,6 +134,7 @@ def headline(
         recent_days=recent_days,
         timepoint=timepoint,
         followup_due=_value(row, "n_due"),  # type: ignore[arg-type]
+        followup_returned=_value(row, "n_followup_returned"),  # type: ignore[arg-type]
         followup_assessed=_value(row, "n_assessed"),  # type: ignore[arg-type]
         followup_rate=_value(row, "followup_rate"),  # type: ignore[arg-type]
         followup_ci=_pair(row, "followup_ci_low", "followup_ci_high"),
@@ -153,6 +157,7 @@ def cases_by_period(
     by: Sequence[str] | str | None = ("cause",),
     period: str = "quarter",
     min_cell: int = DEFAULT_MIN_CELL,
+    as_of: dt.date | str | None = None,
     filters: Filters | None = None,
 ) -> pd.DataFrame:
     """New cases per calendar period (by treatment date) and group.
@@ -165,8 +170,8 @@ def cases_by_period(
         raise AnalyticsError(f"period must be one of {', '.join(PERIODS)}")
     min_cell = check_min_cell(min_cell)
     out = queries.query(
-        db, "cases_by_period", filters=filters or Filters(), params={"period": period},
-        group_cols=keys,
+        db, "cases_by_period", filters=filters or Filters(), as_of=frames.snapshot_day(as_of),
+        params={"period": period}, group_cols=keys,
     )  # fmt: skip
     out = frames.as_int(out, ("n_cases",))
     out = apply_suppression(
@@ -179,12 +184,24 @@ def cases_by_period(
     return out[["period_start", *keys, "n_cases", "suppressed"]]
 
 
-def completeness(db: queries.Db, *, filters: Filters | None = None) -> pd.DataFrame:
-    """Share of rows with a value in each column of cases, assessments and events in view.
+# The date that places a record in time, for the as-of snapshot of each record table.
+_RECORD_DATES: dict[str, str] = {
+    "cases": "treatment_date",
+    "assessments": "assessment_date",
+    "events": "event_date",
+}
+
+
+def completeness(
+    db: queries.Db, *, as_of: dt.date | str | None = None, filters: Filters | None = None
+) -> pd.DataFrame:
+    """Share of rows with a value in each column of cases, assessments and events in view
+    (records dated on or before `as_of`, default today).
 
     Columns: table, column, n_rows, n_present, share_present.
     """
     filters = filters or Filters()
+    day = frames.snapshot_day(as_of)
     rows: list[dict[str, object]] = []
     with queries.connection(db, with_store=True) as con:
         schema = queries.raw_schema(con)
@@ -205,9 +222,10 @@ def completeness(db: queries.Db, *, filters: Filters | None = None) -> pd.DataFr
             sql = (
                 f"with cohort as not materialized ({queries.cohort_sql()}) "
                 f"select count(*) as _n_rows, {counts} from {schema}.{table} as t "
-                "where t.case_id in (select case_id from cohort)"
+                "where t.case_id in (select case_id from cohort) "
+                f"and t.{quote(_RECORD_DATES[table])} <= $as_of::date"
             )
-            result = queries.run(con, sql, filters.params()).iloc[0]
+            result = queries.run(con, sql, {**filters.params(), "as_of": day}).iloc[0]
             n_rows = int(result["_n_rows"])
             for name in names:
                 present = int(result[name])

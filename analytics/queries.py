@@ -8,6 +8,7 @@ needs (group columns, fact columns of a measure, timepoint or event) are put int
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import os
 import re
 from collections.abc import Iterator, Mapping, Sequence
@@ -116,9 +117,45 @@ def severity_sql() -> str:
     return f"(case when {odi} is null then {literal(SEVERITY_MISSING)} {arms} end)"
 
 
+def snapshot_sql() -> str:
+    """REPLACE list blanking every fact recorded after $as_of (values, dates, events)."""
+    parts = []
+    for tp in vocab.TIMEPOINTS:
+        date = quote(facts.date_column(tp))
+        known = f"{date} <= $as_of::date"
+        for m in vocab.MEASURES:
+            col = quote(facts.value_column(m, tp))
+            parts.append(f"case when {known} then {col} end as {col}")
+        parts.append(f"case when {known} then {date} end as {date}")
+        if tp in vocab.FOLLOWUP_TIMEPOINTS:
+            parts.append(f"coalesce({known}, false) as {quote(facts.has_column(tp))}")
+    for e in vocab.EVENTS:
+        col = quote(facts.event_column(e))
+        parts.append(f"case when {col} <= $as_of::date then {col} end as {col}")
+    return ",\n        ".join(parts)
+
+
+def last_assessment_sql() -> str:
+    """The latest assessment date on or before $as_of (greatest() skips nulls)."""
+    dates = ", ".join(
+        f"case when {quote(facts.date_column(tp))} <= $as_of::date "
+        f"then {quote(facts.date_column(tp))} end"
+        for tp in vocab.TIMEPOINTS
+    )
+    return f"greatest({dates})"
+
+
 def cohort_sql() -> str:
-    """The cohort query (sql/cohort.sql) with its band expressions filled in."""
-    return fill(text("cohort"), {"age_band": age_band_sql(), "baseline_severity": severity_sql()})
+    """The cohort query (sql/cohort.sql) with its snapshot and band expressions filled in."""
+    return fill(
+        text("cohort"),
+        {
+            "age_band": age_band_sql(),
+            "baseline_severity": severity_sql(),
+            "snapshot": snapshot_sql(),
+            "last_assessment": last_assessment_sql(),
+        },
+    )
 
 
 def fact(column: str) -> str:
@@ -146,17 +183,28 @@ def first_event_at(events: Sequence[str]) -> str:
     return f"case t.event {arms} end"
 
 
+def due_days(timepoint: str) -> int:
+    """Days after treatment after which `timepoint` is due: its visit window's last day."""
+    window = vocab.VISIT_WINDOWS.get(timepoint)
+    return window.closes if window else vocab.TIMEPOINTS[timepoint].days
+
+
 def timepoint_counts(measure: str, timepoints: Sequence[str]) -> str:
-    """Aggregates n_due__<tp> and n_assessed__<tp> of `measure` for each timepoint."""
+    """Aggregates n_due__<tp>, n_followup_returned__<tp> and n_assessed__<tp> of `measure`.
+
+    Due: the visit window has closed by $as_of, or an assessment at it exists already.
+    Returned: due with a follow-up value (baseline or not); assessed: both values.
+    """
     baseline = fact(facts.value_column(measure, "baseline"))
     parts = []
     for tp in timepoints:
-        days = int(vocab.TIMEPOINTS[tp].days)
         has = fact(facts.has_column(tp))
         value = fact(facts.value_column(measure, tp))
+        due = f"(c.treatment_date + {due_days(tp)} <= $as_of::date or coalesce({has}, false))"
+        parts.append(f"count(*) filter (where {due}) as {quote('n_due__' + tp)}")
         parts.append(
-            f"count(*) filter (where c.treatment_date + {days} <= $as_of::date "
-            f"or coalesce({has}, false)) as {quote('n_due__' + tp)}"
+            f"count(*) filter (where {due} and {value} is not null) "
+            f"as {quote('n_followup_returned__' + tp)}"
         )
         parts.append(
             f"count(*) filter (where {baseline} is not null and {value} is not null) "
@@ -206,19 +254,21 @@ def query(
     name: str,
     *,
     filters: Filters,
+    as_of: dt.date,
     params: Mapping[str, object],
     group_cols: Sequence[str] = (),
     fragments: Mapping[str, str] | None = None,
 ) -> pd.DataFrame:
-    """Render sql/<name>.sql, bind the filters and params, run it on the facts."""
+    """Render sql/<name>.sql, bind the filters, snapshot day and params, run it on the facts."""
     sql = render(name, group_cols=group_cols, fragments=fragments)
     with connection(db) as con:
-        return run(con, sql, {**filters.params(), **params})
+        return run(con, sql, {**filters.params(), "as_of": as_of, **params})
 
 
 def timepoint_params(codes: Sequence[str]) -> dict[str, object]:
-    """Bound lists of timepoint codes and their nominal days, from the vocabulary."""
+    """Bound lists of timepoint codes, their nominal days and the day each falls due."""
     return {
         "tp_codes": list(codes),
         "tp_days": [vocab.TIMEPOINTS[c].days for c in codes],
+        "tp_due_days": [due_days(c) for c in codes],
     }

@@ -12,12 +12,16 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Iterator, Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 from scipy import stats
 
 from analytics.definitions import CONFIDENCE
+
+if TYPE_CHECKING:
+    from lifelines import KaplanMeierFitter
 
 CURVE_COLUMNS: tuple[str, ...] = (
     "day", "survival", "ci_low", "ci_high", "at_risk", "n_events", "n_censored",
@@ -31,7 +35,7 @@ def _fitter() -> type:
     return KaplanMeierFitter
 
 
-def fit(days: np.ndarray, n_events: np.ndarray, n_removed: np.ndarray) -> object:
+def fit(days: np.ndarray, n_events: np.ndarray, n_removed: np.ndarray) -> KaplanMeierFitter:
     """A fitted lifelines KaplanMeierFitter for one group's per-day counts."""
     days = np.asarray(days, dtype=float)
     n_events = np.asarray(n_events, dtype=float)
@@ -44,7 +48,8 @@ def fit(days: np.ndarray, n_events: np.ndarray, n_removed: np.ndarray) -> object
     # lifelines calls np.seterr while fitting; errstate puts the caller's settings back
     with warnings.catch_warnings(), np.errstate():
         warnings.simplefilter("ignore")  # lifelines warns about weights even when whole
-        return _fitter()(alpha=1 - CONFIDENCE).fit(
+        fitter: KaplanMeierFitter = _fitter()(alpha=1 - CONFIDENCE)
+        return fitter.fit(
             durations=durations[keep], event_observed=observed[keep], weights=weights[keep]
         )
 

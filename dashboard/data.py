@@ -22,7 +22,7 @@ import pandas as pd
 import streamlit as st
 from streamlit.runtime.scriptrunner import add_script_run_ctx, get_script_run_ctx
 
-from analytics import events, outcomes, overview, quality
+from analytics import events, lost_to_followup, outcomes, overview, quality, trajectories, windows
 from analytics.filters import Filters
 from pipelines import store
 
@@ -87,7 +87,7 @@ def _cached(fn: Callable[Concatenate[str, P], R]) -> Callable[Concatenate[StoreF
 # The typed seam between pages and analytics: one cached function per figure.
 summary = _cached(outcomes.summary)
 followup_completion = _cached(outcomes.followup_completion)
-trajectory = _cached(outcomes.trajectory)
+trajectory = _cached(trajectories.trajectory)
 change_distribution = _cached(outcomes.change_distribution)
 funnel = _cached(outcomes.funnel)
 events_summary = _cached(events.events_summary)
@@ -98,6 +98,9 @@ completeness = _cached(overview.completeness)
 filter_options = _cached(overview.filter_options)
 load_history = _cached(overview.load_history)
 last_rejection = _cached(quality.last_rejection)
+capture_rules = _cached(events.capture_rules)
+dropout = _cached(lost_to_followup.dropout)
+out_of_window = _cached(windows.out_of_window)
 
 
 def count_cases(version: StoreFile, filters: Filters) -> int:

@@ -48,7 +48,7 @@ def followup_card(frame: pd.DataFrame, timepoint: str) -> FollowupCard:
     if rows.empty or bool(rows["suppressed"].iloc[0]):
         return FollowupCard(timepoint, None, None, None, None)
     row = rows.iloc[0]
-    due, assessed = _number(row["n_due"]), _number(row["n_assessed"])
+    due, assessed = _number(row["n_due"]), _number(row["n_followup_returned"])
     low, high = _number(row["followup_ci_low"]), _number(row["followup_ci_high"])
     return FollowupCard(
         timepoint=timepoint,
@@ -75,7 +75,7 @@ def followup_by_unit(frame: pd.DataFrame, unit: str) -> pd.DataFrame:
         {
             labels.GROUP_TITLE[unit]: f[unit].astype(str),
             "Due at 12 months": _counts(f["n_due"], hidden),
-            "Returned": _counts(f["n_assessed"], hidden),
+            "Returned": _counts(f["n_followup_returned"], hidden),
             "Follow-up (%)": rate.mul(100).round(1),
             "95% CI": [
                 "" if h else labels.interval(lo, hi, 1)

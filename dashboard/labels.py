@@ -34,7 +34,19 @@ for _code, _high in SEVERITY_BANDS:
     _low = _high + 1
 SEVERITY[SEVERITY_MISSING] = "No baseline ODI"
 TIMEPOINT: dict[str, str] = {code: tp.label for code, tp in vocab.TIMEPOINTS.items()}
-MEASURE: dict[str, str] = {code: m.label for code, m in vocab.MEASURES.items()}
+
+
+class _MeasureLabels(dict[str, str]):
+    """Measure labels; a joint rule's name (`leg_pain+back_pain`) reads "A and B"."""
+
+    def __missing__(self, key: str) -> str:
+        parts = key.split("+")
+        if len(parts) > 1 and all(p in self for p in parts):
+            return " and ".join(self[p] for p in parts)
+        raise KeyError(key)
+
+
+MEASURE: dict[str, str] = _MeasureLabels({code: m.label for code, m in vocab.MEASURES.items()})
 # Axis titles: the label, shortened where a vertical axis cannot hold it.
 MEASURE_AXIS: dict[str, str] = {**MEASURE, "opioid_mme": "Opioid use (MME per day)"}
 EVENT: dict[str, str] = dict(vocab.EVENTS)

@@ -51,6 +51,7 @@ def outcome_table(summary: pd.DataFrame, keys: Sequence[str] = ()) -> pd.DataFra
             "Timepoint": f["timepoint"].map(labels.TIMEPOINT),
             "Cases": f["n_cases"],
             "Due for follow-up": f["n_due"],
+            "Returned": f["n_followup_returned"],
             "Assessed": f["n_assessed"],
             "Follow-up (%)": _pct(f["followup_rate"]),
             "Baseline too low to improve": f["n_excluded"],
@@ -77,6 +78,7 @@ def followup_table(frame: pd.DataFrame, keys: Sequence[str] = ()) -> pd.DataFram
             **_groups(f, keys),
             "Timepoint": f["timepoint"].map(labels.TIMEPOINT),
             "Due": f["n_due"],
+            "Returned": f["n_followup_returned"],
             "Assessed": f["n_assessed"],
             "Follow-up (%)": _pct(f["followup_rate"]),
             "95% CI low (%)": _pct(f["followup_ci_low"]),
@@ -246,7 +248,7 @@ def headline_table(headline: Headline, followup: FollowupCard | None = None) -> 
         (
             f"Follow-up completion at {tp}",
             labels.percent(h.followup_rate, 1),
-            labels.n_of(h.followup_assessed, h.followup_due),
+            labels.n_of(h.followup_returned, h.followup_due),
             ci(h.followup_ci),
         )
         if followup is None

@@ -47,7 +47,7 @@ def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
 
 
 def run_validate(args: argparse.Namespace) -> int:
-    from pipelines import store
+    from pipelines import store, windows
     from pipelines.load import validate_paths
 
     if (code := _check_paths(args.paths, args.report)) is not None:
@@ -55,6 +55,7 @@ def run_validate(args: argparse.Namespace) -> int:
     with _Progress() as progress:
         result = validate_paths(args.paths, store.db_path_from(args.db), progress=progress)
     _print_outcome(result, args.report)
+    windows.print_batch(windows.batch_warnings(args.paths, store.db_path_from(args.db)))
     if result.accepted:
         print(
             f"OK: no problems in {sum(int(str(f['rows'])) for f in result.files)} rows "
@@ -64,7 +65,7 @@ def run_validate(args: argparse.Namespace) -> int:
 
 
 def run_load(args: argparse.Namespace) -> int:
-    from pipelines import store
+    from pipelines import store, windows
     from pipelines.load import load_paths
 
     if (code := _check_paths(args.paths, args.report)) is not None:
@@ -88,6 +89,7 @@ def run_load(args: argparse.Namespace) -> int:
         if "deleted" in c:
             line += f", {c['deleted']} deleted"
         print(line)
+    windows.print_store(db)
     return 0
 
 

@@ -118,3 +118,39 @@ EVENTS: dict[str, str] = {
 
 # Lumbar levels allowed in index_levels, T12-L1 ... L5-S1.
 LEVELS: tuple[str, ...] = ("T12-L1", "L1-L2", "L2-L3", "L3-L4", "L4-L5", "L5-S1")
+
+
+@dataclass(frozen=True)
+class VisitWindow:
+    """When a follow-up visit counts for its timepoint, in days after the treatment date."""
+
+    timepoint: str
+    nominal: int
+    opens: int  # first day of the window (inclusive)
+    closes: int  # last day of the window (inclusive): the timepoint is due once it has passed
+
+
+# The default visit windows (docs/analytics.md gives their reasoning): each opens about
+# halfway from the previous timepoint and closes about halfway to the next, so that
+# windows touch without overlapping much; the 24-month window stays open to 36 months.
+VISIT_WINDOWS: dict[str, VisitWindow] = {
+    w.timepoint: w
+    for w in (
+        VisitWindow("6w", 42, 28, 70),
+        VisitWindow("3m", 91, 63, 140),
+        VisitWindow("6m", 182, 140, 273),
+        VisitWindow("12m", 365, 273, 548),
+        VisitWindow("24m", 730, 548, 1095),
+    )
+}
+
+# How a clinic's events reach the store, which decides how event-free time is censored
+# (see docs/analytics.md): "complete" = from the clinic's records whatever the follow-up,
+# "at_contact" = only through follow-up contacts.
+EVENT_CAPTURE_RULES: dict[str, str] = {
+    "complete": "Events come from the clinic's records whatever the follow-up: an event-free "
+    "case is followed to the as-of date",
+    "at_contact": "Events are known only through follow-up contacts: a case is followed to "
+    "its last assessment",
+}
+DEFAULT_EVENT_CAPTURE = "complete"

@@ -3,6 +3,7 @@
 -- events (see facts.py for when). Generated column lists come from the vocabulary:
 --   <measure_columns>  "<measure>__<timepoint>"  the measure's value at each timepoint
 --   <has_columns>      "has__<timepoint>"        an assessment row exists (any values)
+--   <date_columns>     "date__<timepoint>"       its assessment date (for as-of snapshots)
 --   <event_columns>    "first__<event>"          date of the first event of each type
 -- <source> is the schema holding the store's tables.
 with assessed as (
@@ -10,6 +11,7 @@ with assessed as (
         case_id,
         {{measure_columns}},
         {{has_columns}},
+        {{date_columns}},
         max(assessment_date) as last_assessment
     from {{source}}.assessments
     group by case_id

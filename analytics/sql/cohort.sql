@@ -1,4 +1,9 @@
--- The cases in view: case_facts with the filters applied and the derived group columns.
+-- The cases in view as they were known on $as_of (a snapshot), with the filters applied
+-- and the derived group columns.
+--   snapshot: only cases treated on or before $as_of; an assessment dated after it, and
+--   an event dated after it, are blanked as if not yet recorded. <snapshot> is the
+--   REPLACE list doing that, <last_assessment> the latest assessment date on or before
+--   $as_of (null if none), both built in queries.py from the vocabulary.
 -- Filters arrive as bound parameters; an empty list means "no restriction".
 -- <age_band> and <baseline_severity> are CASE expressions built in queries.py from
 -- the band constants in definitions.py.
@@ -7,7 +12,13 @@ select
     {{age_band}} as age_band,
     year(c.treatment_date) as treatment_year,
     {{baseline_severity}} as baseline_severity
-from case_facts as c
+from (
+    select
+        * exclude (last_contact) replace ({{snapshot}}),
+        {{last_assessment}} as last_assessment
+    from case_facts
+    where treatment_date <= $as_of::date
+) as c
 where ($f_treatment_from::date is null or c.treatment_date >= $f_treatment_from::date)
     and ($f_treatment_to::date is null or c.treatment_date <= $f_treatment_to::date)
     and (len($f_clinic::varchar[]) = 0 or list_contains($f_clinic::varchar[], c.clinic))

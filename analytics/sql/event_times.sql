@@ -1,13 +1,20 @@
--- Time from treatment to the first event of each type, or to censoring at the last known
--- contact (latest assessment or event of any type; the treatment date when there is
--- none), counted per group, event type and day: the input of Kaplan-Meier.
+-- Time from treatment to the first event of each type, or to censoring, counted per
+-- group, event type and day: the input of Kaplan-Meier. The cohort is the snapshot on
+-- $as_of (events dated after it are not known). Censoring follows how each case's clinic
+-- captures events (vocabulary.EVENT_CAPTURE_RULES):
+--   complete   events come from the records whatever the follow-up: an event-free case
+--              is followed to $as_of;
+--   at_contact events are known only through follow-up contacts: a case's time ends at
+--              its last assessment (day 0 if none after treatment), and an event after
+--              it is not counted.
+-- A case is at_contact when $all_at_contact, or when its clinic is in $at_contact_clinics.
 --
 -- Rather than repeating every case once per event type, everyone is first counted as
--- censored on their last-contact day (once, then copied to each event type as counts),
--- and each case with an event is moved from "censored on its contact day" to "event on
--- its event day". With $horizon set, times beyond it are censored at the horizon, which
--- leaves the estimate up to the horizon unchanged and keeps the table small.
--- <first_event> is a CASE expression picking the case's first date of t.event.
+-- censored on their censoring day (once, then copied to each event type as counts),
+-- and each case with a counted event is moved from "censored on its censoring day" to
+-- "event on its event day". With $horizon set, times beyond it are censored at the
+-- horizon, which leaves the estimate up to the horizon unchanged and keeps the table
+-- small. <first_event> is a CASE expression picking the case's first date of t.event.
 with cohort as not materialized (
     {{cohort}}
 ),
@@ -18,22 +25,34 @@ event_types as (
         unnest($event_sort::integer[]) as event_sort
 ),
 
+captured as not materialized (
+    select
+        *,
+        $all_at_contact::boolean
+        or list_contains($at_contact_clinics::varchar[], clinic::varchar) as is_at_contact
+    from cohort
+),
+
 censored as not materialized (
     select
         *,
-        -- a contact before the treatment date (a baseline visit) counts as day 0
+        -- the last day on which an event would be known; a contact before the
+        -- treatment date (a baseline visit) counts as day 0
+        case
+            when is_at_contact then coalesce(last_assessment, treatment_date)
+            else $as_of::date
+        end as known_until,
         least(
-            greatest(
-                0, datediff('day', treatment_date, coalesce(last_contact, treatment_date))
-            ),
+            greatest(0, datediff('day', treatment_date, known_until)),
             coalesce($horizon::integer, 2147483647)
         ) as censor_at
-    from cohort
+    from captured
 ),
 
 everyone_censored as (
     select
         {{group_cols}}
+        is_at_contact,
         censor_at as days,
         count(*) as n
     from censored
@@ -43,6 +62,7 @@ everyone_censored as (
 with_event as (
     select
         {{group_cols}}
+        is_at_contact,
         event,
         censor_at,
         greatest(0, datediff('day', treatment_date, first_date)) as event_days
@@ -54,13 +74,14 @@ with_event as (
         from censored as c
         cross join event_types as t
     )
-    where first_date is not null
+    where first_date is not null and first_date <= known_until
 ),
 
 moves as (
-    -- take the case out of "censored on its contact day" ...
+    -- take the case out of "censored on its censoring day" ...
     select
         {{group_cols}}
+        is_at_contact,
         event,
         censor_at as days,
         false as is_event,
@@ -71,6 +92,7 @@ moves as (
     -- ... and put it in on its event day (censored at the horizon if the event is later)
     select
         {{group_cols}}
+        is_at_contact,
         event,
         least(event_days, coalesce($horizon::integer, 2147483647)) as days,
         $horizon::integer is null or event_days <= $horizon::integer as is_event,
@@ -82,6 +104,7 @@ moves as (
 combined as (
     select
         {{group_cols}}
+        e.is_at_contact,
         t.event,
         e.days,
         false as is_event,
@@ -94,8 +117,9 @@ combined as (
 ),
 
 -- One row per group, event type and day: cases whose time ends that day (n_removed),
--- of whom n_events had the event then; n_had_event counts cases with the event at any
--- time (for the crude rate), placed on their (capped) event day.
+-- of whom n_events had the event then; n_had_event counts cases with a counted event
+-- (for the crude rate), placed on their (capped) event day; n_removed_at_contact those
+-- of the n_removed whose clinic captures events at contacts only.
 final as (
     select
         {{group_cols}}
@@ -104,7 +128,8 @@ final as (
         c.days,
         sum(c.n) filter (where c.is_event)::bigint as n_events,
         sum(c.n)::bigint as n_removed,
-        sum(c.n) filter (where c.had_event)::bigint as n_had_event
+        sum(c.n) filter (where c.had_event)::bigint as n_had_event,
+        sum(c.n) filter (where c.is_at_contact)::bigint as n_removed_at_contact
     from combined as c
     inner join event_types as t on t.event = c.event
     group by all

@@ -10,7 +10,8 @@ with cohort as not materialized (
 timepoints as (
     select
         unnest($tp_codes::varchar[]) as timepoint,
-        unnest($tp_days::integer[]) as tp_days
+        unnest($tp_days::integer[]) as tp_days,
+        unnest($tp_due_days::integer[]) as due_days
 ),
 
 per_case as (
@@ -18,8 +19,8 @@ per_case as (
         {{group_cols}}
         t.timepoint,
         t.tp_days,
-        -- due: the nominal time has passed, or an assessment at it exists already
-        (c.treatment_date + t.tp_days <= $as_of::date or {{has_at_tp}}) as is_due,
+        -- due: the visit window has closed, or an assessment at it exists already
+        (c.treatment_date + t.due_days <= $as_of::date or {{has_at_tp}}) as is_due,
         {{baseline}}::double as baseline_value,
         ({{value_at_tp}})::double as followup_value
     from cohort as c
@@ -68,6 +69,11 @@ final as (
         tp_days,
         count(*) as n_cases,
         count(*) filter (where is_due) as n_due,
+        -- returned: a follow-up value, with or without a baseline (completion)
+        count(*) filter (where is_due and followup_value is not null) as n_followup_returned,
+        count(*) filter (
+            where is_due and followup_value is not null and baseline_value is null
+        ) as n_no_baseline,
         count(*) filter (where is_assessed) as n_assessed,
         count(*) filter (where is_assessed and is_excluded) as n_excluded,
         count(*) filter (where is_assessed and not is_excluded and is_responder) as responders,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from analytics.definitions import PRESETS
-from dashboard import charts, data, labels, tables, ui
+from dashboard import charts, data, followup_panels, labels, tables, ui
 from dashboard.sidebar import choice, context, update_view
 from dashboard.state import GROUP_CHOICES, focus_filters, focus_from_selection
 
@@ -50,7 +50,8 @@ def render() -> None:
         _clear()
         focus = None
     tp = labels.TIMEPOINT[view.timepoint].lower()
-    measure = tables.criterion_measures(view.responder)[0]
+    # a joint rule (leg_pain+back_pain) is charted by its first measure
+    measure = tables.criterion_measures(view.responder)[0].split("+")[0]
     definition = PRESETS[view.responder]
     subtitle = f"{definition.label}, at {tp}"
     if len(definition.criteria) > 1:
@@ -124,6 +125,7 @@ def render() -> None:
     left, right = st.columns(2)
     with left:
         ui.chart(charts.trajectory(trajectory, group=group, measure=measure))
+        followup_panels.trajectory_caption(False)
         ui.table(
             tables.trajectory_table(trajectory, (group,)),
             "Mean at each timepoint",

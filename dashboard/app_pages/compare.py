@@ -9,7 +9,7 @@ import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
 from analytics.definitions import DEFAULT_MIN_CELL, PRESETS
-from dashboard import charts, data, labels, tables, ui
+from dashboard import charts, data, followup_charts, followup_panels, labels, tables, ui
 from dashboard.sidebar import choice, context, update_view
 from dashboard.state import CHOICES, GROUP_CHOICES, compare_filters
 from pipelines import vocabulary as vocab
@@ -148,15 +148,25 @@ def render() -> None:
     tp_label = labels.TIMEPOINT[tp].lower()
 
     by = (group,)
+    open_cohort = followup_panels.open_cohort_toggle("compare_open_cohort")
     submit = data.submit
-    traj = submit(data.trajectory, version, measure=measure, by=by, filters=filters)
+    traj = submit(
+        data.trajectory, version, measure=measure, by=by, filters=filters, paired=not open_cohort
+    )
     change = submit(
         data.change_distribution, version, measure=measure, timepoint=tp, by=by, filters=filters
     )
     responders = submit(
         data.summary, version, by=by, timepoint=tp, responder=view.responder, filters=filters
     )
-    opioids = submit(data.trajectory, version, measure="opioid_mme", by=by, filters=filters)
+    opioids = submit(
+        data.trajectory,
+        version,
+        measure="opioid_mme",
+        by=by,
+        filters=filters,
+        paired=not open_cohort,
+    )
     reduction = submit(
         data.summary, version, by=by, timepoint=tp, responder=OPIOID_REDUCTION, filters=filters
     )
@@ -181,7 +191,11 @@ def render() -> None:
 
     left, right = st.columns(2)
     with left:
-        ui.chart(charts.trajectory(got["traj"], group=group, measure=measure))
+        if open_cohort:
+            ui.chart(charts.trajectory(got["traj"], group=group, measure=measure))
+        else:
+            ui.chart(followup_charts.mean_change(got["traj"], group=group, measure=measure))
+        followup_panels.trajectory_caption(open_cohort)
         ui.table(
             tables.trajectory_table(got["traj"], by),
             f"{labels.MEASURE[measure]} over time",
@@ -221,6 +235,7 @@ def render() -> None:
         )
 
     ui.chart(charts.km_curves(got["curve"], group=group))
+    followup_panels.capture_caption(version)
     ui.table(
         tables.at_risk_table(data.numbers_at_risk(got["curve"], group), group),
         "Numbers at risk (still followed and free of reoperation)",

@@ -11,7 +11,7 @@ from typing import Any
 import streamlit as st
 from streamlit.runtime.uploaded_file_manager import UploadedFile
 
-from dashboard import importing, labels, ui
+from dashboard import followup_panels, importing, labels, ui
 from dashboard.importing import ALLOWED_SUFFIXES, MAX_UPLOAD_MB, Upload
 from dashboard.sidebar import context
 from pipelines.load import LoadResult, load_paths, validate_paths
@@ -132,3 +132,4 @@ def render() -> None:
 
 
 ui.guarded(render)
+ui.guarded(lambda: followup_panels.event_capture_setting(ctx.db))

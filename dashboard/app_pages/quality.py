@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from analytics import quality
-from dashboard import charts, data, labels, tables, ui
+from dashboard import charts, data, followup_panels, labels, tables, ui
 from dashboard.sidebar import context
 
 ctx = context()
@@ -56,6 +56,8 @@ def render() -> None:
     )
     ui.chart(charts.completeness(complete))
     ui.table(tables.completeness_table(complete), "Completeness by column", key="completeness")
+    followup_panels.dropout_section(version, filters, ctx.view.timepoint)
+    followup_panels.out_of_window_section(version, filters)
 
 
 ui.guarded(render)

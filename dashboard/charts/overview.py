@@ -158,7 +158,7 @@ def followup_by_timepoint(frame: pd.DataFrame) -> Figure:
     title = alt.Title(
         "Follow-up completion by timepoint",
         subtitle=[
-            "Patients with both a baseline and a follow-up score, of those due.",
+            "Patients who returned a follow-up score (with or without a baseline), of those due.",
             "Dashed lines: the 80% target of the US Quality Outcomes Database, and 50%,",
             "below which CMS treats a measure as unusable. Whiskers: 95% Wilson interval.",
         ],
@@ -169,14 +169,14 @@ def followup_by_timepoint(frame: pd.DataFrame) -> Figure:
         return empty_chart(title.text, "No follow-up is due yet for the cases in view")
     data["timepoint_label"] = data["timepoint"].map(labels.TIMEPOINT)
     data["assessed_text"] = [
-        labels.n_of(a, d) for a, d in zip(data["n_assessed"], data["n_due"], strict=True)
+        labels.n_of(a, d) for a, d in zip(data["n_followup_returned"], data["n_due"], strict=True)
     ]
     data["ci_text"] = interval_text(data["followup_ci_low"], data["followup_ci_high"])
     order = [t for t in TIMEPOINT_ORDER if t in set(data["timepoint_label"])]
     tooltip = [
         alt.Tooltip("timepoint_label:N", title="Timepoint"),
         alt.Tooltip("followup_rate:Q", title="Follow-up completion", format=PCT1),
-        alt.Tooltip("assessed_text:N", title="Assessed of due"),
+        alt.Tooltip("assessed_text:N", title="Returned of due"),
         alt.Tooltip("ci_text:N", title="95% CI (Wilson)"),
     ]
     x = alt.X(

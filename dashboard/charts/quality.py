@@ -102,7 +102,7 @@ def followup_heatmap(frame: pd.DataFrame, *, unit: str = "clinic") -> Figure:
         for hidden, rate in zip(data["suppressed"], data["followup_rate"], strict=True)
     ]
     data["assessed_text"] = [
-        labels.n_of(a, d) for a, d in zip(data["n_assessed"], data["n_due"], strict=True)
+        labels.n_of(a, d) for a, d in zip(data["n_followup_returned"], data["n_due"], strict=True)
     ]
     data["ci_text"] = interval_text(data["followup_ci_low"], data["followup_ci_high"])
     order = [t for t in TIMEPOINT_ORDER if t in set(data["timepoint_label"])]
@@ -113,7 +113,7 @@ def followup_heatmap(frame: pd.DataFrame, *, unit: str = "clinic") -> Figure:
         alt.Tooltip("unit_name:N", title=labels.GROUP_TITLE[unit]),
         alt.Tooltip("timepoint_label:N", title="Timepoint"),
         alt.Tooltip("followup_rate:Q", title="Follow-up completion", format=PCT1),
-        alt.Tooltip("assessed_text:N", title="Assessed of due"),
+        alt.Tooltip("assessed_text:N", title="Returned of due"),
         alt.Tooltip("ci_text:N", title="95% CI (Wilson)"),
     ]
     base = alt.Chart().encode(x=x, y=y)

@@ -82,3 +82,11 @@ create table if not exists ref_timepoints (code varchar primary key, label varch
 create table if not exists ref_measures   (code varchar primary key, label varchar not null, unit varchar not null,
                                            low double not null, high double not null, higher_is_better boolean not null, sort integer not null);
 create table if not exists ref_events     (code varchar primary key, label varchar not null, sort integer not null);
+
+-- How each clinic's events are captured ("complete" or "at_contact"; see
+-- vocabulary.EVENT_CAPTURE_RULES). A clinic without a row uses "complete". Set with
+-- `fbss event-capture` or on the Import page; kept by `fbss load --replace`.
+create table if not exists clinic_settings (
+    clinic        varchar primary key,
+    event_capture varchar not null
+);

@@ -52,8 +52,10 @@ def test_summary_json(outcomes_db: Path, capsys: pytest.CaptureFixture[str]) -> 
         "measure": "odi",
         "n_cases": 10,
         "n_due": 9,
+        "n_followup_returned": 7,  # L9 (no baseline) returned; L6 has no ODI  (issue 8)
+        "n_no_baseline": 1,
         "n_assessed": 6,
-        "followup_rate": pytest.approx(6 / 9),
+        "followup_rate": pytest.approx(7 / 9),
         "n_excluded": 1,
         "responders": 4,
         "responder_rate": pytest.approx(0.8),
@@ -113,24 +115,29 @@ def test_summary_csv_and_table(outcomes_db: Path, capsys: pytest.CaptureFixture[
 def test_events_json(events_db: Path, capsys: pytest.CaptureFixture[str]) -> None:
     rows = run_json(
         capsys, "events", "--db", str(events_db), "--by", "pathway", "--event", "reoperation",
-        "--min-cell", "0", "--format", "json",
+        "--min-cell", "0", "--format", "json", "--as-of", "2025-08-10",
+        "--event-capture", "at_contact",
     )  # fmt: skip
     assert [list(r) for r in rows] == [["pathway", *EVENTS_FIELDS]] * 2
-    low, high = wilson(2, 6)
+    # at_contact (tests/analytics/test_events.py): only E1's reoperation (day 100) came
+    # before its last assessment; F1 was never assessed after treatment
+    low, high = wilson(1, 6)
     assert rows[0] == {
         "pathway": "less_invasive",
         "event": "reoperation",
+        "event_capture": "at_contact",
         "n_cases": 6,
-        "n_with_event": 2,
-        "event_rate": pytest.approx(2 / 6),
+        "n_with_event": 1,
+        "event_rate": pytest.approx(1 / 6),
         "event_ci_low": pytest.approx(low, abs=1e-6),
         "event_ci_high": pytest.approx(high, abs=1e-6),
-        "km_free_12m": pytest.approx(8 / 15),
-        "km_free_24m": pytest.approx(8 / 15),
+        "km_free_12m": pytest.approx(0.8),
+        "km_free_24m": pytest.approx(0.8),
         "suppressed": False,
     }
-    assert rows[1]["km_free_12m"] == pytest.approx(0.8)
-    assert rows[1]["km_free_24m"] is None  # nobody in repeat surgery followed 730 days
+    assert rows[1]["n_with_event"] == 0
+    assert rows[1]["km_free_12m"] == 1.0
+    assert rows[1]["km_free_24m"] is None  # nobody in repeat surgery assessed at 730 days
 
 
 def test_events_intervals_and_suppression(
@@ -246,3 +253,18 @@ def test_help_does_not_import_the_heavy_libraries() -> None:
     assert "lifelines" not in heavy
     assert "statsmodels" not in heavy
     assert "scipy" not in heavy
+
+
+def test_summary_dropout_flags_in_words(
+    outcomes_db: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # issue 8. Due at 12 months on AS_OF: L1-L6, L8-L10, R1-R3; lost (no 12-month ODI):
+    # L5 (baseline ODI 60) and L6 (30), against a followed mean of (50+50+40+0+20+20.2+50
+    # +44+30)/9 for those with a baseline: the lost started more disabled
+    assert main(["summary", "--db", str(outcomes_db), "--dropout", "--as-of", "2025-01-01",
+                 "--min-cell", "0"]) == 0  # fmt: skip
+    out = capsys.readouterr().out
+    assert "patients lost at 12 months started more disabled" in out
+    assert out.splitlines()[0].split()[:4] == ["timepoint", "measure", "characteristic", "level"]
+    assert main(["summary", "--db", str(outcomes_db), "--dropout", "--by", "cause"]) == 2
+    assert "takes no --by" in capsys.readouterr().err

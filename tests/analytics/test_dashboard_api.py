@@ -26,8 +26,9 @@ from tests.analytics.builders import AS_OF, DAY0, assessment, case, make_store, 
 from tests.analytics.conftest import LATE
 
 
-def test_trajectory_means_per_timepoint(outcomes_db: Path) -> None:
-    out = trajectory(outcomes_db, measure="odi", by=["pathway"], min_cell=0)
+def test_open_cohort_trajectory_means_per_timepoint(outcomes_db: Path) -> None:
+    out = trajectory(outcomes_db, measure="odi", by=["pathway"], min_cell=0, paired=False)
+    assert set(out["cohort"]) == {"open"}
     base = row_of(out, pathway="less_invasive", timepoint="baseline")
     # every recorded baseline ODI of L1-L10 (L9 has none)
     assert base["n_values"] == 9
@@ -40,7 +41,7 @@ def test_trajectory_means_per_timepoint(outcomes_db: Path) -> None:
     assert out[out["pathway"] == "less_invasive"]["timepoint"].tolist() == ["baseline", "12m"]
     # default min_cell: repeat surgery has 3 values at each timepoint -> hidden, and so is
     # less invasive at the same timepoint (secondary step, per timepoint)
-    hidden = trajectory(outcomes_db, measure="odi", by=["pathway"])
+    hidden = trajectory(outcomes_db, measure="odi", by=["pathway"], paired=False)
     assert hidden["suppressed"].all()
     assert hidden["mean"].isna().all()
 
@@ -138,8 +139,8 @@ def test_funnel_points_and_limits(tmp_path: Path) -> None:
 def test_funnel_needs_one_measure(outcomes_db: Path) -> None:
     from analytics.definitions import AnalyticsError
 
-    with pytest.raises(AnalyticsError, match="single-measure"):
-        funnel(outcomes_db, responder="pain_relief_50")
+    with pytest.raises(AnalyticsError, match="one rule"):
+        funnel(outcomes_db, responder="leg_pain:50%,back_pain:50%")
     with pytest.raises(AnalyticsError, match="funnel unit"):
         funnel(outcomes_db, unit="cause")
 

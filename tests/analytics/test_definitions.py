@@ -16,7 +16,6 @@ from pipelines import vocabulary as vocab
     [
         (None, [("odi", 30.0, True)]),  # the default: minimal important change
         ("odi_mic", [("odi", 30.0, True)]),
-        ("pain_relief_50", [("leg_pain", 50.0, True), ("back_pain", 50.0, True)]),
         ("odi_scb", [("odi", 18.8, False)]),
         ("eq5d_mic", [("eq5d", 0.10, False)]),
         ("odi:30%", [("odi", 30.0, True)]),
@@ -28,6 +27,22 @@ from pipelines import vocabulary as vocab
 def test_parse_responder(text: str | None, criteria: list[tuple[str, float, bool]]) -> None:
     parsed = defs.parse_responder(text)
     assert [(c.measure, c.threshold, c.is_percent) for c in parsed.criteria] == criteria
+
+
+def test_joint_definition_is_one_rule(  # issue 8
+) -> None:
+    (rule,) = defs.parse_responder("pain_relief_50").criteria
+    assert isinstance(rule, defs.JointCriterion)
+    assert rule.measure == "leg_pain+back_pain"
+    assert [(c.measure, c.threshold, c.is_percent) for c in rule.parts] == [
+        ("leg_pain", 50.0, True), ("back_pain", 50.0, True),
+    ]  # fmt: skip
+    assert "same patient" in defs.PRESETS["pain_relief_50"].label
+    # a comma still means separate rows; a plus joins within one row
+    mixed = defs.parse_responder("leg_pain:50% + back_pain:50%, odi:30%")
+    assert [r.measure for r in mixed.criteria] == ["leg_pain+back_pain", "odi"]
+    with pytest.raises(defs.AnalyticsError, match="joins a measure with itself"):
+        defs.parse_responder("odi:30%+odi:10")
 
 
 def test_every_preset_names_its_source() -> None:

@@ -42,7 +42,9 @@ def test_less_invasive_group_figures(outcomes_db: Path) -> None:
     assert row["n_due"] == 9
     # both ODI values: L1 L2 L3 L4 L8 L10 (L5 no 12m row, L6 no ODI in it, L9 no baseline)
     assert row["n_assessed"] == 6
-    assert row["followup_rate"] == pytest.approx(6 / 9)
+    # returned (issue 8): those six and L9, whose 12-month ODI counts without a baseline
+    assert (row["n_followup_returned"], row["n_no_baseline"]) == (7, 1)
+    assert row["followup_rate"] == pytest.approx(7 / 9)
     assert row["n_excluded"] == 1  # L4: baseline 0 leaves no room for a percent threshold
     assert row["responders"] == 4  # L1 (exactly 30%), L3, L8, L10 (30% in decimals)
     assert row["responder_rate"] == pytest.approx(4 / 5)
@@ -58,7 +60,7 @@ def test_less_invasive_group_figures(outcomes_db: Path) -> None:
     assert row["mean_change"] == pytest.approx(mean)
     assert row["mean_change_ci_low"] == pytest.approx(mean - half, abs=1e-6)
     assert row["mean_change_ci_high"] == pytest.approx(mean + half, abs=1e-6)
-    low, high = wilson(6, 9)
+    low, high = wilson(7, 9)
     assert row["followup_ci_low"] == pytest.approx(low, abs=1e-6)
     assert row["followup_ci_high"] == pytest.approx(high, abs=1e-6)
     assert not row["suppressed"]
@@ -77,13 +79,18 @@ def test_overall_row_and_field_order(outcomes_db: Path) -> None:
 
 
 def test_as_of_decides_what_is_due(outcomes_db: Path) -> None:
-    # 12 months after 2023-06-01 is 2024-05-31. The day before, only cases that already
-    # have a 12-month row are due (L1-L4, L6, L8-L10 and R1-R3 = 11); on the day, L5 too.
-    before = summary(outcomes_db, as_of=dt.date(2024, 5, 30), min_cell=0).iloc[0]
-    on_the_day = summary(outcomes_db, as_of="2024-05-31", min_cell=0).iloc[0]
-    assert before["n_due"] == 11
-    assert on_the_day["n_due"] == 12
-    assert before["n_assessed"] == on_the_day["n_assessed"] == 9
+    # The 12-month window of a case treated 2023-06-01 closes 548 days later, 2024-11-30
+    # (issue 8). The day before, only cases whose 12-month row is already dated (on
+    # 2024-05-31) are due: L1-L4, L6, L9, L10 and R1-R3 = 10 (L8's row is dated
+    # 2024-12-15, not yet known); on the day, L5 too.
+    closes = dt.date(2023, 6, 1) + dt.timedelta(days=548)
+    assert closes == dt.date(2024, 11, 30)
+    before = summary(outcomes_db, as_of=closes - dt.timedelta(days=1), min_cell=0).iloc[0]
+    on_the_day = summary(outcomes_db, as_of=closes, min_cell=0).iloc[0]
+    assert before["n_due"] == 10
+    assert on_the_day["n_due"] == 11
+    # L1-L4, L10, R1-R3 (L8 is not known yet)
+    assert before["n_assessed"] == on_the_day["n_assessed"] == 8
 
 
 @pytest.mark.parametrize(
@@ -114,8 +121,8 @@ def test_thresholds_and_exclusions(
     assert row["responder_rate"] == pytest.approx(responders / (n_assessed - n_excluded))
 
 
-def test_two_measure_preset_gives_one_row_per_measure(outcomes_db: Path) -> None:
-    out = summary(outcomes_db, responder="pain_relief_50", as_of=AS_OF, min_cell=0)
+def test_comma_separated_rules_give_one_row_per_measure(outcomes_db: Path) -> None:
+    out = summary(outcomes_db, responder="leg_pain:50%,back_pain:50%", as_of=AS_OF, min_cell=0)
     assert list(out["measure"]) == ["leg_pain", "back_pain"]
     leg, back = out.iloc[0], out.iloc[1]
     assert (leg["n_assessed"], leg["responders"]) == (4, 2)

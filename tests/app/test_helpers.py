@@ -66,8 +66,10 @@ def test_day_labels(day: int, label: str) -> None:
 
 def test_criteria_of_a_definition() -> None:
     assert tables.criterion_text("odi_mic") == "odi:30%"
-    assert tables.criterion_text("pain_relief_50") == "leg_pain:50%"
-    assert tables.criterion_measures("pain_relief_50") == ["leg_pain", "back_pain"]
+    # pain_relief_50 is one joint rule (issue 8); a comma still gives separate rules
+    assert tables.criterion_text("pain_relief_50") == "leg_pain:50%+back_pain:50%"
+    assert tables.criterion_measures("pain_relief_50") == ["leg_pain+back_pain"]
+    assert tables.criterion_measures("leg_pain:50%,back_pain:50%") == ["leg_pain", "back_pain"]
 
 
 def test_is_hidden_cell() -> None:

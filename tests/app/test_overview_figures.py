@@ -22,7 +22,7 @@ def completion(rows: list[tuple[str, str, int | None, int | None, bool]]) -> pd.
                 "clinic": clinic,
                 "timepoint": tp,
                 "n_due": due,
-                "n_assessed": assessed,
+                "n_followup_returned": assessed,
                 "followup_rate": rate,
                 "followup_ci_low": None if rate is None else rate - 0.05,
                 "followup_ci_high": None if rate is None else rate + 0.05,

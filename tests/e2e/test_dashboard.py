@@ -29,7 +29,7 @@ PAGES = [
     ("causes", "Causes & pathways", 4),
     ("compare", "Compare pathways", 5),
     ("providers", "Physicians & clinics", 1),
-    ("quality", "Data quality", 2),
+    ("quality", "Data quality", 3),  # + who is lost to follow-up (issue 8)
     ("import", "Import", 0),
 ]
 
