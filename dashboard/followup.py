@@ -1,4 +1,4 @@
-"""Follow-up figures for the Overview: the headline card and the table by clinic.
+"""Follow-up figures for the Overview: the headline card, the table by clinic, the worklist.
 
 No streamlit here. Both read `analytics.followup_completion` (ODI, both a baseline and a
 follow-up score), the same frame the follow-up chart draws, so a card and the chart beside
@@ -107,3 +107,19 @@ def units_short(frame: pd.DataFrame, unit: str) -> Sequence[str]:
     table = followup_by_unit(frame, unit)
     under = table[table["Status"].isin(["under target", "under 50%: unusable"])]
     return list(under[labels.GROUP_TITLE[unit]])
+
+
+def worklist_table(rows: pd.DataFrame) -> pd.DataFrame:
+    """The follow-up worklist (analytics.worklist) with clinical headers."""
+    return pd.DataFrame(
+        {
+            "Days left": rows["days_left"],
+            "Case": rows["case_id"],
+            "Patient (pseudonymous)": rows["patient_id"],
+            "Clinic": rows["clinic"],
+            "Physician": rows["physician"],
+            "Timepoint": rows["timepoint"].map(labels.TIMEPOINT),
+            "Window opens": rows["window_opens"],
+            "Window closes": rows["window_closes"],
+        }
+    )

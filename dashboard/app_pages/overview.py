@@ -9,6 +9,8 @@ from dashboard import charts, data, labels, tables, ui
 from dashboard import followup as followup_figures
 from dashboard.sidebar import choice, context
 
+WORKLIST_DAYS = 30  # "due this month": windows closing within 30 days
+
 ctx = context()
 view = ctx.view
 st.title("Overview")
@@ -16,6 +18,27 @@ st.caption(
     "For clinic managers: the cases in view, follow-up collection against the registry "
     "targets, and outcomes at a glance. Every rate shows n of N and a 95% interval."
 )
+
+
+def _worklist(version: data.StoreFile) -> None:
+    """Follow-ups to collect: open visit windows without an assessment (analytics.worklist)."""
+    rows = data.worklist(version, clinics=view.clinic, physicians=view.physician)
+    soon = rows[rows["days_left"] <= WORKLIST_DAYS]
+    st.subheader("Follow-ups to collect")
+    st.markdown(
+        f"**{labels.plural(len(soon), 'follow-up')} due in the next {WORKLIST_DAYS} days** "
+        f"(their visit window closes), of {labels.count(len(rows))} open windows without "
+        "an assessment."
+    )
+    st.caption(
+        "The call list: most urgent first. Follows the sidebar's clinic and physician "
+        "filters only (a list of patients to call, not a statistic: nothing is hidden)."
+    )
+    ui.table(
+        followup_figures.worklist_table(rows),
+        "Follow-up worklist (open windows without an assessment)",
+        key="worklist",
+    )
 
 
 def render() -> None:
@@ -129,6 +152,8 @@ def render() -> None:
             "Follow-up is counted on the Oswestry Disability Index: a patient counts as "
             "assessed at a timepoint when both a baseline and a follow-up ODI were recorded."
         )
+
+    _worklist(version)
 
     st.subheader("Who misses the 12-month follow-up target")
     st.caption(

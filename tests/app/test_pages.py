@@ -66,7 +66,7 @@ def test_overview_headline_figures_on_the_sample(
     assert metric(at, "Cases in view") == f"{len(sample_cases):,}"
     assert "Data last loaded" in texts(at)
     assert at.get("expander")  # tables with their CSV downloads
-    assert len(at.get("download_button")) == 5
+    assert len(at.get("download_button")) == 6
 
 
 def test_overview_follow_up_by_clinic_worst_first_and_the_card_matches_the_chart(
@@ -86,6 +86,22 @@ def test_overview_follow_up_by_clinic_worst_first_and_the_card_matches_the_chart
     chart_rows = frame_with(at, "Below 50% (unusable)")
     twelve = chart_rows[chart_rows["Timepoint"] == "12 months"].iloc[0]
     assert metric(at, "Follow-up") == f"{round(twelve['Follow-up (%)']):.0f}%"
+
+
+def test_overview_counts_the_follow_ups_due_this_month(
+    make_app: AppFactory, sample_store: Path
+) -> None:
+    """Issue 12: "37 follow-ups due this month", the worklist behind it as a table."""
+    from analytics.worklist import worklist
+
+    at = open_page(make_app(sample_store), "Overview")
+    everything = worklist(sample_store)
+    soon = int((everything["days_left"] <= 30).sum())
+    assert f"{soon:,} follow-up" in texts(at)
+    assert f"of {len(everything):,} open windows" in texts(at)
+    table = frame_with(at, "Days left")
+    assert list(table["Case"]) == list(everything["case_id"])
+    assert list(table["Days left"]) == sorted(table["Days left"])
 
 
 def test_every_page_says_what_it_shows_and_names_downloads_so(
