@@ -98,7 +98,9 @@ def new_cases(
     x = alt.X(
         f"{unit}(period_start):T",
         title=period.capitalize(),
-        axis=alt.Axis(format="%Y" if period == "year" else "Q%q %Y", labelAngle=-45),
+        axis=alt.Axis(
+            format="%Y" if period == "year" else "Q%q %Y", labelAngle=45, labelAlign="left"
+        ),  # each label starts at its period's left edge and runs under its own bar
     )
     tooltip = [
         alt.Tooltip("period:N", title=period.capitalize()),
