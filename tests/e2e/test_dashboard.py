@@ -124,11 +124,12 @@ def test_a_table_downloads_as_csv_with_formulas_neutralised(
     with page.expect_download() as info:
         page.get_by_role("button", name="Download CSV").first.click()
     download = info.value
-    assert download.suggested_filename == "fbss-responder-rate-by-physician.csv"
+    # the file name says what the page showed (issue 12): filters and the data date
+    assert download.suggested_filename.startswith("fbss-responder-rate-by-physician_all-cases_")
     target = tmp_path / download.suggested_filename
     download.save_as(target)
     rows = list(csv.reader(io.StringIO(target.read_text(encoding="utf-8-sig"))))
-    assert rows[0][:3] == ["Physician", "Assessed (n)", "Responders"]
+    assert rows[0][:3] == ["Physician", "Against the limits", "Assessed (n)"]
     names = [r[0] for r in rows[1:]]
     assert "'" + FORMULA_NAME in names
     assert FORMULA_NAME not in names
