@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dashboard import data, sidebar
+from dashboard import chrome, data, sidebar, ui
 
 st.set_page_config(
     page_title="FBSS outcomes",
@@ -49,6 +49,8 @@ PAGES = [
 ]
 
 page = st.navigation(PAGES)
-sidebar.render(data.configured_db())
+chrome.inject()
+context = sidebar.render(data.configured_db())
+ui.page_header(context)
 page.run()
 sidebar.sync_url()

@@ -124,8 +124,11 @@ def test_a_table_downloads_as_csv_with_formulas_neutralised(
     with page.expect_download() as info:
         page.get_by_role("button", name="Download CSV").first.click()
     download = info.value
-    # The page opens case-mix adjusted (issue 9): its first table is O and E by physician.
-    assert download.suggested_filename == "fbss-observed-and-expected-responders-by-physician.csv"
+    # The page opens case-mix adjusted (issue 9): its first table is O and E by physician;
+    # the file name also says what the page showed (issue 12).
+    assert download.suggested_filename.startswith(
+        "fbss-observed-and-expected-responders-by-physician"
+    )
     target = tmp_path / download.suggested_filename
     download.save_as(target)
     rows = list(csv.reader(io.StringIO(target.read_text(encoding="utf-8-sig"))))
