@@ -185,7 +185,7 @@ def _audit(
                 low = linprog(c, A_eq=a_eq, b_eq=b_eq, bounds=(0, None), method="highs")
                 if low.status != 0 or value[r] - low.fun > 0.5:
                     continue
-            pick = _beside(r, lines, hidden, eligible, size, value)
+            pick = _beside(int(r), lines, hidden, eligible, size, value)
             if pick is not None:
                 return pick
     return None
