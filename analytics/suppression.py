@@ -133,7 +133,7 @@ def suppression_mask(
             # Lines combine: the union of some lines minus others is a line too
             # (issue 10's cause x baseline_severity case). An LP audit finds what the
             # line rules miss; each pinned cell gets one more hidden row beside it.
-            pick = _audit(frame, lines, hidden, eligible | last_resort, size, denominator, counts)
+            pick = _audit(frame, lines, hidden, eligible, size, denominator, counts)
             if pick is not None:
                 hidden[pick] = True
                 changed = True
@@ -292,7 +292,13 @@ class Rate:
 
 
 SUMMARY_RATES: tuple[Rate, ...] = (
-    Rate("followup_rate", "n_assessed", "n_due", None, ("followup_ci_low", "followup_ci_high")),
+    Rate(
+        "followup_rate",
+        "n_followup_returned",
+        "n_due",
+        None,
+        ("followup_ci_low", "followup_ci_high"),
+    ),
     Rate(
         "responder_rate",
         "responders",
@@ -304,7 +310,10 @@ SUMMARY_RATES: tuple[Rate, ...] = (
 EVENTS_RATES: tuple[Rate, ...] = (
     Rate("event_rate", "n_with_event", "n_cases", None, ("event_ci_low", "event_ci_high")),
 )
-SUMMARY_COUNTS: tuple[str, ...] = ("n_cases", "n_due", "n_assessed", "n_excluded", "responders")
+SUMMARY_COUNTS: tuple[str, ...] = (
+    "n_cases", "n_due", "n_followup_returned", "n_no_baseline", "n_assessed", "n_excluded",
+    "responders",
+)  # fmt: skip
 EVENTS_COUNTS: tuple[str, ...] = ("n_cases", "n_with_event")
 
 
