@@ -165,7 +165,9 @@ def _audit(
     a_eq = np.zeros((len(used), len(rows)))
     for j, (m, _) in enumerate(used):
         a_eq[j, m] = 1.0
-    columns = [denominator, *[c for c in counts if c in frame.columns and c != denominator]]
+    # Not n_excluded: mostly 0, it would pin nearly every hidden zero and cascade
+    # until the whole table is hidden (measured: cause x pathway on the sample).
+    columns = [c for c in (denominator, *counts) if c in frame.columns and c != "n_excluded"]
     for col in dict.fromkeys(columns):
         value = _values(frame, col)
         b_eq = a_eq @ value[rows]
