@@ -32,6 +32,7 @@ from itertools import combinations
 
 import numpy as np
 import pandas as pd
+from scipy.optimize import linprog
 
 from analytics import stats
 
@@ -41,6 +42,7 @@ DEFAULT_NUMERATORS: tuple[tuple[str, str | None], ...] = (
     ("responders", None),
     ("n_with_event", None),
     ("n_assessed", "n_due"),
+    ("n_followup_returned", "n_due"),
 )
 
 
@@ -127,7 +129,85 @@ def suppression_mask(
             if pick is not None:
                 hidden[pick] = True
                 changed = True
+        if not changed and len(keys) >= 2:
+            # Lines combine: the union of some lines minus others is a line too
+            # (issue 10's cause x baseline_severity case). An LP audit finds what the
+            # line rules miss; each pinned cell gets one more hidden row beside it.
+            pick = _audit(frame, lines, hidden, eligible, size, denominator, counts)
+            if pick is not None:
+                hidden[pick] = True
+                changed = True
     return pd.Series(hidden, index=frame.index)
+
+
+def _audit(
+    frame: pd.DataFrame,
+    lines: list,
+    hidden: np.ndarray,
+    eligible: np.ndarray,
+    size: np.ndarray,
+    denominator: str,
+    counts: Sequence[str],
+) -> int | None:
+    """A shown row to hide because some hidden count is pinned by the public totals.
+
+    For each count, the hidden values are unknowns x >= 0 with one equation per line
+    (its hidden rows sum to the public total minus its shown rows). A hidden value whose
+    LP minimum equals its maximum is recovered; a 0 that a line's own public total of 0
+    already tells is not a disclosure. Returns None when nothing is pinned or nothing mends.
+    """
+    rows = np.flatnonzero(hidden)
+    if len(rows) < 2:
+        return None
+    where = {r: i for i, r in enumerate(rows)}
+    members = [[where[r] for r in line if hidden[r]] for line in lines]
+    used = [(m, line) for m, line in zip(members, lines, strict=True) if m]
+    a_eq = np.zeros((len(used), len(rows)))
+    for j, (m, _) in enumerate(used):
+        a_eq[j, m] = 1.0
+    # Not n_excluded: mostly 0, it would pin nearly every hidden zero and cascade
+    # until the whole table is hidden (measured: cause x pathway on the sample).
+    columns = [c for c in (denominator, *counts) if c in frame.columns and c != "n_excluded"]
+    for col in dict.fromkeys(columns):
+        value = _values(frame, col)
+        b_eq = a_eq @ value[rows]
+        told_zero = np.zeros(len(rows), dtype=bool)  # a line whose public total is 0
+        for m, line in used:
+            if value[line].sum() == 0:
+                told_zero[m] = True
+        for i, r in enumerate(rows):
+            if told_zero[i]:
+                continue
+            c = np.zeros(len(rows))
+            c[i] = 1.0
+            high = linprog(-c, A_eq=a_eq, b_eq=b_eq, bounds=(0, None), method="highs")
+            if high.status != 0 or -high.fun - value[r] > 0.5:
+                continue  # the truth is feasible: a higher value means not pinned
+            if value[r] > 0:  # a true 0 is the lowest possible; otherwise ask
+                low = linprog(c, A_eq=a_eq, b_eq=b_eq, bounds=(0, None), method="highs")
+                if low.status != 0 or value[r] - low.fun > 0.5:
+                    continue
+            pick = _beside(int(r), lines, hidden, eligible, size, value)
+            if pick is not None:
+                return pick
+    return None
+
+
+def _beside(
+    r: int,
+    lines: list,
+    hidden: np.ndarray,
+    eligible: np.ndarray,
+    size: np.ndarray,
+    value: np.ndarray,
+) -> int | None:
+    """The smallest shown row sharing a line with row r, one with a non-zero count first."""
+    near = np.unique(np.concatenate([line for line in lines if r in line and len(line) > 1]))
+    near = near[~hidden[near] & eligible[near]]
+    if len(near) == 0:
+        return None
+    best = near[value[near] > 0] if (value[near] > 0).any() else near
+    return int(best[np.argsort(size[best], kind="stable")[0]])
 
 
 def _mend(
@@ -214,7 +294,13 @@ class Rate:
 
 
 SUMMARY_RATES: tuple[Rate, ...] = (
-    Rate("followup_rate", "n_assessed", "n_due", None, ("followup_ci_low", "followup_ci_high")),
+    Rate(
+        "followup_rate",
+        "n_followup_returned",
+        "n_due",
+        None,
+        ("followup_ci_low", "followup_ci_high"),
+    ),
     Rate(
         "responder_rate",
         "responders",
@@ -226,7 +312,10 @@ SUMMARY_RATES: tuple[Rate, ...] = (
 EVENTS_RATES: tuple[Rate, ...] = (
     Rate("event_rate", "n_with_event", "n_cases", None, ("event_ci_low", "event_ci_high")),
 )
-SUMMARY_COUNTS: tuple[str, ...] = ("n_cases", "n_due", "n_assessed", "n_excluded", "responders")
+SUMMARY_COUNTS: tuple[str, ...] = (
+    "n_cases", "n_due", "n_followup_returned", "n_no_baseline", "n_assessed", "n_excluded",
+    "responders",
+)  # fmt: skip
 EVENTS_COUNTS: tuple[str, ...] = ("n_cases", "n_with_event")
 
 

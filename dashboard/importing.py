@@ -1,15 +1,27 @@
 """The Import page's work without the UI: keep uploads under their names, report problems.
 
-Uploaded files are written into a fresh folder under their original base names (the
-table a file holds is read from its name: cases.csv, assessments_2026-10.xlsx), then the
-pipeline's own `validate_paths` / `load_paths` run on that folder's files.
+Uploaded files are written into a fresh temporary folder under their original base names
+(the table a file holds is read from its name: cases.csv, assessments_2026-10.xlsx), then
+the pipeline's own `validate_paths` / `load_paths` run on them in a child process with
+memory and time limits (`run_isolated`, issue 10): a hostile file can exhaust only that
+process, the server keeps answering other users, and the folder is deleted when the step
+ends, however it ends (`python -m dashboard.importing` is the child's entry point).
 """
 
 from __future__ import annotations
 
+import os
+import pickle
 import re
+import resource
+import signal
+import subprocess
+import sys
+import tempfile
+import time
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -116,3 +128,113 @@ def rows_by_table(result: LoadResult) -> dict[str, int]:
         table = str(item.get("table"))
         totals[table] = totals.get(table, 0) + int(str(item.get("rows") or 0))
     return totals
+
+
+# Limits of the child process; the environment may raise them for a very large clinic.
+MEMORY_MB = int(os.environ.get("FBSS_IMPORT_MEMORY_MB", "3072"))  # address space, not RSS
+TIME_LIMIT_S = float(os.environ.get("FBSS_IMPORT_TIME_LIMIT_S", "600"))
+_POLL_S = 0.2
+
+
+class ImportStopped(Exception):
+    """The child process ended without a result; the message is for the page."""
+
+
+def _limit(memory_mb: int, seconds: float) -> None:
+    """Set in the child itself, before any file is read (a preexec_fn is not safe in
+    Streamlit's threaded server)."""
+    cap = memory_mb * 1024 * 1024
+    resource.setrlimit(resource.RLIMIT_AS, (cap, cap))
+    cpu = int(seconds) + 1  # a backstop: the parent kills it at the wall-clock limit
+    resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 5))
+
+
+@contextmanager
+def uploads_folder(uploads: Iterable[Upload]) -> Iterator[list[Path]]:
+    """The uploads saved in a temporary folder that is deleted when the block ends."""
+    with tempfile.TemporaryDirectory(prefix="fbss-upload-") as folder:
+        yield save_uploads(uploads, Path(folder))
+
+
+def run_isolated(
+    step: str,
+    paths: list[Path],
+    db: Path,
+    *,
+    tick: Callable[[], None] = lambda: None,
+    memory_mb: int = MEMORY_MB,
+    seconds: float = TIME_LIMIT_S,
+) -> LoadResult:
+    """`validate` or `load` the files in a child process; return its LoadResult.
+
+    `tick` is called between polls: the page passes a function that touches Streamlit,
+    so a Cancel press or a closed session interrupts the wait there, and the `finally`
+    kills the child. Raises ImportStopped when the child dies, runs out of memory or time.
+    """
+    with (
+        tempfile.TemporaryDirectory(prefix="fbss-import-") as work,
+        open(Path(work) / "stderr.txt", "w+b") as err_file,  # a pipe could fill and block it
+    ):
+        out = Path(work) / "result.pickle"
+        limits = [str(memory_mb), str(seconds)]
+        argv = [sys.executable, "-m", "dashboard.importing", step, str(db), str(out), *limits]
+        proc = subprocess.Popen(
+            [*argv, *map(str, paths)],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=err_file,
+            start_new_session=True,  # its own group: killed whole, never by the server's signals
+        )
+        try:
+            deadline = time.monotonic() + seconds
+            while proc.poll() is None:
+                if time.monotonic() > deadline:
+                    raise ImportStopped(
+                        f"the check took longer than {seconds:g} s and was stopped; "
+                        "split the export into smaller files"
+                    )
+                tick()
+                time.sleep(_POLL_S)
+            err_file.seek(0)
+            err = err_file.read(1 << 20).decode("utf-8", "replace")
+            if proc.returncode != 0 or not out.exists():
+                raise ImportStopped(_why(proc.returncode, err, memory_mb))
+            with open(out, "rb") as fh:
+                result: LoadResult = pickle.load(fh)  # written by our own child just now
+            return result
+        finally:
+            if proc.poll() is None:
+                os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait()
+
+
+def _why(code: int, err: str, memory_mb: int) -> str:
+    # out of address space shows as any of these, by where the allocation failed
+    signs = ("MemoryError", "Out of Memory", "bad_alloc", "can't start new thread", "mmap")
+    if any(sign in err for sign in signs):
+        return f"the files needed more than {memory_mb:,} MB of memory and were not checked"
+    if code in (-signal.SIGXCPU, -signal.SIGKILL):
+        return "the check ran out of time and was stopped"
+    return "the check stopped unexpectedly; try again, or load the files with `fbss load`"
+
+
+def _child(argv: list[str]) -> int:
+    """The child process: set its limits, run one step, write the result for the parent."""
+    step, db, out, memory_mb, seconds, *paths = argv
+    _limit(int(memory_mb), float(seconds))
+    from pipelines.load import load_paths, validate_paths
+
+    files = [Path(p) for p in paths]
+    if step == "validate":
+        result = validate_paths(files, Path(db))
+    elif step == "load":
+        result = load_paths(files, Path(db))
+    else:
+        return 2
+    with open(out, "wb") as fh:
+        pickle.dump(result, fh)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(_child(sys.argv[1:]))

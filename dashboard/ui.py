@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
+import duckdb
 import pandas as pd
 import streamlit as st
 
@@ -18,6 +20,7 @@ from analytics.definitions import DEFAULT_MIN_CELL, AnalyticsError
 from dashboard import data, downloads, showing
 from dashboard.charts import Figure
 from dashboard.sidebar import Context, current_view, set_view
+from pipelines import store
 
 SUFFIX_KEY = "_fbss_file_suffix"
 
@@ -28,8 +31,33 @@ LOAD_HINT = (
 )
 
 
+DAMAGED = (
+    "**The store cannot be read.** Its file is damaged or is not an fbss store. Restore it "
+    "from a backup, or move it aside and load the clinic's exports again "
+    "(docs/deployment.md)."
+)
+
+
+def damaged_store() -> None:
+    st.error(DAMAGED, icon=":material/report:")
+
+
+def _unreadable(db: Path) -> bool:
+    """Whether a store file exists but cannot be opened (issue 10: a damaged store)."""
+    if not db.is_file():
+        return False
+    try:
+        with store.reader(db):
+            return False
+    except duckdb.Error:
+        return True
+
+
 def no_store(ctx: Context) -> None:
-    """The friendly empty state when nothing has been loaded yet."""
+    """The friendly empty state when nothing has been loaded yet (or the store is damaged)."""
+    if _unreadable(Path(ctx.db)):
+        damaged_store()
+        return
     st.info(f"**No data loaded yet** in `{ctx.db}`.", icon=":material/inbox:")
     st.markdown(LOAD_HINT.format(db=ctx.db))
 
@@ -146,5 +174,8 @@ def guarded(render: Callable[[], None]) -> None:
 
         if isinstance(exc, StoreMissingError):
             st.info(str(exc), icon=":material/inbox:")
+            return
+        if isinstance(exc, duckdb.Error) and not isinstance(exc, duckdb.CatalogException):
+            damaged_store()  # one message for a damaged store, never a traceback
             return
         raise

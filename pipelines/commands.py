@@ -30,6 +30,7 @@ def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
     v.add_argument(
         "--report", type=Path, metavar="FILE.csv", help="write the full report to this CSV file"
     )
+    _add_limits(v)
     v.set_defaults(func=run_validate)
 
     ld = sub.add_parser("load", help="validate files and load them into the store (all or nothing)")
@@ -43,7 +44,90 @@ def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
     ld.add_argument(
         "--report", type=Path, metavar="FILE.csv", help="write the full report to this CSV file"
     )
+    _add_limits(ld)
+    ld.add_argument(
+        "--lock-timeout",
+        type=_seconds,
+        default=60.0,
+        metavar="SECONDS",
+        help="give up when another load holds the store this long (default 60)",
+    )
     ld.set_defaults(func=run_load)
+
+
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError("must be 1 or more")
+    return value
+
+
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError("must be 0 or more")
+    return value
+
+
+def _add_limits(p: argparse.ArgumentParser) -> None:
+    """The input limits of issue 10 (pipelines/limits.py); defaults fit a large clinic."""
+    from pipelines.limits import MB, Limits
+
+    d = Limits()
+    g = p.add_argument_group("input limits (a file beyond one is refused before it is read)")
+    g.add_argument(
+        "--max-file-mb",
+        type=_positive,
+        default=d.max_file_bytes // MB,
+        metavar="MB",
+        help=f"largest file (default {d.max_file_bytes // MB})",
+    )
+    g.add_argument(
+        "--max-rows",
+        type=_positive,
+        default=d.max_rows,
+        metavar="N",
+        help=f"most rows per table file or sheet (default {d.max_rows:,})",
+    )
+    g.add_argument(
+        "--max-columns",
+        type=_positive,
+        default=d.max_columns,
+        metavar="N",
+        help=f"most columns (default {d.max_columns})",
+    )
+    g.add_argument(
+        "--max-identical-rows",
+        type=_positive,
+        default=d.max_identical_rows,
+        metavar="N",
+        help=f"most copies of one identical row (default {d.max_identical_rows:,})",
+    )
+    g.add_argument(
+        "--max-xlsx-mb",
+        type=_positive,
+        default=d.max_xlsx_uncompressed_bytes // MB,
+        metavar="MB",
+        help=f"largest .xlsx once uncompressed (default {d.max_xlsx_uncompressed_bytes // MB})",
+    )
+
+
+def limits_from(args: argparse.Namespace) -> Any:
+    from pipelines.limits import MB, Limits
+
+    return Limits(
+        max_file_bytes=args.max_file_mb * MB,
+        max_rows=args.max_rows,
+        max_columns=args.max_columns,
+        max_identical_rows=args.max_identical_rows,
+        max_xlsx_uncompressed_bytes=args.max_xlsx_mb * MB,
+    )
 
 
 def run_validate(args: argparse.Namespace) -> int:
@@ -53,7 +137,9 @@ def run_validate(args: argparse.Namespace) -> int:
     if (code := _check_paths(args.paths, args.report)) is not None:
         return code
     with _Progress() as progress:
-        result = validate_paths(args.paths, store.db_path_from(args.db), progress=progress)
+        result = validate_paths(
+            args.paths, store.db_path_from(args.db), progress=progress, limits=limits_from(args)
+        )
     _print_outcome(result, args.report)
     windows.print_batch(windows.batch_warnings(args.paths, store.db_path_from(args.db)))
     if result.accepted:
@@ -72,7 +158,18 @@ def run_load(args: argparse.Namespace) -> int:
         return code
     db = store.db_path_from(args.db)
     with _Progress() as progress:
-        result = load_paths(args.paths, db, replace=args.replace, progress=progress)
+        try:
+            result = load_paths(
+                args.paths,
+                db,
+                replace=args.replace,
+                progress=progress,
+                limits=limits_from(args),
+                lock_timeout=args.lock_timeout,
+            )
+        except store.LockTimeout as exc:
+            print(f"fbss: {exc}", file=sys.stderr)
+            return 3
     _print_outcome(result, args.report)
     if not result.accepted:
         print(
@@ -96,7 +193,8 @@ def run_load(args: argparse.Namespace) -> int:
 def _check_paths(paths: list[Path], report: Path | None = None) -> int | None:
     """Exit code 2 for paths that do not exist or a report that cannot be written,
     checked before anything is loaded."""
-    missing = [p for p in paths if not p.exists()]
+    # a symbolic link goes on to be refused by name (its target is never read)
+    missing = [p for p in paths if not p.exists() and not p.is_symlink()]
     for p in missing:
         print(f"fbss: {p}: no such file or folder", file=sys.stderr)
     if report is not None and (report.is_dir() or report.parent.is_file()):

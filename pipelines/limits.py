@@ -272,7 +272,9 @@ def check_csv(path: Path, limits: Limits = Limits()) -> Refusal | None:
                 "too_many",
                 f"{name}: {len(header)} columns; the limit is {limits.max_columns}",
             )
-        problem = check_header(header, file=name)
+        # one cell holding ';' or tabs: another separator, which the reader explains
+        other_separator = len(header) == 1 and (";" in header[0] or "\t" in header[0])
+        problem = None if other_separator else check_header(header, file=name)
         if problem:
             return problem
         for n, row in enumerate(reader, start=1):

@@ -22,6 +22,7 @@ import pyarrow
 from pipelines import facts, store
 from pipelines import problems as P
 from pipelines.crosscheck import cross_check
+from pipelines.limits import Limits
 from pipelines.problems import Problem
 from pipelines.readers import Batch, read_paths
 from pipelines.schemas import MODELS
@@ -50,11 +51,15 @@ def _quiet(_: str) -> None:
 
 
 def validate_paths(
-    paths: Sequence[Path], db_path: Path | None = None, progress: Progress = _quiet
+    paths: Sequence[Path],
+    db_path: Path | None = None,
+    progress: Progress = _quiet,
+    *,
+    limits: Limits | None = None,
 ) -> LoadResult:
     """Every problem the batch has, checked against the store when it exists; writes nothing."""
     progress("reading files")
-    batch = read_paths(paths)
+    batch = read_paths(paths, limits)
     progress("validating")
     checked = validate_batch(batch)
     problems = list(checked.problems)
@@ -83,12 +88,18 @@ def validate_paths(
 
 
 def load_paths(
-    paths: Sequence[Path], db_path: Path, *, replace: bool = False, progress: Progress = _quiet
+    paths: Sequence[Path],
+    db_path: Path,
+    *,
+    replace: bool = False,
+    progress: Progress = _quiet,
+    limits: Limits | None = None,
+    lock_timeout: float | None = None,
 ) -> LoadResult:
     """Validate and, when nothing is wrong, upsert the batch into the store at `db_path`."""
     started = dt.datetime.now()
     progress("reading files")
-    batch = read_paths(paths)
+    batch = read_paths(paths, limits)
     progress("validating")
     checked = validate_batch(batch)
     problems = list(checked.problems)
@@ -115,7 +126,7 @@ def load_paths(
     del batch  # the cells as text (a gigabyte at a million cases) are not needed any more
     # A rejected batch is logged too, even into a new (empty) store: the data-quality
     # page then shows its report, and the log tells that it was tried.
-    with store.write_lock(db_path), store.staged_copy(db_path) as (con, commit):
+    with store.write_lock(db_path, lock_timeout), store.staged_copy(db_path) as (con, commit):
         if not problems:
             progress("checking against the store")
             problems += cross_check(

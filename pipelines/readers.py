@@ -24,6 +24,7 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
+from pipelines import limits as L
 from pipelines import problems as P
 from pipelines import vocabulary as vocab
 from pipelines.problems import Problem
@@ -68,20 +69,33 @@ def table_for_name(path: Path) -> str | None:
     return None
 
 
-def read_paths(paths: Iterable[Path]) -> Batch:
-    """Read every table file among `paths` (files or folders, not recursive)."""
+def read_paths(paths: Iterable[Path], limits: L.Limits | None = None) -> Batch:
+    """Read every table file among `paths` (files or folders, not recursive).
+
+    A symbolic link is never followed (named, never read) and every file passes the
+    checks of limits.py before a byte of it is parsed (issue 10).
+    """
+    limits = limits or L.Limits()
+    paths = list(paths)
     batch = Batch()
     for path in paths:
-        if path.is_dir():
+        if path.is_symlink():
+            _refuse(path, batch, L.check_path(path, limits), set(TABLES))
+        elif path.is_dir():
             for child in sorted(path.iterdir()):
                 if child.name.startswith("."):
                     continue
-                if child.is_file():
-                    _read_file(child, batch, explicit=False)
+                if child.is_symlink():  # before is_file, which follows the link
+                    if child.suffix.lower() in FORMATS:
+                        _refuse(child, batch, L.check_path(child, limits), set(TABLES))
+                    else:
+                        batch.ignored.append(f"{child}: a symbolic link (not followed)")
+                elif child.is_file():
+                    _read_file(child, batch, explicit=False, limits=limits)
                 else:
                     batch.ignored.append(f"{child}: a folder (folders are not searched)")
         elif path.is_file():
-            _read_file(path, batch, explicit=True)
+            _read_file(path, batch, explicit=True, limits=limits)
         else:
             batch.problems.append(
                 Problem(str(path), None, None, None, "no such file or folder", P.FILE)
@@ -102,7 +116,15 @@ def read_paths(paths: Iterable[Path]) -> Batch:
     return batch
 
 
-def _read_file(path: Path, batch: Batch, *, explicit: bool) -> None:
+def _refuse(path: Path, batch: Batch, refusal: L.Refusal | None, unusable: set[str]) -> None:
+    """A file refused before parsing: one plain-words problem, the table marked unusable."""
+    if refusal is None:
+        return
+    batch.problems.append(Problem(str(path), None, None, None, refusal.message, P.FILE))
+    batch.incomplete |= unusable
+
+
+def _read_file(path: Path, batch: Batch, *, explicit: bool, limits: L.Limits) -> None:
     suffix = path.suffix.lower()
     table = table_for_name(path)
     if suffix not in FORMATS or path.name.startswith("~$"):
@@ -112,6 +134,16 @@ def _read_file(path: Path, batch: Batch, *, explicit: bool) -> None:
         _pass_over(path, batch, explicit, "its name is not cases, assessments or events")
         return
     unusable = {table} if table else set(TABLES)
+    # bounded reads only, nothing parsed yet; an empty file gets its own words below
+    refusal = L.check_path(path, limits)
+    if refusal is None and path.stat().st_size > 0:
+        refusal = L.check_file(path, limits)
+        if refusal is not None:  # a regular file within the size limit: logged by hash
+            with open(path, "rb") as fh:
+                batch.file_hashes[str(path)] = hashlib.file_digest(fh, "sha256").hexdigest()
+    if refusal is not None:
+        _refuse(path, batch, refusal, unusable)
+        return
     try:
         data = path.read_bytes()
     except OSError as exc:
@@ -378,7 +410,16 @@ def _read_parquet(data: bytes, keep: frozenset[str]) -> pd.DataFrame:
         table = pq.read_table(pa.BufferReader(data))
     except (pa.ArrowInvalid, OSError) as exc:
         raise _Unreadable(f"cannot be read as a Parquet file: {str(exc).splitlines()[0]}") from None
+    _check_header(table.column_names)
     return _text_frame(table, keep)
+
+
+def _check_header(cells: list[Any]) -> None:
+    """Refuse a first row of data ("no header row"), before any of it is kept as a name."""
+    refusal = L.check_header(cells, file="the file")
+    if refusal is not None:
+        words = refusal.message.removeprefix("the file: ")
+        raise _Unreadable(words, words)
 
 
 def _read_workbook(
@@ -417,6 +458,7 @@ def _sheet_frame(ws: Any, keep: frozenset[str]) -> pd.DataFrame:
         if not any(c not in (None, "") for c in cells):
             continue  # blank row: skipped, later rows keep their own numbers
         if header is None:
+            _check_header(cells)
             header = _normalise_header(cells)
             while header and header[-1] == "":
                 header.pop()

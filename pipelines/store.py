@@ -10,6 +10,7 @@ A kill at any moment leaves the live file exactly as before or exactly as after.
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import fcntl
 import os
 import shutil
@@ -18,6 +19,7 @@ import time
 from collections.abc import Iterator
 from importlib import resources
 from pathlib import Path
+from typing import IO
 
 import duckdb
 
@@ -91,16 +93,68 @@ def _write_reference(con: duckdb.DuckDBPyConnection) -> None:
         con.executemany(f"insert into {table} values ({marks})", values)
 
 
+class LockTimeout(Exception):
+    """Another load held the store longer than the caller would wait; says who."""
+
+
+DEFAULT_LOCK_TIMEOUT = 60.0
+_LOCK_POLL = 0.2  # seconds between tries while another load holds the store
+
+
+def _holder(fh: IO[bytes]) -> str:
+    """Who holds the lock, as its holder wrote it: "process 123 (since 2026-12-01T23:40:00Z)"."""
+    fh.seek(0)
+    text = fh.read(200).decode("utf-8", "replace").strip()
+    pid, _, since = text.partition(" ")
+    if not pid.isdigit():
+        return "another load"
+    return f"process {pid}" + (f" (since {since})" if since else "")
+
+
 @contextlib.contextmanager
-def write_lock(path: Path) -> Iterator[None]:
-    """Serialise loads of one store (a second load waits for the first)."""
+def write_lock(path: Path, timeout: float | None = None) -> Iterator[None]:
+    """Serialise loads of one store: a second load waits, at most `timeout` seconds.
+
+    The holder writes its pid and start time into the lock file, so a waiting load can
+    say who it waits for; a suspended holder makes the wait end with LockTimeout rather
+    than hang for ever. The lock itself is flock's, released by the kernel when its
+    holder dies, so a stale pid left in the file never blocks anyone.
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
     lock_path = path.with_name(path.name + ".lock")
+    wait = DEFAULT_LOCK_TIMEOUT if timeout is None else timeout
     with open(lock_path, "a+b") as fh:
-        fcntl.flock(fh, fcntl.LOCK_EX)
+        deadline = time.monotonic() + wait
+        told = False
+        while True:
+            try:
+                fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if not told:
+                    print(
+                        f"fbss: waiting for {_holder(fh)}, which is loading {path.name} "
+                        f"(at most {wait:g} s)",
+                        file=sys.stderr,
+                        flush=True,
+                    )
+                    told = True
+                if time.monotonic() >= deadline:
+                    raise LockTimeout(
+                        f"{path.name} is being loaded by {_holder(fh)}; gave up after "
+                        f"{wait:g} s. Try again later, or raise --lock-timeout"
+                    ) from None
+                time.sleep(_LOCK_POLL)
         try:
+            since = dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+            fh.seek(0)
+            fh.truncate()
+            fh.write(f"{os.getpid()} {since}\n".encode())
+            fh.flush()
             yield
         finally:
+            with contextlib.suppress(OSError):
+                fh.truncate(0)
             fcntl.flock(fh, fcntl.LOCK_UN)
 
 
@@ -109,9 +163,27 @@ def _staging_path(path: Path) -> Path:
 
 
 def _remove_stale_staging(path: Path) -> None:
+    """Delete the copies (and their logs) of loads whose process is gone.
+
+    Callers hold the write lock, so no other load of this store is staging; a pid that
+    still runs is left alone all the same.
+    """
     for stale in path.parent.glob(f".{path.name}.loading-*"):
+        pid = stale.name.removesuffix(".wal").rsplit("-", 1)[-1]
+        if pid.isdigit() and int(pid) != os.getpid() and _alive(int(pid)):
+            continue
         with contextlib.suppress(FileNotFoundError):
             stale.unlink()
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # someone else's process
+    return True
 
 
 @contextlib.contextmanager
@@ -123,12 +195,12 @@ def staged_copy(path: Path) -> Iterator[tuple[duckdb.DuckDBPyConnection, list[bo
     copy is deleted and the live file is untouched. Callers hold `write_lock`.
     """
     _remove_stale_staging(path)
-    _checkpoint_stale_wal(path)
     staging = _staging_path(path)
     if path.exists():
         shutil.copyfile(path, staging)
+        _copy_stale_wal(path, staging)
     commit = [False]
-    con = connect(staging, read_only=False)
+    con = connect(staging, read_only=False)  # opening replays a copied log into the copy
     try:
         create_schema(con)
         yield con, commit
@@ -141,6 +213,7 @@ def staged_copy(path: Path) -> Iterator[tuple[duckdb.DuckDBPyConnection, list[bo
             if _PAUSE_BEFORE_SWAP:
                 _pause_before_swap()
             os.replace(staging, path)
+            _drop_stale_wal(path)  # its work is in the new file; it must not meet it
             _fsync_dir(path.parent)
     finally:
         with contextlib.suppress(Exception):
@@ -151,20 +224,23 @@ def staged_copy(path: Path) -> Iterator[tuple[duckdb.DuckDBPyConnection, list[bo
             staging.with_name(staging.name + ".wal").unlink()
 
 
-def _checkpoint_stale_wal(path: Path) -> None:
-    """Fold a write-ahead log left beside the live file into it before copying.
+def _copy_stale_wal(path: Path, staging: Path) -> None:
+    """Carry a write-ahead log left beside the live file over to the copy.
 
     Loads never leave one (they write a copy), but another program that opened the store
-    for writing and crashed may have. Copied without it, the store would lose that work
-    and could no longer be opened once the stale log met the new file.
+    for writing and crashed may have. Opening the copy replays it there; the live file
+    is never opened for writing, so readers never meet a write lock (issue 10: 1 of 54
+    concurrent reads failed when the log was folded into the live file). After the swap
+    the old log is removed: its work is in the new file.
     """
     wal = path.with_name(path.name + ".wal")
-    if path.exists() and wal.exists():
-        con = connect(path, read_only=False)  # opening replays the log
-        try:
-            con.execute("checkpoint")
-        finally:
-            con.close()
+    if wal.exists():
+        shutil.copyfile(wal, staging.with_name(staging.name + ".wal"))
+
+
+def _drop_stale_wal(path: Path) -> None:
+    with contextlib.suppress(FileNotFoundError):
+        path.with_name(path.name + ".wal").unlink()
 
 
 # Tests hold a load just before the swap (its lock held, its copy complete) to kill it

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import shutil
-import tempfile
+import time
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -14,7 +13,7 @@ from streamlit.runtime.uploaded_file_manager import UploadedFile
 from dashboard import followup_panels, importing, labels, ui
 from dashboard.importing import ALLOWED_SUFFIXES, MAX_UPLOAD_MB, Upload
 from dashboard.sidebar import context
-from pipelines.load import LoadResult, load_paths, validate_paths
+from pipelines.load import LoadResult
 
 STATE = "_import_batch"
 
@@ -36,8 +35,34 @@ def _batch_key(files: Sequence[UploadedFile]) -> tuple[tuple[str, str, int], ...
     return tuple((f.file_id, f.name, f.size) for f in files)
 
 
-def _validated(files: Sequence[UploadedFile]) -> dict[str, Any]:
-    """Save and validate the uploaded batch once per batch and store version."""
+def _run(step: str, files: Sequence[UploadedFile]) -> tuple[LoadResult | None, Path]:
+    """One step in a child process with memory and time limits (issue 10).
+
+    The uploads live in a temporary folder only while the step runs. Waiting touches the
+    page every poll, so Cancel (a rerun) or a closed session interrupts the wait there
+    and run_isolated's `finally` kills the child; the folder goes in every case.
+    """
+    st.button("Cancel", key="w_cancel", icon=":material/cancel:")
+    status = st.empty()
+    started = time.monotonic()
+
+    def tick() -> None:
+        status.caption(f"Working… {time.monotonic() - started:.0f} s")
+
+    uploads = [Upload(f.name, f.getvalue()) for f in files]
+    with importing.uploads_folder(uploads) as paths:
+        folder = paths[0].parent
+        try:
+            return importing.run_isolated(step, paths, ctx.db, tick=tick), folder
+        except importing.ImportStopped as exc:
+            st.error(f"Nothing was stored: {exc}.", icon=":material/error:")
+            return None, folder
+        finally:
+            status.empty()
+
+
+def _validated(files: Sequence[UploadedFile]) -> dict[str, Any] | None:
+    """Validate the uploaded batch once per batch and store version (None: not done)."""
     files_key = _batch_key(files)
     batch = st.session_state.get(STATE)
     # A batch already loaded stays "loaded"; otherwise a new store version re-checks it.
@@ -47,17 +72,18 @@ def _validated(files: Sequence[UploadedFile]) -> dict[str, Any]:
         and (batch["loaded"] is not None or batch["version"] == ctx.version)
     ):
         return batch
-    if batch and batch.get("folder"):
-        shutil.rmtree(batch["folder"], ignore_errors=True)
-    folder = Path(tempfile.mkdtemp(prefix="fbss-upload-"))
-    paths = importing.save_uploads([Upload(f.name, f.getvalue()) for f in files], folder)
+    if st.session_state.get("w_cancel"):  # pressed while the check ran: it was stopped
+        st.session_state[STATE] = None
+        st.info("Cancelled: nothing was checked or stored. Choose the files again to retry.")
+        return None
     with st.spinner("Checking the files against the data contract…"):
-        result = validate_paths(paths, ctx.db)
+        result, folder = _run("validate", files)
+    if result is None:
+        return None
     batch = {
         "files": files_key,
         "version": ctx.version,
-        "folder": folder,
-        "paths": paths,
+        "folder": folder,  # gone already: kept only to shorten file names in the report
         "result": result,
         "loaded": None,
     }
@@ -94,6 +120,8 @@ def render() -> None:
         st.caption("No files chosen yet.")
         return
     batch = _validated(files)
+    if batch is None:
+        return
     result, folder = batch["result"], batch["folder"]
     loaded = batch.get("loaded")
     if loaded is not None:
@@ -125,7 +153,9 @@ def render() -> None:
         icon=":material/database_upload:",
     ):
         with st.spinner("Loading…"):
-            outcome = load_paths(batch["paths"], ctx.db)
+            outcome, batch["folder"] = _run("load", files)
+        if outcome is None:
+            return
         batch["loaded"] = outcome
         st.session_state[STATE] = batch
         st.rerun()

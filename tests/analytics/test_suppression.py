@@ -230,10 +230,13 @@ def test_rates_are_recomputed_from_rounded_counts() -> None:
         {
             "n_cases": pd.array([17, None], dtype="Int64"),
             "n_due": pd.array([13, None], dtype="Int64"),
+            # issue 8: completion is returned / due; 1 returned without a baseline
+            "n_followup_returned": pd.array([9, None], dtype="Int64"),
+            "n_no_baseline": pd.array([1, None], dtype="Int64"),
             "n_assessed": pd.array([8, None], dtype="Int64"),
             "n_excluded": pd.array([1, None], dtype="Int64"),
             "responders": pd.array([3, None], dtype="Int64"),
-            "followup_rate": [8 / 13, None],
+            "followup_rate": [9 / 13, None],
             "responder_rate": [3 / 7, None],
             "responder_ci_low": [0.1, None],
             "responder_ci_high": [0.8, None],
@@ -249,6 +252,7 @@ def test_rates_are_recomputed_from_rounded_counts() -> None:
         0,
         5,
     ]
+    assert [row["n_followup_returned"], row["n_no_baseline"]] == [10, 0]
     assert row["followup_rate"] == pytest.approx(10 / 15)
     assert row["responder_rate"] == pytest.approx(5 / 10)
     # Wilson 95% interval for 5 of 10, worked by hand: (0.2366, 0.7634)
