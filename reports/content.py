@@ -1,0 +1,181 @@
+"""A report's figures, computed from the analytics layer (pure: no rendering, no streamlit).
+
+Every figure is an as-of snapshot on the period's last day over the unit's cases treated
+up to then: the same numbers `fbss summary --clinic NAME --as-of DAY` prints. "New cases"
+counts the treatments inside the period. Small cells are suppressed by the analytics
+functions themselves; this module only chooses which figures a report holds.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+
+from analytics import events, lost_to_followup, outcomes, overview, windows
+from analytics.definitions import (
+    DEFAULT_MIN_CELL,
+    DEFAULT_RESPONDER,
+    DEFAULT_TIMEPOINT,
+    PRESETS,
+)
+from analytics.filters import Filters
+from analytics.overview import Headline
+from analytics.quality import last_loaded
+from reports import adjusted
+from reports.periods import Period
+from reports.scope import Scope, peer_labels
+
+Progress = Callable[[float, str], None]
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column of the headline table: whose figures, on which day."""
+
+    label: str
+    headline: Headline
+
+
+@dataclass
+class ReportData:
+    """Everything one report shows; frames are the analytics layer's own (suppressed)."""
+
+    scope: Scope
+    period: Period
+    as_of: dt.date
+    data_date: str
+    generated: dt.date
+    responder: str
+    timepoint: str
+    min_cell: int
+    n_cases: int  # the unit's cases treated up to as_of (0: an empty report)
+    new_cases: int | None  # treated in the period (None: suppressed)
+    headline: list[Column] = field(default_factory=list)
+    by_cause: pd.DataFrame | None = None  # summary by cause x pathway, first measure
+    km: pd.DataFrame | None = None  # reoperation-free curves by pathway
+    events_by_pathway: pd.DataFrame | None = None
+    followup: pd.DataFrame | None = None  # follow-up completion per timepoint
+    completeness: pd.DataFrame | None = None
+    out_of_window: pd.DataFrame | None = None  # counts per timepoint, no case ids
+    dropout: pd.DataFrame | None = None
+    adjusted: adjusted.Adjusted | None = None  # issue 9's sections, when available
+
+    @property
+    def is_empty(self) -> bool:
+        return self.n_cases == 0
+
+
+def _quiet(fraction: float, message: str) -> None:
+    """The default progress callback: say nothing."""
+
+
+def _headline(db: Any, filters: Filters | None, period: Period, min_cell: int) -> Headline:
+    days = (period.end - period.start).days + 1
+    return overview.headline(
+        db,
+        filters=filters,
+        responder=DEFAULT_RESPONDER,
+        timepoint=DEFAULT_TIMEPOINT,
+        as_of=period.as_of,
+        min_cell=min_cell,
+        recent_days=days,  # n_recent: the cases treated inside the period
+    )
+
+
+def _data_date(db: Any) -> str:
+    """When the store was last loaded (the data date on the cover)."""
+    when = last_loaded(overview.load_history(db, limit=20))
+    return "unknown" if when is None else f"{when:%Y-%m-%d}"
+
+
+def _window_counts(frame: pd.DataFrame, min_cell: int) -> pd.DataFrame:
+    """Out-of-window follow-ups per timepoint: counts only (no case ids leave the store)."""
+    counts = frame.groupby("timepoint", sort=False).size().rename("n_visits").reset_index()
+    counts["suppressed"] = (counts["n_visits"] > 0) & (counts["n_visits"] < min_cell)
+    return counts
+
+
+def build_report(
+    db: Any,
+    scope: Scope,
+    period: Period,
+    *,
+    options: dict[str, object],
+    compare_previous: bool = False,
+    min_cell: int = DEFAULT_MIN_CELL,
+    progress: Progress = _quiet,
+    today: dt.date | None = None,
+) -> ReportData:
+    """Compute every figure of one report (the slow part; rendering is separate)."""
+    filters = scope.filters()
+    as_of = period.as_of
+    progress(0.05, "Headline figures")
+    own = _headline(db, filters, period, min_cell)
+    report = ReportData(
+        scope=scope,
+        period=period,
+        as_of=as_of,
+        data_date=_data_date(db),
+        generated=today or dt.date.today(),
+        responder=DEFAULT_RESPONDER,
+        timepoint=DEFAULT_TIMEPOINT,
+        min_cell=min_cell,
+        n_cases=own.n_cases or 0,
+        new_cases=own.n_recent,
+    )
+    if own.n_cases is None:  # suppressed: more than zero but fewer than min_cell
+        report.n_cases = -1
+    report.headline.append(Column(f"{period.code}", own))
+    if compare_previous:
+        before = period.previous()
+        report.headline.append(Column(before.code, _headline(db, filters, before, min_cell)))
+    rest = scope.rest(options)
+    if rest is not None:
+        report.headline.append(Column("Rest of the network", _headline(db, rest, period, min_cell)))
+    if report.n_cases == 0:
+        progress(1.0, "Nothing to report")
+        return report
+    progress(0.25, "Outcomes by cause and pathway")
+    measure = PRESETS[DEFAULT_RESPONDER].criteria[0].measure
+    by_cause = outcomes.summary(
+        db, by=("cause", "pathway"), as_of=as_of, min_cell=min_cell, filters=filters
+    )
+    report.by_cause = by_cause[by_cause["measure"] == measure].reset_index(drop=True)
+    progress(0.4, "Event-free survival")
+    report.km = events.km_curves(
+        db, event="reoperation", by=("pathway",), as_of=as_of, min_cell=min_cell, filters=filters
+    )
+    report.events_by_pathway = events.events_summary(
+        db, by=("pathway",), events="reoperation", as_of=as_of, min_cell=min_cell, filters=filters
+    )
+    progress(0.55, "Data quality")
+    report.followup = outcomes.followup_completion(
+        db, measure=measure, as_of=as_of, min_cell=min_cell, filters=filters
+    )
+    report.completeness = overview.completeness(db, as_of=as_of, filters=filters)
+    report.out_of_window = _window_counts(
+        windows.out_of_window(db, as_of=as_of, filters=filters), min_cell
+    )
+    report.dropout = lost_to_followup.dropout(
+        db, measure=measure, as_of=as_of, min_cell=min_cell, filters=filters
+    )
+    progress(0.7, "Adjusted comparisons")
+    report.adjusted = adjusted.build(db, scope, as_of=as_of, min_cell=min_cell, options=options)
+    progress(0.8, "Laying out the pages")
+    return report
+
+
+def anonymised_units(frame: pd.DataFrame, column: str, scope: Scope) -> pd.DataFrame:
+    """Replace other units' names in `column` with 'Peer N' (the unit keeps its name)."""
+    if frame.empty or scope.kind == "network":
+        return frame
+    sizes = frame["n"] if "n" in frame.columns else [1.0] * len(frame)
+    names = [str(v) for v in frame[column]]
+    mapping = peer_labels(names, list(sizes), scope.name)
+    out = frame.copy()
+    out[column] = [mapping[n] for n in names]
+    return out

@@ -1,0 +1,101 @@
+"""A report's figures -> HTML (Jinja2 template) -> PDF (WeasyPrint, through Debian's Pango).
+
+Charts are the dashboard's own Altair charts rendered offline by vl-convert as SVG, so
+their text stays text in the PDF (selectable, searchable, and checked by the tests).
+The font is DejaVu Sans from Debian's fonts-dejavu-core; WeasyPrint embeds the subset
+used. Nothing is fetched: the template has no external URL and a url_fetcher that
+refuses anything that is not an inline data: URL makes sure of it.
+"""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Callable
+from importlib import resources
+from typing import Any
+
+import jinja2
+
+from dashboard import charts, followup_charts
+from reports import sections
+from reports.content import ReportData
+from reports.images import figure_image
+
+TEMPLATE = "report.html.j2"
+STYLESHEET = "report.css"
+CHART_WIDTH = 620  # px in the SVG; the CSS scales it to the text width
+
+
+def _svg_uri(figure: Any, width: int = CHART_WIDTH) -> str:
+    svg = figure_image(figure, "svg", width=width)
+    return "data:image/svg+xml;base64," + base64.b64encode(svg).decode("ascii")
+
+
+def chart_images(report: ReportData) -> dict[str, str]:
+    """The report's charts as data: URLs of SVG images (none for an empty report)."""
+    if report.is_empty:
+        return {}
+    out: dict[str, str] = {}
+    if report.by_cause is not None and not report.by_cause.empty:
+        out["by_cause"] = _svg_uri(
+            charts.responder_heatmap(report.by_cause, group="pathway", measure_label="")
+        )
+    if report.km is not None and not report.km.empty:
+        out["km"] = _svg_uri(charts.km_curves(report.km, group="pathway"))
+    if report.followup is not None and not report.followup.empty:
+        out["followup"] = _svg_uri(charts.followup_by_timepoint(report.followup))
+    if report.dropout is not None and not report.dropout.empty:
+        out["dropout"] = _svg_uri(followup_charts.dropout_smd(report.dropout))
+    return out
+
+
+def _environment() -> jinja2.Environment:
+    return jinja2.Environment(
+        loader=jinja2.PackageLoader("reports", "templates"),
+        autoescape=True,  # clinic and physician names are data: never markup
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+
+
+def render_html(report: ReportData) -> str:
+    """The report as one self-contained HTML document."""
+    dropout, findings = sections.dropout_table(report.dropout)
+    context = {
+        "r": report,
+        "headline": sections.headline_table(report),
+        "causes": sections.cause_table(report.by_cause, report.min_cell),
+        "survival": sections.survival_table(report.events_by_pathway),
+        "followup": sections.followup_table(report.followup),
+        "completeness": sections.completeness_table(report.completeness),
+        "windows": sections.window_table(report.out_of_window),
+        "dropout": dropout,
+        "findings": findings,
+        "definitions": sections.definitions(report),
+        "images": chart_images(report),
+        "adjusted": report.adjusted,
+        "lines": sections.lines,
+    }
+    return _environment().get_template(TEMPLATE).render(**context)
+
+
+def _offline_fetcher() -> Any:
+    """WeasyPrint's fetcher for data: URLs only, failing loudly: a report never goes online."""
+    from weasyprint.urls import URLFetcher
+
+    return URLFetcher(allowed_protocols={"data"}, fail_on_errors=True)
+
+
+def render_pdf(report: ReportData, *, progress: Callable[[float, str], None] | None = None) -> bytes:
+    """The report as PDF bytes."""
+    import weasyprint  # Pango is loaded here, not when `fbss --help` starts
+
+    html = render_html(report)
+    if progress:
+        progress(0.9, "Writing the PDF")
+    css = resources.files("reports").joinpath("templates", STYLESHEET).read_text("utf-8")
+    document = weasyprint.HTML(string=html, url_fetcher=_offline_fetcher())
+    pdf = document.write_pdf(stylesheets=[weasyprint.CSS(string=css)])
+    assert pdf is not None  # write_pdf without a target returns the bytes
+    return bytes(pdf)
