@@ -14,6 +14,7 @@ import sys
 from collections.abc import Sequence
 
 from analytics import cli as analytics_commands
+from analytics import compare_cli
 from dashboard import launch
 from pipelines import commands as pipeline_commands
 from pipelines import sample, settings
@@ -29,6 +30,7 @@ def build_parser() -> argparse.ArgumentParser:
     pipeline_commands.add_parsers(sub)  # validate, load
     sample.add_parser(sub)  # sample
     analytics_commands.add_parsers(sub)  # summary, events
+    compare_cli.add_parsers(sub)  # compare, providers, similar (case-mix adjusted)
     launch.add_parser(sub)  # dashboard
     settings.add_parser(sub)  # event-capture
     return parser

@@ -1,0 +1,134 @@
+"""The case-level analysis frame behind the adjusted figures: one row per analysed case.
+
+A case is *analysed* for a measure at a timepoint when it has the measure at baseline and
+at the timepoint and is not excluded from the responder rate (no room to improve by the
+threshold) — the same denominator as `fbss summary`'s responder rate. The risk factors
+come from the store's `cases` table; a factor the store does not have yet (an older
+store, before the contract gained it) arrives as an all-missing column, which the
+design step then drops and names, exactly like a factor nobody recorded.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import duckdb
+import numpy as np
+import pandas as pd
+
+from analytics import facts, queries
+from analytics.definitions import (
+    AnalyticsError,
+    Criterion,
+    ResponderDefinition,
+    check_timepoint,
+    parse_responder,
+)
+from analytics.filters import Filters
+from analytics.sql_files import quote
+from pipelines import vocabulary as vocab
+
+# Risk factors read from `cases` when present (QOD's list, McGirt 2017, as far as the
+# contract carries them). Numbers enter the models as they are; flags as 0/1.
+NUMERIC_FACTORS: tuple[str, ...] = ("bmi", "prior_surgeries", "asa_grade", "symptom_months")
+FLAG_FACTORS: tuple[str, ...] = (
+    "smoker",
+    "diabetes",
+    "workers_compensation",
+    "litigation",
+    "depression",
+)
+RISK_FACTORS: tuple[str, ...] = (*NUMERIC_FACTORS, *FLAG_FACTORS)
+# Group columns that always exist (not null in the contract).
+CATEGORIES: tuple[str, ...] = ("sex", "cause", "index_surgery")
+
+
+@dataclass(frozen=True)
+class CaseFrame:
+    """The analysed cases with their outcome and covariates, and what defined them."""
+
+    cases: pd.DataFrame
+    criterion: Criterion
+    definition: ResponderDefinition
+    timepoint: str
+    absent_factors: tuple[str, ...]  # risk factors the store has no column for
+
+
+def single_criterion(responder: str | ResponderDefinition | None) -> ResponderDefinition:
+    """A responder definition with exactly one measure (adjusted figures need one outcome)."""
+    definition = parse_responder(responder)
+    if len(definition.criteria) != 1:
+        raise AnalyticsError(
+            "adjusted comparisons need a single-measure responder definition, "
+            f"e.g. odi:30% or leg_pain:50% (got {definition.code!r})"
+        )
+    return definition
+
+
+def _present_columns(con: duckdb.DuckDBPyConnection) -> set[str]:
+    """The columns of the store's `cases` table (the schema queries.raw_schema names)."""
+    rows = con.execute(
+        "select column_name from duckdb_columns() where database_name = current_database() "
+        "and schema_name = 'main' and table_name = 'cases'"
+    ).fetchall()
+    return {str(r[0]) for r in rows}
+
+
+def case_frame(
+    db: queries.Db,
+    *,
+    timepoint: str,
+    responder: str | ResponderDefinition | None,
+    filters: Filters | None = None,
+) -> CaseFrame:
+    """The analysed cases in view (sql/adjust_cases.sql), ordered by case_id.
+
+    Columns: pathway, treatment, clinic, physician, cause, index_surgery, sex (pandas
+    categoricals when read from the facts sidecar), age, back_pain_baseline,
+    leg_pain_baseline, baseline_value, followup_value, improvement (positive = better),
+    is_responder, then RISK_FACTORS as floats (flags 1.0 / 0.0, NaN when missing).
+    """
+    definition = single_criterion(responder)
+    criterion = definition.criteria[0]
+    check_timepoint(timepoint)
+    measure = vocab.MEASURES[criterion.measure]
+    params = {
+        "higher_is_better": measure.higher_is_better,
+        "scale_low": float(measure.low),
+        "scale_high": float(measure.high),
+        "is_percent": criterion.is_percent,
+        "threshold": float(criterion.threshold),
+    }
+    with queries.connection(db, with_store=True) as con:
+        source = queries.raw_schema(con)
+        present = _present_columns(con)
+        # Identifiers come from RISK_FACTORS (code), never from the store or a user.
+        # Flags arrive as 1.0 / 0.0 / NULL: float columns with NaN, no pandas conversion.
+        risk = "".join(
+            f"k.{quote(f)}::{'double' if f in NUMERIC_FACTORS else 'boolean::integer::double'}"
+            f" as {quote(f)},\n"
+            for f in RISK_FACTORS
+            if f in present
+        )
+        pains = ",\n        ".join(
+            f"{queries.fact(facts.value_column(m, 'baseline'))}::double as {quote(m + '_baseline')}"
+            for m in ("back_pain", "leg_pain")
+        )
+        sql = queries.render(
+            "adjust_cases",
+            fragments={
+                "baseline": queries.fact(facts.value_column(criterion.measure, "baseline")),
+                "followup": queries.fact(facts.value_column(criterion.measure, timepoint)),
+                "pain_baselines": pains,
+                "risk_factors": risk,
+                "source": source,
+            },
+        )
+        # Not queries.run: that turns the facts' ENUM columns into Python strings, which
+        # took 1.2 s at half a million cases; pandas categoricals compare and group alike.
+        bound = queries.bind(sql, {**(filters or Filters()).params(), **params})
+        frame = con.execute(sql, bound).df()
+    absent = tuple(f for f in RISK_FACTORS if f not in present)
+    for factor in absent:
+        frame[factor] = np.nan
+    return CaseFrame(frame, criterion, definition, timepoint, absent)
