@@ -18,6 +18,7 @@ from analytics import compare_cli
 from dashboard import launch
 from pipelines import commands as pipeline_commands
 from pipelines import sample, settings
+from reports import cli as report_command
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -33,6 +34,7 @@ def build_parser() -> argparse.ArgumentParser:
     compare_cli.add_parsers(sub)  # compare, providers, similar (case-mix adjusted)
     launch.add_parser(sub)  # dashboard
     settings.add_parser(sub)  # event-capture
+    report_command.add_parser(sub)  # report
     return parser
 
 

@@ -62,7 +62,7 @@ class ReportData:
     completeness: pd.DataFrame | None = None
     out_of_window: pd.DataFrame | None = None  # counts per timepoint, no case ids
     dropout: pd.DataFrame | None = None
-    adjusted: adjusted.Adjusted | None = None  # issue 9's sections, when available
+    adjusted: adjusted.Adjusted | None = None  # issue 9's sections
 
     @property
     def is_empty(self) -> bool:

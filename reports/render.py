@@ -10,15 +10,15 @@ refuses anything that is not an inline data: URL makes sure of it.
 from __future__ import annotations
 
 import base64
-from collections.abc import Callable
+from dataclasses import dataclass
 from importlib import resources
 from typing import Any
 
 import jinja2
 
 from dashboard import charts, followup_charts
-from reports import sections
-from reports.content import ReportData
+from reports import adjusted_sections, sections
+from reports.content import Progress, ReportData
 from reports.images import figure_image
 
 TEMPLATE = "report.html.j2"
@@ -75,9 +75,27 @@ def render_html(report: ReportData) -> str:
         "definitions": sections.definitions(report),
         "images": chart_images(report),
         "adjusted": report.adjusted,
+        **_adjusted_context(report),
         "lines": sections.lines,
     }
     return _environment().get_template(TEMPLATE).render(**context)
+
+
+def _adjusted_context(report: ReportData) -> dict[str, Any]:
+    """The adjusted sections' tables (empty when the report has none)."""
+    adj = report.adjusted
+    if adj is None:
+        return {}
+    balance_sentence, balance = adjusted_sections.balance_summary(adj)
+    funnel_sentence, funnel = adjusted_sections.funnel_table(adj)
+    return {
+        "adj_pathways": adjusted_sections.pathway_table(adj),
+        "adj_difference": adjusted_sections.difference_table(adj),
+        "balance_sentence": balance_sentence,
+        "balance": balance,
+        "funnel_sentence": funnel_sentence,
+        "adj_funnel": funnel,
+    }
 
 
 def _offline_fetcher() -> Any:
@@ -87,15 +105,26 @@ def _offline_fetcher() -> Any:
     return URLFetcher(allowed_protocols={"data"}, fail_on_errors=True)
 
 
-def render_pdf(report: ReportData, *, progress: Callable[[float, str], None] | None = None) -> bytes:
-    """The report as PDF bytes."""
+@dataclass(frozen=True)
+class Rendered:
+    """A finished PDF and how many pages it has."""
+
+    pdf: bytes
+    n_pages: int
+
+
+def render_pdf(report: ReportData, *, progress: Progress | None = None) -> Rendered:
+    """The report as a PDF."""
     import weasyprint  # Pango is loaded here, not when `fbss --help` starts
 
     html = render_html(report)
     if progress:
         progress(0.9, "Writing the PDF")
     css = resources.files("reports").joinpath("templates", STYLESHEET).read_text("utf-8")
-    document = weasyprint.HTML(string=html, url_fetcher=_offline_fetcher())
-    pdf = document.write_pdf(stylesheets=[weasyprint.CSS(string=css)])
+    # Tagged PDF: headings, paragraphs and tables (TH/TD) are structure, not just ink.
+    document = weasyprint.HTML(string=html, url_fetcher=_offline_fetcher()).render(
+        stylesheets=[weasyprint.CSS(string=css)], pdf_tags=True
+    )
+    pdf = document.write_pdf(pdf_tags=True)
     assert pdf is not None  # write_pdf without a target returns the bytes
-    return bytes(pdf)
+    return Rendered(bytes(pdf), len(document.pages))

@@ -17,6 +17,7 @@ from dashboard import labels
 from reports.content import ReportData
 
 HIDDEN = "hidden"
+MAX_FINDINGS = 5  # the largest differences in words; the table holds the rest
 
 
 @dataclass
@@ -56,9 +57,7 @@ def _headline_cells(h: Headline) -> list[tuple[str, str]]:
         (labels.count(h.n_recent) if h.n_recent is not None else "fewer than 5", ""),
         (
             _pct(h.followup_rate),
-            " ".join(
-                t for t in (labels.n_of(h.followup_returned, h.followup_due),) if t != "–"
-            ),
+            " ".join(t for t in (labels.n_of(h.followup_returned, h.followup_due),) if t != "–"),
         ),
         (
             _pct(h.responder_rate),
@@ -138,9 +137,7 @@ def cause_table(frame: pd.DataFrame | None, min_cell: int) -> Table:
         if bool(r.suppressed):
             n_hidden += 1
             continue
-        denominator = (
-            None if pd.isna(r.n_assessed) else int(r.n_assessed) - int(r.n_excluded or 0)
-        )
+        denominator = None if pd.isna(r.n_assessed) else int(r.n_assessed) - int(r.n_excluded or 0)
         rows.append(
             [
                 _group_label("cause", r.cause),
@@ -203,7 +200,7 @@ def followup_table(frame: pd.DataFrame | None) -> Table:
     return Table(header, rows)
 
 
-def completeness_table(frame: pd.DataFrame | None, limit: int = 12) -> Table:
+def completeness_table(frame: pd.DataFrame | None, limit: int = 8) -> Table:
     """The least complete columns (every other column is complete)."""
     header = ["Table", "Column", "Records", "With a value", "Complete"]
     if frame is None or frame.empty:
@@ -220,7 +217,10 @@ def completeness_table(frame: pd.DataFrame | None, limit: int = 12) -> Table:
         for r in gaps.itertuples(index=False)
     ]
     complete = int((frame["share_present"] >= 1).sum())
+    rest = len(frame) - complete - len(rows)
     notes = [f"The other {labels.plural(complete, 'column')} have a value in every record."]
+    if rest > 0:
+        notes.insert(0, f"{labels.plural(rest, 'more column')} are between these and complete.")
     return Table(header, rows, notes, numeric_from=2)
 
 
@@ -242,9 +242,9 @@ def dropout_table(frame: pd.DataFrame | None) -> tuple[Table, list[str]]:
     rows = []
     first = frame.iloc[0]
     for r in frame.itertuples(index=False):
-        if r.characteristic == "_all":
-            continue
         numeric = r.level is None or pd.isna(r.level)
+        if r.characteristic == "_all" or not (numeric or r.imbalanced):
+            continue  # a category level is listed only where the two sides differ
         name = str(r.characteristic).replace("_", " ").capitalize()
         if not numeric:
             name = f"{name}: {_group_label(str(r.characteristic), r.level)}"
@@ -260,9 +260,12 @@ def dropout_table(frame: pd.DataFrame | None) -> tuple[Table, list[str]]:
     notes = [
         f"{labels.count(first.n_followed)} followed and {labels.count(first.n_lost)} lost at "
         f"{labels.TIMEPOINT[first.timepoint].lower()}. Numbers: means; categories: shares. "
-        "* |SMD| ≥ 0.1, the usual mark of a real difference."
+        "* |SMD| ≥ 0.1, the usual mark of a real difference; category levels are listed "
+        "only where they differ."
     ]
-    findings = [str(m) for m in frame["message"].dropna() if str(m)]
+    said = frame[frame["message"].fillna("").astype(bool)]
+    said = said.reindex(said["smd"].abs().sort_values(ascending=False).index)
+    findings = [str(m) for m in said["message"].head(MAX_FINDINGS)]
     return Table(header, rows, notes), findings
 
 
