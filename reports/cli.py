@@ -53,6 +53,7 @@ def run(args: argparse.Namespace) -> int:
     from pipelines.store import db_path_from
     from reports.build import make_report, write_atomically
     from reports.periods import parse_period
+    from reports.scope import Kind
 
     out = Path(args.out)
     if not out.parent.is_dir():
@@ -61,7 +62,7 @@ def run(args: argparse.Namespace) -> int:
     if out.suffix.lower() != ".pdf":
         print(f"fbss report: --out must name a .pdf file (got {out.name!r})", file=sys.stderr)
         return 2
-    kind = "clinic" if args.clinic else "physician" if args.physician else "network"
+    kind: Kind = "clinic" if args.clinic else "physician" if args.physician else "network"
     name = args.clinic or args.physician
     try:
         period = parse_period(args.period)

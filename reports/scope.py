@@ -50,7 +50,7 @@ class Scope:
         others = tuple(str(v) for v in _names(options, self.kind) if v != self.name)
         if not others:
             return None
-        return Filters(**{self.kind: others})
+        return Filters(clinic=others) if self.kind == "clinic" else Filters(physician=others)
 
 
 def _names(options: Mapping[str, object], kind: str) -> list[str]:

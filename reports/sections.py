@@ -173,11 +173,16 @@ def survival_table(frame: pd.DataFrame | None) -> Table:
                 labels.count(r.n_cases),
                 labels.count(r.n_with_event),
                 _pct(r.event_rate, 1),
-                f"{_pct(r.km_free_12m, 1)} ({labels.interval(r.km_free_12m_ci_low, r.km_free_12m_ci_high)})",
-                f"{_pct(r.km_free_24m, 1)} ({labels.interval(r.km_free_24m_ci_low, r.km_free_24m_ci_high)})",
+                _km(r.km_free_12m, r.km_free_12m_ci_low, r.km_free_12m_ci_high),
+                _km(r.km_free_24m, r.km_free_24m_ci_low, r.km_free_24m_ci_high),
             ]
         )
     return Table(header, rows, numeric_from=1)
+
+
+def _km(value: object, low: object, high: object) -> str:
+    interval = labels.interval(low, high)
+    return f"{_pct(value, 1)}\n{interval}" if interval else _pct(value, 1)
 
 
 def followup_table(frame: pd.DataFrame | None) -> Table:
