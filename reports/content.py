@@ -86,6 +86,14 @@ def _headline(db: Any, filters: Filters | None, period: Period, min_cell: int) -
     )
 
 
+def _exact_cases(db: Any, filters: Filters, as_of: dt.date) -> int:
+    """How many cases are in view (chooses the empty state; never printed when small)."""
+    by_year = overview.cases_by_period(
+        db, by=(), period="year", min_cell=0, as_of=as_of, filters=filters
+    )
+    return int(pd.to_numeric(by_year["n_cases"]).fillna(0).sum())
+
+
 def _data_date(db: Any) -> str:
     """When the store was last loaded (the data date on the cover)."""
     when = last_loaded(overview.load_history(db, limit=20))
@@ -127,8 +135,8 @@ def build_report(
         n_cases=own.n_cases or 0,
         new_cases=own.n_recent,
     )
-    if own.n_cases is None:  # suppressed: more than zero but fewer than min_cell
-        report.n_cases = -1
+    if own.n_cases is None:  # hidden: none at all, or fewer than min_cell
+        report.n_cases = -1 if _exact_cases(db, filters, as_of) else 0
     report.headline.append(Column(f"{period.code}", own))
     if compare_previous:
         before = period.previous()
