@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dashboard import data, sidebar
+from dashboard import data, sidebar, ui
 
 st.set_page_config(
     page_title="FBSS outcomes",
@@ -50,5 +50,6 @@ PAGES = [
 
 page = st.navigation(PAGES)
 sidebar.render(data.configured_db())
+ui.report_action()  # the sidebar's Report (PDF) control
 page.run()
 sidebar.sync_url()
