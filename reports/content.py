@@ -55,6 +55,7 @@ class ReportData:
     n_cases: int  # the unit's cases treated up to as_of (0: an empty report)
     new_cases: int | None  # treated in the period (None: suppressed)
     headline: list[Column] = field(default_factory=list)
+    new_by_year: pd.DataFrame | None = None  # new cases per year by cause, up to as_of
     by_cause: pd.DataFrame | None = None  # summary by cause x pathway, first measure
     km: pd.DataFrame | None = None  # reoperation-free curves by pathway
     events_by_pathway: pd.DataFrame | None = None
@@ -147,6 +148,9 @@ def build_report(
     if report.n_cases == 0:
         progress(1.0, "Nothing to report")
         return report
+    report.new_by_year = overview.cases_by_period(
+        db, by=("cause",), period="year", as_of=as_of, min_cell=min_cell, filters=filters
+    )
     progress(0.25, "Outcomes by cause and pathway")
     measure = PRESETS[DEFAULT_RESPONDER].criteria[0].measure
     by_cause = outcomes.summary(

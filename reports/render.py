@@ -36,6 +36,8 @@ def chart_images(report: ReportData) -> dict[str, str]:
     if report.is_empty:
         return {}
     out: dict[str, str] = {}
+    if report.new_by_year is not None and not report.new_by_year.empty:
+        out["new_cases"] = _svg_uri(charts.new_cases(report.new_by_year, period="year"))
     if report.by_cause is not None and not report.by_cause.empty:
         out["by_cause"] = _svg_uri(
             charts.responder_heatmap(report.by_cause, group="pathway", measure_label="")
