@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -27,7 +28,7 @@ from analytics.overview import Headline
 from analytics.quality import last_loaded
 from reports import adjusted
 from reports.periods import Period
-from reports.scope import Scope, peer_labels
+from reports.scope import Scope
 
 Progress = Callable[[float, str], None]
 
@@ -123,7 +124,18 @@ def build_report(
     filters = scope.filters()
     as_of = period.as_of
     progress(0.05, "Headline figures")
-    own = _headline(db, filters, period, min_cell)
+    rest = scope.rest(options)
+    with ThreadPoolExecutor(max_workers=3, thread_name_prefix="fbss-headline") as pool:
+        columns = [(period.code, pool.submit(_headline, db, filters, period, min_cell))]
+        if compare_previous:
+            before = period.previous()
+            columns.append((before.code, pool.submit(_headline, db, filters, before, min_cell)))
+        if rest is not None:
+            columns.append(
+                ("Rest of the network", pool.submit(_headline, db, rest, period, min_cell))
+            )
+        headline = [Column(label, future.result()) for label, future in columns]
+    own = headline[0].headline
     report = ReportData(
         scope=scope,
         period=period,
@@ -135,59 +147,88 @@ def build_report(
         min_cell=min_cell,
         n_cases=own.n_cases or 0,
         new_cases=own.n_recent,
+        headline=headline,
     )
     if own.n_cases is None:  # hidden: none at all, or fewer than min_cell
         report.n_cases = -1 if _exact_cases(db, filters, as_of) else 0
-    report.headline.append(Column(f"{period.code}", own))
-    if compare_previous:
-        before = period.previous()
-        report.headline.append(Column(before.code, _headline(db, filters, before, min_cell)))
-    rest = scope.rest(options)
-    if rest is not None:
-        report.headline.append(Column("Rest of the network", _headline(db, rest, period, min_cell)))
     if report.n_cases == 0:
         progress(1.0, "Nothing to report")
         return report
-    report.new_by_year = overview.cases_by_period(
-        db, by=("cause",), period="year", as_of=as_of, min_cell=min_cell, filters=filters
-    )
-    progress(0.25, "Outcomes by cause and pathway")
-    measure = PRESETS[DEFAULT_RESPONDER].criteria[0].measure
-    by_cause = outcomes.summary(
-        db, by=("cause", "pathway"), as_of=as_of, min_cell=min_cell, filters=filters
-    )
-    report.by_cause = by_cause[by_cause["measure"] == measure].reset_index(drop=True)
-    progress(0.4, "Event-free survival")
-    report.km = events.km_curves(
-        db, event="reoperation", by=("pathway",), as_of=as_of, min_cell=min_cell, filters=filters
-    )
-    report.events_by_pathway = events.events_summary(
-        db, by=("pathway",), events="reoperation", as_of=as_of, min_cell=min_cell, filters=filters
-    )
-    progress(0.55, "Data quality")
-    report.followup = outcomes.followup_completion(
-        db, measure=measure, as_of=as_of, min_cell=min_cell, filters=filters
-    )
-    report.completeness = overview.completeness(db, as_of=as_of, filters=filters)
-    report.out_of_window = _window_counts(
-        windows.out_of_window(db, as_of=as_of, filters=filters), min_cell
-    )
-    report.dropout = lost_to_followup.dropout(
-        db, measure=measure, as_of=as_of, min_cell=min_cell, filters=filters
-    )
-    progress(0.7, "Adjusted comparisons")
-    report.adjusted = adjusted.build(db, scope, as_of=as_of, min_cell=min_cell, options=options)
+    _sections(db, report, options, filters, min_cell, progress)
     progress(0.8, "Laying out the pages")
     return report
 
 
-def anonymised_units(frame: pd.DataFrame, column: str, scope: Scope) -> pd.DataFrame:
-    """Replace other units' names in `column` with 'Peer N' (the unit keeps its name)."""
-    if frame.empty or scope.kind == "network":
-        return frame
-    sizes = frame["n"] if "n" in frame.columns else [1.0] * len(frame)
-    names = [str(v) for v in frame[column]]
-    mapping = peer_labels(names, list(sizes), scope.name)
-    out = frame.copy()
-    out[column] = [mapping[n] for n in names]
-    return out
+def _sections(
+    db: Any,
+    report: ReportData,
+    options: dict[str, object],
+    filters: Filters,
+    min_cell: int,
+    progress: Progress,
+) -> None:
+    """Every section's figures, computed side by side: DuckDB releases the GIL while it
+    scans, so the queries overlap with each other's pandas work (as the dashboard's do).
+    At most one job at a time reads the store's own tables (see completeness below)."""
+    as_of = report.as_of
+    measure = PRESETS[DEFAULT_RESPONDER].criteria[0].measure
+    common: dict[str, Any] = {"as_of": as_of, "filters": filters}
+    jobs: dict[str, tuple[str, Callable[..., Any], dict[str, Any]]] = {
+        "new_by_year": (
+            "New cases",
+            overview.cases_by_period,
+            {"by": ("cause",), "period": "year", "min_cell": min_cell},
+        ),
+        "by_cause": (
+            "Outcomes by cause and pathway",
+            outcomes.summary,
+            {"by": ("cause", "pathway"), "min_cell": min_cell},
+        ),
+        "km": (
+            "Event-free survival",
+            events.km_curves,
+            {"event": "reoperation", "by": ("pathway",), "min_cell": min_cell},
+        ),
+        "events_by_pathway": (
+            "Reoperations",
+            events.events_summary,
+            {"by": ("pathway",), "events": "reoperation", "min_cell": min_cell},
+        ),
+        "followup": (
+            "Follow-up completion",
+            outcomes.followup_completion,
+            {"measure": measure, "min_cell": min_cell},
+        ),
+        "out_of_window": ("Visit windows", windows.out_of_window, {}),
+        "dropout": (
+            "Who is lost to follow-up",
+            lost_to_followup.dropout,
+            {"measure": measure, "min_cell": min_cell},
+        ),
+    }
+    with ThreadPoolExecutor(max_workers=4, thread_name_prefix="fbss-report") as pool:
+        adjusted_job = pool.submit(
+            adjusted.build, db, report.scope, as_of=as_of, min_cell=min_cell, options=options
+        )
+        futures = {
+            pool.submit(fn, db, **common, **kwargs): (name, words)
+            for name, (words, fn, kwargs) in jobs.items()
+        }
+        for done, future in enumerate(as_completed(futures), start=1):
+            name, words = futures[future]
+            setattr(report, name, future.result())
+            progress(0.2 + 0.45 * done / len(futures), words)
+        progress(0.7, "Adjusted comparisons")
+        report.adjusted = adjusted_job.result()
+    # After the adjusted figures, not beside them: both attach the facts file to a store
+    # reader under one alias, which two threads of one process cannot do at once.
+    report.completeness = overview.completeness(db, **common)
+    report.by_cause = _first_measure(report.by_cause, measure)
+    if report.out_of_window is not None:
+        report.out_of_window = _window_counts(report.out_of_window, min_cell)
+
+
+def _first_measure(frame: pd.DataFrame | None, measure: str) -> pd.DataFrame | None:
+    if frame is None:
+        return None
+    return frame[frame["measure"] == measure].reset_index(drop=True)
