@@ -52,7 +52,15 @@ def pathway_table(adj: Adjusted) -> Table:
                 "–" if p.get("effective_n") is None else f"{float(p['effective_n']):.0f}",
             ]
         )
-    return Table(header, rows, [str(w).capitalize() + "." for w in result.get("warnings", [])])
+    return Table(header, rows, [_plain(w) for w in result.get("warnings", [])])
+
+
+def _plain(warning: object) -> str:
+    """The analytics' warning as a sentence (no JSON key names)."""
+    text = str(warning).replace(" (see dropped_covariates)", "")
+    if text.startswith("not adjusted for"):
+        text = text.replace("_", " ")
+    return text[:1].upper() + text[1:] + ("" if text.endswith(".") else ".")
 
 
 def difference_table(adj: Adjusted) -> Table:
@@ -87,15 +95,24 @@ def balance_summary(adj: Adjusted) -> tuple[str, Table]:
         f"between the pathways by |SMD| ≥ {SMD_MARK} before weighting (largest "
         f"{before.max():.2f}), {int((after >= SMD_MARK).sum())} after (largest {after.max():.2f})."
     )
+    shown = frame[(before >= SMD_MARK) | (after >= SMD_MARK)]
     rows = [
         [
             str(r.covariate).replace("_", " ").replace("=", ": "),
-            f"{float(r.smd_unadjusted):+.2f}",
-            f"{float(r.smd_adjusted):+.2f}",
+            _smd(r.smd_unadjusted),
+            _smd(r.smd_adjusted),
         ]
-        for r in frame.itertuples(index=False)
+        for r in shown.itertuples(index=False)
     ]
-    return sentence, Table(header, rows)
+    balanced = len(frame) - len(shown)
+    notes = [f"The other {labels.plural(balanced, 'covariate')} differed by less than 0.1 "
+             "before weighting."] if balanced else []  # fmt: skip
+    return sentence, Table(header, rows, notes)
+
+
+def _smd(value: Any) -> str:
+    """A signed SMD to two places, without a '-0.00'."""
+    return f"{round(float(value), 2) + 0.0:+.2f}"
 
 
 def funnel_table(adj: Adjusted) -> tuple[str, Table]:

@@ -169,7 +169,7 @@ def _sections(
 ) -> None:
     """Every section's figures, computed side by side: DuckDB releases the GIL while it
     scans, so the queries overlap with each other's pandas work (as the dashboard's do).
-    At most one job at a time reads the store's own tables (see completeness below)."""
+    At most one job at a time reads the store's own tables (see store_job)."""
     as_of = report.as_of
     measure = PRESETS[DEFAULT_RESPONDER].criteria[0].measure
     common: dict[str, Any] = {"as_of": as_of, "filters": filters}
@@ -207,8 +207,13 @@ def _sections(
         ),
     }
     with ThreadPoolExecutor(max_workers=4, thread_name_prefix="fbss-report") as pool:
-        adjusted_job = pool.submit(
-            adjusted.build, db, report.scope, as_of=as_of, min_cell=min_cell, options=options
+        # One job for the two readers of the store's own tables (adjusted, completeness):
+        # they attach the facts file under one alias, which two threads cannot do at once.
+        store_job = pool.submit(
+            lambda: (
+                overview.completeness(db, **common),
+                adjusted.build(db, report.scope, as_of=as_of, min_cell=min_cell, options=options),
+            )
         )
         futures = {
             pool.submit(fn, db, **common, **kwargs): (name, words)
@@ -219,10 +224,7 @@ def _sections(
             setattr(report, name, future.result())
             progress(0.2 + 0.45 * done / len(futures), words)
         progress(0.7, "Adjusted comparisons")
-        report.adjusted = adjusted_job.result()
-    # After the adjusted figures, not beside them: both attach the facts file to a store
-    # reader under one alias, which two threads of one process cannot do at once.
-    report.completeness = overview.completeness(db, **common)
+        report.completeness, report.adjusted = store_job.result()
     report.by_cause = _first_measure(report.by_cause, measure)
     if report.out_of_window is not None:
         report.out_of_window = _window_counts(report.out_of_window, min_cell)
