@@ -125,6 +125,15 @@ def _common(parser: argparse.ArgumentParser) -> None:
         "--format", choices=("table", "csv", "json"), default="table", help="output format"
     )
     parser.add_argument(
+        "--round",
+        dest="round_base",
+        type=int,
+        default=0,
+        metavar="N",
+        help="round published counts to a multiple of N (OpenSAFELY uses 5) and recompute "
+        "rates from them (default 0 = exact counts)",
+    )
+    parser.add_argument(
         "--intervals",
         action="store_true",
         help="append the extra interval columns (follow-up rate; 12/24-month survival)",
@@ -164,6 +173,15 @@ def _min_cell(text: str) -> int:
             f"--min-cell must be a whole number, 0 or more (got {text!r})"
         ) from None
     return defs.check_min_cell(value)
+
+
+def _rounded(frame: Any, base: int) -> Any:
+    """Counts rounded to `base` after suppression (issue 10); 0 leaves them exact."""
+    from analytics.suppression import round_counts
+
+    if base < 0:
+        raise defs.AnalyticsError(f"--round must be 0 or more (got {base})")
+    return round_counts(frame, base)
 
 
 def _run(command: str, args: argparse.Namespace, work: Callable[[Any], int]) -> int:
@@ -211,6 +229,7 @@ def run_summary(args: argparse.Namespace) -> int:
             as_of=args.as_of,
             filters=_filters(args),
         )
+        frame = _rounded(frame, args.round_base)
         extra = defs.SUMMARY_EXTRA_FIELDS if args.intervals else ()
         sys.stdout.write(render(frame, [*keys, *defs.SUMMARY_FIELDS, *extra], args.format))
         return 0
@@ -235,6 +254,7 @@ def run_events(args: argparse.Namespace) -> int:
             event_capture=args.event_capture,
             filters=_filters(args),
         )
+        frame = _rounded(frame, args.round_base)
         extra = defs.EVENTS_EXTRA_FIELDS if args.intervals else ()
         sys.stdout.write(render(frame, [*keys, *defs.EVENTS_FIELDS, *extra], args.format))
         return 0

@@ -62,28 +62,17 @@ def _explain_missing_tables(path: object) -> Iterator[None]:
 def connection(db: Db, *, with_store: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
     """A connection in which `case_facts` can be queried (short-lived for a path).
 
-    With `with_store`, the store's own tables are reachable too, under raw_schema(con).
+    The store's own tables are reachable in it too, under raw_schema(con); `with_store`
+    is kept for callers that say they need them.
     """
+    del with_store  # the facts live in the store file: every connection sees both
     if isinstance(db, duckdb.DuckDBPyConnection):
         with _explain_missing_tables("this connection"):
-            facts.ensure_temporary(db)
+            facts.ensure(db)
             yield db
         return
     path = _store_path(db)
-    if not with_store:
-        with _explain_missing_tables(path), facts.open_facts(path) as con:
-            yield con
-        return
-    # A short-lived reader on the store, with the facts attached beside it.
-    with _explain_missing_tables(path), store.reader(path) as con:
-        sidecar = facts.ensure_sidecar(path)
-        if sidecar is None:
-            facts.ensure_temporary(con)
-        else:
-            con.execute("attach $path as facts_db (read_only)", {"path": str(sidecar)})
-            con.execute(
-                f"create temp view {facts.TABLE} as select * from facts_db.main.{facts.TABLE}"
-            )
+    with _explain_missing_tables(path), facts.open_facts(path) as con:
         yield con
 
 

@@ -1,20 +1,78 @@
-"""Small-cell suppression, with the secondary step that stops totals revealing a cell.
+"""Small-cell suppression that a reader cannot undo by differencing, and rounding to base N.
 
-Primary: a row whose denominator is below `min_cell` is suppressed. Secondary: a total
-(the whole result, or any margin of a multi-column grouping, e.g. all pathways of one
-cause) minus its shown rows would reveal a suppressed row when it is the only suppressed
-row under that total; so the smallest shown row under the same total is suppressed too,
-and this repeats until no total covers exactly one suppressed row. `partition_by` splits
-the result into tables that are suppressed independently (per event type, per measure).
+The reader is assumed to know every margin of a result: the whole table and every
+total over some of its keys (the one-way results publish them). A *line* is the set of
+rows under one such total. Rules (issue 10):
+
+- Primary: a row whose denominator is between 1 and min_cell - 1 is hidden.
+- Empty rows (denominator 0, e.g. nobody without a baseline ODI is ever assessable) are
+  left out of suppression: shown as they are, never hidden to protect another row, and
+  never counted as protecting one, since a reader can guess their 0. An empty row that
+  shows another small count (1 to min_cell - 1 cases, say) is hidden like a small row.
+- Secondary: in every line that holds a hidden row, the hidden rows must be at least two,
+  their denominators must total at least min_cell, and for each numerator (responders,
+  cases with an event, assessed of due) their numerators must total neither 0 nor their
+  whole denominator ("none of them responded" is a disclosure too). The smallest shown
+  row that mends a broken line is hidden, until every line holds.
+- A row that is the only non-empty row of a line equals a public total, so it is chosen
+  as a secondary cell only when nothing else in the line can be: hiding it protects only
+  where that total is hidden too (docs/analytics.md). A line keeps a single hidden row
+  only when every other row is empty, so its total is itself below min_cell.
+
+Consistent suppression cannot stop differencing across differently filtered results;
+`round_counts` rounds published counts to a base (OpenSAFELY uses 5) and recomputes the
+rates from the rounded counts. See docs/analytics.md, "What suppression protects".
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from itertools import combinations
 
 import numpy as np
 import pandas as pd
+
+from analytics import stats
+
+# Numerator columns whose totals over hidden rows must stay away from 0 and from the
+# whole denominator; None means "the denominator passed to the suppression".
+DEFAULT_NUMERATORS: tuple[tuple[str, str | None], ...] = (
+    ("responders", None),
+    ("n_with_event", None),
+    ("n_assessed", "n_due"),
+)
+
+
+def _lines(frame: pd.DataFrame, keys: Sequence[str], partition_by: Sequence[str]) -> list:
+    """Row positions under each public total: the whole table and every margin of keys."""
+    margins = [list(s) for size in range(len(keys)) for s in combinations(keys, size)]
+    plain = frame.reset_index(drop=True)
+    blocks: list[np.ndarray] = []
+    for margin in margins:
+        by = [*partition_by, *margin]
+        if by:
+            grouped = plain.groupby(by, sort=False, dropna=False)
+            blocks.extend(np.asarray(ix) for ix in grouped.indices.values())
+        else:
+            blocks.append(np.arange(len(frame)))
+    return blocks
+
+
+def _numerator_pairs(
+    frame: pd.DataFrame, denominator: str, numerators: Sequence[tuple[str, str | None]] | None
+) -> list[tuple[np.ndarray, np.ndarray]]:
+    pairs = DEFAULT_NUMERATORS if numerators is None else numerators
+    out = []
+    for num, den in pairs:
+        den = den or denominator
+        if num in frame.columns and den in frame.columns and num != den:
+            out.append((_values(frame, num), _values(frame, den)))
+    return out
+
+
+def _values(frame: pd.DataFrame, column: str) -> np.ndarray:
+    return frame[column].astype("Float64").fillna(0).to_numpy(dtype=float)
 
 
 def suppression_mask(
@@ -24,39 +82,83 @@ def suppression_mask(
     denominator: str,
     min_cell: int,
     partition_by: Sequence[str] = (),
+    numerators: Sequence[tuple[str, str | None]] | None = None,
+    counts: Sequence[str] = (),
 ) -> pd.Series:
-    """Boolean Series: which rows must be hidden (primary and secondary suppression)."""
+    """Boolean Series: which rows must be hidden (primary and secondary suppression).
+
+    `numerators` pairs a numerator column with its denominator column (None: the
+    `denominator`); by default DEFAULT_NUMERATORS where both columns exist. `counts`
+    names the other published counts, checked for small values on empty rows.
+    """
     if min_cell <= 0 or frame.empty:
         return pd.Series(False, index=frame.index)
-    denom = frame[denominator].fillna(0).to_numpy(dtype=float)
-    hidden = denom < min_cell
-    # Every total a reader could know: the whole table and each margin (fix some keys,
-    # sum over the rest). Fixing every key leaves single rows, which reveal nothing new.
-    margins = [list(s) for size in range(len(keys)) for s in combinations(keys, size)]
-    # Positions of the rows under each total, computed once.
-    blocks: list[np.ndarray] = []
-    for margin in margins:
-        by = [*partition_by, *margin]
-        if by:
-            grouped = frame.reset_index(drop=True).groupby(by, sort=False, dropna=False)
-            blocks.extend(np.asarray(ix) for ix in grouped.indices.values())
-        else:
-            blocks.append(np.arange(len(frame)))
-    blocks = [b for b in blocks if len(b) >= 2]
+    size = _values(frame, denominator)
+    empty = size <= 0
+    hidden = ~empty & (size < min_cell)
+    for col in counts:
+        if col in frame.columns and col != denominator:
+            other = _values(frame, col)
+            hidden |= empty & (other > 0) & (other < min_cell)
+    pairs = _numerator_pairs(frame, denominator, numerators)
+    lines = _lines(frame, keys, partition_by)
+    # A row that is the only row under some total, besides empty rows left shown, equals
+    # that public total. (An empty row hidden for a small count is not left shown.)
+    left_shown = empty & ~hidden
+    alone = np.zeros(len(frame), dtype=bool)
+    for rows in lines:
+        filled = rows[~left_shown[rows]]
+        if len(filled) == 1:
+            alone[filled] = True
+    # Secondary cells: shown, not empty, and preferably not alone under a public total.
+    eligible = ~empty & ~alone
+    last_resort = ~empty & alone
     changed = True
     while changed:
         changed = False
-        for rows in blocks:
-            if hidden[rows].sum() != 1:
+        for rows in lines:
+            if len(rows) < 2 or not hidden[rows].any():
                 continue
-            shown = rows[~hidden[rows]]
-            if len(shown) == 0:
-                continue
-            # the next smallest shown row (first in result order on ties)
-            smallest = shown[np.argsort(denom[shown], kind="stable")[0]]
-            hidden[smallest] = True
-            changed = True
+            pick = _mend(rows, hidden, eligible, size, pairs, min_cell)
+            if pick is None:
+                # hiding a row that equals a public total only helps where that total
+                # is hidden too, as the one-way result does for the same structure
+                pick = _mend(rows, hidden, last_resort, size, pairs, min_cell)
+            if pick is not None:
+                hidden[pick] = True
+                changed = True
     return pd.Series(hidden, index=frame.index)
+
+
+def _mend(
+    rows: np.ndarray,
+    hidden: np.ndarray,
+    eligible: np.ndarray,
+    size: np.ndarray,
+    pairs: list[tuple[np.ndarray, np.ndarray]],
+    min_cell: int,
+) -> int | None:
+    """The shown row to hide so that this line's hidden rows protect each other, if any."""
+    h = rows[hidden[rows]]
+    candidates = rows[~hidden[rows] & eligible[rows]]
+    if len(candidates) == 0:
+        return None  # nothing left to hide: the whole line is hidden or empty
+    # each candidate mends the problems it can; the smallest of the best-mending goes
+    need = []
+    if len(h) < 2 or size[h].sum() < min_cell:
+        need.append(np.ones(len(candidates), dtype=bool))
+    for num, den in pairs:
+        total, whole = num[h].sum(), den[h].sum()
+        if total == 0 and (num[candidates] > 0).any():
+            need.append(num[candidates] > 0)
+        elif total > 0 and total == whole and (num[candidates] < den[candidates]).any():
+            need.append(num[candidates] < den[candidates])
+    if not need:
+        return None
+    mends = np.sum(need, axis=0)
+    best = candidates[mends == mends.max()]
+    # the next smallest row (first in result order on ties)
+    return int(best[np.argsort(size[best], kind="stable")[0]])
 
 
 def apply_suppression(
@@ -67,11 +169,25 @@ def apply_suppression(
     min_cell: int,
     value_columns: Sequence[str],
     partition_by: Sequence[str] = (),
+    numerators: Sequence[tuple[str, str | None]] | None = None,
 ) -> pd.DataFrame:
     """A copy with a `suppressed` column and the value columns nulled where suppressed."""
     out = frame.copy()
+    counts = [
+        c
+        for c in value_columns
+        if c in out.columns
+        and pd.api.types.is_integer_dtype(out[c])
+        and not pd.api.types.is_bool_dtype(out[c])
+    ]
     mask = suppression_mask(
-        out, keys=keys, denominator=denominator, min_cell=min_cell, partition_by=partition_by
+        out,
+        keys=keys,
+        denominator=denominator,
+        min_cell=min_cell,
+        partition_by=partition_by,
+        numerators=numerators,
+        counts=counts,
     )
     for col in value_columns:
         if col not in out.columns:
@@ -83,4 +199,82 @@ def apply_suppression(
             out[col] = out[col].astype("Int64")
         out[col] = out[col].mask(mask)
     out["suppressed"] = mask.to_numpy()
+    return out
+
+
+@dataclass(frozen=True)
+class Rate:
+    """A published rate: numerator ÷ (denominator - minus), with its Wilson interval."""
+
+    column: str
+    numerator: str
+    denominator: str
+    minus: str | None = None
+    interval: tuple[str, str] | None = None
+
+
+SUMMARY_RATES: tuple[Rate, ...] = (
+    Rate("followup_rate", "n_assessed", "n_due", None, ("followup_ci_low", "followup_ci_high")),
+    Rate(
+        "responder_rate",
+        "responders",
+        "n_assessed",
+        "n_excluded",
+        ("responder_ci_low", "responder_ci_high"),
+    ),
+)
+EVENTS_RATES: tuple[Rate, ...] = (
+    Rate("event_rate", "n_with_event", "n_cases", None, ("event_ci_low", "event_ci_high")),
+)
+SUMMARY_COUNTS: tuple[str, ...] = ("n_cases", "n_due", "n_assessed", "n_excluded", "responders")
+EVENTS_COUNTS: tuple[str, ...] = ("n_cases", "n_with_event")
+
+
+def round_to_base(values: pd.Series, base: int) -> pd.Series:
+    """Counts rounded to the nearest multiple of base (halves up); nulls stay null."""
+    if base <= 1:
+        return values
+    numbers = values.astype("Float64")
+    rounded = (np.floor(numbers / base + 0.5) * base).astype("Int64")
+    return rounded
+
+
+def round_counts(
+    frame: pd.DataFrame,
+    base: int,
+    *,
+    counts: Sequence[str] = SUMMARY_COUNTS + EVENTS_COUNTS,
+    rates: Sequence[Rate] = SUMMARY_RATES + EVENTS_RATES,
+) -> pd.DataFrame:
+    """A copy with counts rounded to `base` and rates (and intervals) from the rounded counts.
+
+    base 0 or 1 returns the frame unchanged. A rate whose rounded denominator is 0 is
+    null. Means, SDs and survival estimates are not counts and are left as they are.
+    """
+    if base < 0:
+        raise ValueError(f"rounding base must be 0 or more (got {base})")
+    if base <= 1:
+        return frame.copy()
+    out = frame.copy()
+    for col in counts:
+        if col in out.columns:
+            out[col] = round_to_base(out[col], base)
+    for rate in rates:
+        if rate.column not in out.columns or rate.numerator not in out.columns:
+            continue
+        num = out[rate.numerator].astype("Float64")
+        den = out[rate.denominator].astype("Float64")
+        if rate.minus:
+            den = den - out[rate.minus].astype("Float64")
+        num_a = num.to_numpy(dtype=float, na_value=np.nan)
+        den_a = den.to_numpy(dtype=float, na_value=np.nan)
+        # a rounded numerator can exceed its rounded denominator (3 of 4 -> 5 of 5 is
+        # fine, 4 of 6 -> 5 of 5 too); cap so a rate never passes 1
+        num_a = np.minimum(num_a, den_a)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            out[rate.column] = np.where(den_a > 0, num_a / den_a, np.nan)
+        if rate.interval and all(c in out.columns for c in rate.interval):
+            low, high = stats.wilson(np.nan_to_num(num_a), np.nan_to_num(den_a))
+            out[rate.interval[0]] = np.where(den_a > 0, low, np.nan)
+            out[rate.interval[1]] = np.where(den_a > 0, high, np.nan)
     return out

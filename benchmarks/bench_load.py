@@ -1,10 +1,14 @@
 """Load benchmark: DuckDB's bare CSV read against a full validated `fbss load`.
 
     .venv/bin/python benchmarks/bench_load.py --cases 1000000 --repeat 3
+    .venv/bin/python benchmarks/bench_load.py --data /tmp/speed-1m --repeat 3
 
-Generates the sample with `fbss sample` (cached under benchmarks/out/), then, in the
-same run, alternates the two jobs --repeat times, each in a fresh process, and prints
-medians, their ratio and each job's peak resident memory (from the child's rusage).
+Generates the sample with `fbss sample` (cached under --out, default benchmarks/out/;
+or uses the CSVs in --data), then, in the same run, alternates the jobs --repeat times,
+each in a fresh process: DuckDB's bare read, a full `fbss load` into an empty store (the
+per-case facts included), then a fresh `fbss summary` on that store beside its own
+baseline, a fresh Python that imports DuckDB and counts the cases. Prints medians side
+by side with their baselines, the ratios and each job's peak resident memory (rusage).
 """
 
 from __future__ import annotations
@@ -31,11 +35,20 @@ con.execute("checkpoint")
 con.close()
 """
 
+# The floor under any fresh `fbss summary`: start Python, import DuckDB, open, count.
+FLOOR = """
+import sys, duckdb
+con = duckdb.connect(sys.argv[1], read_only=True)
+con.execute("select count(*) from cases").fetchone()
+con.close()
+"""
 
-def _run(cmd: list[str]) -> tuple[float, float]:
-    """Wall seconds and peak RSS (MiB) of one child process."""
+
+def _run(cmd: list[str], src: Path | None = None) -> tuple[float, float]:
+    """Wall seconds and peak RSS (MiB) of one child process (`src`: code to run instead)."""
+    env = {**os.environ, "PYTHONPATH": str(src)} if src else None
     started = time.perf_counter()
-    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
     _, status, usage = os.wait4(proc.pid, 0)
     seconds = time.perf_counter() - started
     if os.waitstatus_to_exitcode(status) != 0:
@@ -50,11 +63,19 @@ def main() -> None:
     ap.add_argument("--cases", type=int, default=1_000_000)
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--seed", type=int, default=7)
-    ap.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "out", help="work folder")
+    ap.add_argument("--data", type=Path, help="a folder of cases/assessments/events CSVs to use")
+    ap.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "out")
+    ap.add_argument(
+        "--against",
+        type=Path,
+        help="the source tree of an older version (e.g. from `git archive`): its load and "
+        "first summary are run in the same rounds, for a before/after in the same conditions",
+    )
     args = ap.parse_args()
 
-    out = args.out / f"load-{args.cases}"
-    data = out / "data"
+    out = args.out / (f"load-{args.data.name}" if args.data else f"load-{args.cases}")
+    out.mkdir(parents=True, exist_ok=True)
+    data = args.data or out / "data"
     if not (data / "events.csv").exists():
         t0 = time.perf_counter()
         subprocess.run(
@@ -79,15 +100,28 @@ def main() -> None:
     print(f"input: {rows} rows, {size:.0f} MiB of CSV")
 
     bare_t, bare_m, load_t, load_m = [], [], [], []
+    floor_t, summary_t = [], []
+    old_load_t, old_load_m, old_summary_t = [], [], []
+    db = out / "fbss.duckdb"
+    fbss = [sys.executable, "-m", "fbss.cli"]
     for _ in range(args.repeat):
-        for db in out.glob("*.duckdb*"):
-            db.unlink()
+        for old in set(out.glob("*.duckdb*")) | set(out.glob(".*.duckdb*")):
+            old.unlink(missing_ok=True)
+        if args.against:
+            older = out / "against.duckdb"
+            s, m = _run([*fbss, "load", str(data), "--db", str(older)], args.against)
+            old_load_t.append(s)
+            old_load_m.append(m)
+            old_summary_t.append(_run([*fbss, "summary", "--db", str(older)], args.against)[0])
         s, m = _run([sys.executable, "-c", BARE, str(data), str(out / "bare.duckdb")])
         bare_t.append(s)
         bare_m.append(m)
-        s, m = _run([str(BIN / "fbss"), "load", str(data), "--db", str(out / "fbss.duckdb")])
+        s, m = _run([str(BIN / "fbss"), "load", str(data), "--db", str(db)])
         load_t.append(s)
         load_m.append(m)
+        # Right after the load, each in a fresh process: the summary, then its floor.
+        summary_t.append(_run([str(BIN / "fbss"), "summary", "--db", str(db)])[0])
+        floor_t.append(_run([sys.executable, "-c", FLOOR, str(db)])[0])
     b, ld = statistics.median(bare_t), statistics.median(load_t)
     print(
         f"DuckDB bare read : median {b:6.2f} s  (runs {', '.join(f'{x:.2f}' for x in bare_t)}), "
@@ -102,8 +136,21 @@ def main() -> None:
     pairs = sorted(x / y for x, y in zip(load_t, bare_t, strict=True))
     print(
         f"ratio load / bare: {ld / b:.2f}x of medians, {statistics.median(pairs):.2f}x median "
-        f"of pairs ({', '.join(f'{r:.2f}' for r in pairs)})  (goal: within 3x, peak under 4096 MiB)"
+        f"of pairs ({', '.join(f'{r:.2f}' for r in pairs)})  (goal: within 1.5x, peak under "
+        "2048 MiB)"
     )
+    f, sm = statistics.median(floor_t), statistics.median(summary_t)
+    print(
+        f"fbss summary     : median {sm:6.2f} s  (runs {', '.join(f'{x:.2f}' for x in summary_t)})"
+        f"  beside python+duckdb count: median {f:.2f} s  (goal: summary within 2 s)"
+    )
+    if args.against:
+        print(
+            f"older code       : load median {statistics.median(old_load_t):6.2f} s "
+            f"(runs {', '.join(f'{x:.2f}' for x in old_load_t)}), peak {max(old_load_m):,.0f} "
+            f"MiB; first summary median {statistics.median(old_summary_t):.2f} s "
+            f"(runs {', '.join(f'{x:.2f}' for x in old_summary_t)})  [{args.against}]"
+        )
 
 
 if __name__ == "__main__":

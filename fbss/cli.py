@@ -13,12 +13,17 @@ import argparse
 import sys
 from collections.abc import Sequence
 
+from access import cli as access_commands
 from analytics import cli as analytics_commands
 from analytics import compare_cli
 from dashboard import launch
 from pipelines import commands as pipeline_commands
+<<<<<<< HEAD
 from pipelines import sample, settings
 from reports import cli as report_command
+=======
+from pipelines import migrate, sample, settings
+>>>>>>> main
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -30,11 +35,17 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     pipeline_commands.add_parsers(sub)  # validate, load
     sample.add_parser(sub)  # sample
+    migrate.add_parser(sub)  # migrate
     analytics_commands.add_parsers(sub)  # summary, events
     compare_cli.add_parsers(sub)  # compare, providers, similar (case-mix adjusted)
     launch.add_parser(sub)  # dashboard
     settings.add_parser(sub)  # event-capture
+<<<<<<< HEAD
     report_command.add_parser(sub)  # report
+=======
+    access_commands.add_users_parser(sub)  # users
+    access_commands.add_audit_parser(sub)  # audit
+>>>>>>> main
     return parser
 
 

@@ -90,6 +90,26 @@ def cross_check(
     exists is not checked: every line would only repeat that file's own problem.
     """
     _register(con, frames)
+    try:
+        return _problems(con, origin, replace=replace, incomplete=incomplete)
+    finally:
+        for table in _tables():  # let go of the frames: the load frees them after writing
+            con.unregister(f"batch_{table}")
+
+
+def _tables() -> tuple[str, ...]:
+    from pipelines.schemas import MODELS
+
+    return tuple(MODELS)
+
+
+def _problems(
+    con: duckdb.DuckDBPyConnection,
+    origin: dict[str, pd.DataFrame],
+    *,
+    replace: bool,
+    incomplete: frozenset[str],
+) -> list[Problem]:
     params = {"replace": replace}
     out: list[Problem] = []
     for table in () if "cases" in incomplete else ("assessments", "events"):

@@ -2,7 +2,8 @@
 
 Strict: any problem and no record is written. Idempotent: rows are upserted by key and
 a row equal to the stored one is not rewritten. Crash-safe: the batch is applied to a
-copy of the store that replaces the live file in one `os.replace()` (see `store.py`).
+copy of the store that replaces the live file in one `os.replace()` (see `store.py`);
+the per-case facts the analytics read are rebuilt in that copy too (see `facts.py`).
 """
 
 from __future__ import annotations
@@ -12,15 +13,17 @@ import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import pandas as pd
 import pyarrow
 
-from pipelines import store
+from pipelines import facts, store
+from pipelines import problems as P
 from pipelines.crosscheck import cross_check
 from pipelines.problems import Problem
-from pipelines.readers import read_paths
+from pipelines.readers import Batch, read_paths
 from pipelines.schemas import MODELS
 from pipelines.validate import Validated, validate_batch
 from pipelines.vocabulary import TREATMENTS
@@ -98,7 +101,7 @@ def load_paths(
                 None,
                 None,
                 f"--replace needs a full export, but the batch has no {t} file",
-                "file problem",
+                P.FILE,
             )
             for t in missing
         ]
@@ -109,6 +112,7 @@ def load_paths(
         ignored=batch.ignored,
         files=_file_list(batch, checked),
     )
+    del batch  # the cells as text (a gigabyte at a million cases) are not needed any more
     # A rejected batch is logged too, even into a new (empty) store: the data-quality
     # page then shows its report, and the log tells that it was tried.
     with store.write_lock(db_path), store.staged_copy(db_path) as (con, commit):
@@ -120,14 +124,30 @@ def load_paths(
         if not problems:
             progress("writing")
             result.counts = _apply(con, checked, replace=replace)
+            checked.frames.clear()  # stored now: free them before the facts are built
+            checked.origin.clear()
         result.accepted = not problems
         result.problems = problems
         result.load_id = _log(con, result, started, replace)
+        if result.accepted or not facts.is_current(con):
+            # In the staged copy, so the store and its facts are swapped in together
+            # (a rejected batch still brings an older store's facts up to date).
+            progress("building the per-case facts")
+            # Python still holds the allocator's share of the batch's frames: cap DuckDB
+            # so the pivot's hash tables spill rather than add to the peak (at 1M cases:
+            # peak 2,194 -> 1,955 MiB, measured with benchmarks/load_stages.py).
+            con.execute("set memory_limit = '1GB'")
+            try:
+                facts.build(con)
+            except duckdb.OutOfMemoryException:  # a store far larger: build it uncapped
+                con.execute("reset memory_limit")
+                facts.build(con)
+            con.execute("reset memory_limit")
         commit[0] = True
     return result
 
 
-def _file_list(batch, checked: Validated) -> list[dict[str, object]]:  # type: ignore[no-untyped-def]
+def _file_list(batch: Batch, checked: Validated) -> list[dict[str, object]]:
     files: list[dict[str, object]] = [
         {
             "path": f.label,
@@ -171,8 +191,10 @@ def _upsert(
     on = " and ".join(f"i.{k} = t.{k}" for k in keys)
     differs = " or ".join(f"i.{c} is distinct from t.{c}" for c in others)
     # Arrow, not pandas objects: DuckDB scans it without touching Python strings.
-    con.register("incoming_frame", pyarrow.Table.from_pandas(frame[columns], preserve_index=False))
-    if con.execute(f"select count(*) = 0 from {table}").fetchone()[0]:
+    # (columns= picks them without first copying the frame)
+    incoming = pyarrow.Table.from_pandas(frame, columns=columns, preserve_index=False)
+    con.register("incoming_frame", incoming)
+    if _one(con, f"select count(*) = 0 from {table}")[0]:
         # An empty table (a first load): nothing to compare with, so insert directly.
         con.execute(f"insert into {table} select * from incoming_frame")
         con.unregister("incoming_frame")
@@ -182,18 +204,18 @@ def _upsert(
     con.execute(f"create or replace temp table incoming as select * from {table} limit 0")
     con.execute("insert into incoming select * from incoming_frame")
     con.unregister("incoming_frame")
-    inserted, updated, unchanged = con.execute(
+    inserted, updated, unchanged = _one(
+        con,
         f"""select count(*) filter (where t.{keys[0]} is null),
                    count(*) filter (where t.{keys[0]} is not null and ({differs})),
                    count(*) filter (where t.{keys[0]} is not null and not ({differs}))
-            from incoming i left join {table} t on {on}"""
-    ).fetchone()
+            from incoming i left join {table} t on {on}""",
+    )
     deleted = 0
     if replace:
-        deleted = con.execute(
-            f"select count(*) from {table} t where not exists (select 1 from incoming i where {on})"
-        ).fetchone()[0]
-        con.execute(f"delete from {table} t where not exists (select 1 from incoming i where {on})")
+        gone = f"from {table} t where not exists (select 1 from incoming i where {on})"
+        deleted = _one(con, f"select count(*) {gone}")[0]
+        con.execute(f"delete {gone}")
     # Changed rows are deleted and inserted anew; unchanged rows are never touched.
     con.execute(
         f"delete from {table} t where exists (select 1 from incoming i where {on} and ({differs}))"
@@ -209,11 +231,18 @@ def _upsert(
     return out
 
 
+def _one(con: duckdb.DuckDBPyConnection, sql: str) -> tuple[Any, ...]:
+    """The single row an aggregate query returns."""
+    row = con.execute(sql).fetchone()
+    assert row is not None  # an aggregate without GROUP BY always returns one row
+    return row
+
+
 def _log(
     con: duckdb.DuckDBPyConnection, result: LoadResult, started: dt.datetime, replace: bool
 ) -> int:
     """Record the attempt in load_log (no record values) and keep a rejected batch's report."""
-    load_id = con.execute("select coalesce(max(load_id), 0) + 1 from load_log").fetchone()[0]
+    load_id = _one(con, "select coalesce(max(load_id), 0) + 1 from load_log")[0]
     con.execute(
         "insert into load_log values (?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [

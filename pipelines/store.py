@@ -68,7 +68,7 @@ def create_schema(con: duckdb.DuckDBPyConnection) -> None:
 
 
 def _write_reference(con: duckdb.DuckDBPyConnection) -> None:
-    rows = {
+    rows: dict[str, list[tuple[object, ...]]] = {
         "ref_causes": [(c, lbl, i) for i, (c, lbl) in enumerate(vocab.CAUSES.items())],
         "ref_pathways": [(c, lbl, i) for i, (c, lbl) in enumerate(vocab.PATHWAYS.items())],
         "ref_treatments": [
@@ -139,8 +139,7 @@ def staged_copy(path: Path) -> Iterator[tuple[duckdb.DuckDBPyConnection, list[bo
             with open(staging, "rb") as fh:
                 os.fsync(fh.fileno())
             if _PAUSE_BEFORE_SWAP:
-                print("fbss: paused before the swap", file=sys.stderr, flush=True)
-                time.sleep(_PAUSE_BEFORE_SWAP)
+                _pause_before_swap()
             os.replace(staging, path)
             _fsync_dir(path.parent)
     finally:
@@ -168,8 +167,18 @@ def _checkpoint_stale_wal(path: Path) -> None:
             con.close()
 
 
-# Crash-safety tests set this to hold a load just before the swap, and kill it there.
-_PAUSE_BEFORE_SWAP = float(os.environ.get("FBSS_TEST_PAUSE_BEFORE_SWAP") or 0)
+# Tests hold a load just before the swap (its lock held, its copy complete) to kill it
+# there, or to read the store meanwhile: "stdin" waits for a line on standard input, a
+# number sleeps that many seconds.
+_PAUSE_BEFORE_SWAP = os.environ.get("FBSS_TEST_PAUSE_BEFORE_SWAP") or ""
+
+
+def _pause_before_swap() -> None:
+    print("fbss: paused before the swap", file=sys.stderr, flush=True)
+    if _PAUSE_BEFORE_SWAP == "stdin":
+        sys.stdin.readline()
+    else:
+        time.sleep(float(_PAUSE_BEFORE_SWAP))
 
 
 def _fsync_dir(directory: Path) -> None:

@@ -5,6 +5,7 @@ and turn every failure into a plain-words `Problem` naming file, row, column and
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 import pandas as pd
 import pandera.pandas as pa
@@ -30,11 +31,18 @@ class Validated:
 
 
 def validate_batch(batch: Batch) -> Validated:
-    """Run every single-table rule over the batch; cross-table rules come later."""
+    """Run every single-table rule over the batch; cross-table rules come later.
+
+    Each table's cells as text are released once its rules have run (the file frames of
+    `batch` are left empty), so the text and the typed frames of a large batch are not
+    all held at once.
+    """
     result = Validated(problems=list(batch.problems))
     for table, model in MODELS.items():
         schema = model.to_schema()
-        typed_parts, origin_parts, failed_parts = [], [], []
+        typed_parts: list[pd.DataFrame] = []
+        origin_parts: list[pd.DataFrame] = []
+        failed_parts: list[pd.DataFrame] = []
         for tf in (f for f in batch.files if f.table == table):
             result.rows[tf.label] = len(tf.frame)
             missing = [
@@ -59,24 +67,38 @@ def validate_batch(batch: Batch) -> Validated:
                 batch.incomplete.add(table)
                 continue
             typed, failed = parse_frame(tf.frame, schema)
-            offset = sum(len(p) for p in typed_parts)
+            offset = sum(len(part) for part in typed_parts)
             failed["index"] += offset
             typed_parts.append(typed)
             origin_parts.append(pd.DataFrame({"file": tf.label, "row": tf.frame.index.to_numpy()}))
             failed_parts.append(failed)
         if not typed_parts:
             continue
-        frame = pd.concat(typed_parts, ignore_index=True)
-        origin = pd.concat(origin_parts, ignore_index=True)
-        unreadable = pd.concat(failed_parts, ignore_index=True)
+        frame = _stacked(typed_parts)
+        origin = _stacked(origin_parts)
+        unreadable = _stacked(failed_parts)
         result.frames[table] = frame
         result.origin[table] = origin
         result.problems.extend(_parse_problems(unreadable, origin, schema))
         raw = {tf.label: tf.frame for tf in batch.files if tf.table == table}
         result.problems.extend(_schema_problems(frame, origin, schema, unreadable, raw))
+        del raw
+        for tf in batch.files:
+            if tf.table == table:  # checked: let the text go (a gigabyte at 1M cases)
+                # a new empty frame: an empty slice would keep the Arrow buffers alive
+                tf.frame = pd.DataFrame(columns=tf.frame.columns)
     result.problems.sort(key=lambda p: (p.file, p.row or 0, p.column or ""))
     result.incomplete = frozenset(batch.incomplete)
     return result
+
+
+def _stacked(parts: list[pd.DataFrame]) -> pd.DataFrame:
+    """The parts one under the other, indexed 0..n-1; one part is not copied (concat
+    copies, which cost seconds on a million cases' assessments)."""
+    if len(parts) == 1:
+        parts[0].index = pd.RangeIndex(len(parts[0]))
+        return parts[0]
+    return pd.concat(parts, ignore_index=True)
 
 
 def _parse_problems(
@@ -105,7 +127,9 @@ def _schema_problems(
     raw: dict[str, pd.DataFrame],
 ) -> list[Problem]:
     try:
-        schema.validate(frame, lazy=True)
+        # inplace: the frame already has the models' types (parsing.py), and pandera's
+        # defensive copy of a million cases' columns cost seconds (measured, cProfile).
+        schema.validate(frame, lazy=True, inplace=True)
         return []
     except pa.errors.SchemaErrors as exc:
         cases = exc.failure_cases
@@ -116,27 +140,28 @@ def _schema_problems(
     for rec in cases.itertuples(index=False):
         check = str(rec.check)
         idx = None if pd.isna(rec.index) else int(rec.index)
-        if check == "multiple_fields_uniqueness" or check.startswith("field_uniqueness"):
+        if check in _UNIQUENESS:
             if idx is not None:
                 duplicate_rows.add(idx)
             continue
         if idx is None:
             continue  # a dtype-level failure; stage one already reported each cell
-        column = rec.column
-        if rec.schema_context == "DataFrameSchema" and ": " in check:
-            column, words = check.split(": ", 1)
+        column = str(rec.column)
+        model_check = _check_of(rec, schema)
+        kind = _kind_of(model_check)
+        if rec.schema_context == "DataFrameSchema" and model_check is not None:
+            column, words = _blame(model_check)
             if (idx, column) in seen:
                 continue  # pandera repeats a dataframe check's failure once per column
-            problem = f"{column} {words}" if not words.startswith("a row") else words
-            kind = P.NO_MEASURE if "at least one" in words else P.ORDER
+            problem = words if kind == P.NO_MEASURE else f"{column} {words}"
         elif check == "not_nullable":
             if (idx, column) in already:
                 continue  # unreadable, so missing: the first line says why
             problem, kind = f"{column} is required", P.MISSING_VALUE
-        elif check == FUTURE_ERROR:
-            problem, kind = f"{column} {FUTURE_ERROR} ({load_day().isoformat()})", P.FUTURE_DATE
+        elif kind == P.FUTURE_DATE:
+            problem = f"{column} {FUTURE_ERROR} ({load_day().isoformat()})"
         else:
-            problem, kind = f"{column} must be {rule_of(schema.columns[column])}", P.INVALID_VALUE
+            problem = f"{column} must be {rule_of(schema.columns[column])}"
         seen.add((idx, column))
         file, row = origin.at[idx, "file"], int(origin.at[idx, "row"])
         # Show the cell as the clinic wrote it ("9", not the parsed 9.0).
@@ -145,6 +170,56 @@ def _schema_problems(
         out.append(Problem(file, row, column, _shown(value), problem, kind))
     out.extend(_duplicate_problems(frame, origin, list(schema.unique or []), duplicate_rows))
     return out
+
+
+# pandera's own names for its uniqueness checks (Config.unique and Field(unique=True)).
+_UNIQUENESS = frozenset({"multiple_fields_uniqueness", "field_uniqueness"})
+
+# The kind of problem each of the models' own checks finds, by the check's name (the
+# function that defines it in schemas.py); a check may instead declare it in its
+# `statistics` ({"kind": ..., "column": ...}), which wins. Every other check is a
+# single-cell rule (range, vocabulary, pattern): an invalid value.
+_KIND_OF_CHECK: dict[str, str] = {
+    "_not_future": P.FUTURE_DATE,
+    "_has_a_measure": P.NO_MEASURE,
+    "_presented_after_surgery": P.ORDER,
+    "_treated_after_presentation": P.ORDER,
+}
+
+
+def _check_of(rec: Any, schema: pa.DataFrameSchema) -> pa.Check | None:
+    """The model's Check object behind one failure case (None for pandera's built-ins)."""
+    if rec.check_number is None or pd.isna(rec.check_number):
+        return None
+    if rec.schema_context == "DataFrameSchema":
+        checks = schema.checks
+    elif rec.schema_context == "Column" and rec.column in schema.columns:
+        checks = schema.columns[rec.column].checks
+    else:
+        return None
+    number = int(rec.check_number)
+    return checks[number] if number < len(checks) else None
+
+
+def _kind_of(check: pa.Check | None) -> str:
+    if check is None:
+        return P.INVALID_VALUE
+    declared = (check.statistics or {}).get("kind")
+    return str(declared or _KIND_OF_CHECK.get(check.name or "", P.INVALID_VALUE))
+
+
+def _blame(check: pa.Check) -> tuple[str, str]:
+    """The column a dataframe check blames and its words for the report.
+
+    Declared in the check's `statistics["column"]`, else by the models' convention that a
+    dataframe check's error starts with the column it blames ("treatment_date: must ...").
+    """
+    error = check.error or check.name or "failed a rule"
+    column = (check.statistics or {}).get("column")
+    if column is not None:
+        return str(column), error
+    blamed, _, words = error.partition(": ")
+    return blamed, words
 
 
 def _duplicate_problems(

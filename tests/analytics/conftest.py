@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from analytics import facts
 from tests.analytics.builders import DAY0, assessment, case, days_after, event, make_store
 
 LATE = dt.date(2024, 6, 1)  # treated a year after DAY0: 12 months not yet due on AS_OF
@@ -108,10 +106,3 @@ def events_db(tmp_path: Path) -> Path:
     """The store described in event_rows()."""
     cases, rows, events = event_rows()
     return make_store(tmp_path / "events.duckdb", cases, rows, events)
-
-
-@pytest.fixture(autouse=True)
-def _close_kept_connections() -> Iterator[None]:
-    """Sidecar connections are kept per process; close them so tmp folders can go."""
-    yield
-    facts.close_shared()

@@ -20,7 +20,7 @@ def test_analytics_benchmark_smoke(tmp_path: Path) -> None:
         capture_output=True, text=True, check=True, timeout=300,
     )  # fmt: skip
     assert "'cases': 300" in proc.stdout
-    assert re.search(r"facts build : [\d.]+ s", proc.stdout)
+    assert re.search(r"facts build : [\d.]+ s, inside the store", proc.stdout)
     timings = re.findall(r"^  (summary|events) .* ([\d.]+) s", proc.stdout, re.M)
     assert len(timings) == 6
     assert "all summary/events queries under 0.5 s:" in proc.stdout

@@ -146,7 +146,7 @@ def test_followup_whiskers_sit_on_their_own_bars(theme: str) -> None:
         {
             "timepoint": timepoints,
             "n_due": [100] * len(timepoints),
-            "n_assessed": [90 - 10 * i for i in range(len(timepoints))],
+            "n_followup_returned": [90 - 10 * i for i in range(len(timepoints))],
             "followup_rate": [0.9 - 0.1 * i for i in range(len(timepoints))],
             "followup_ci_low": [0.85 - 0.1 * i for i in range(len(timepoints))],
             "followup_ci_high": [0.95 - 0.1 * i for i in range(len(timepoints))],

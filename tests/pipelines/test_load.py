@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import json
 import os
 import signal
@@ -270,38 +272,82 @@ def test_killed_at_the_last_moment_before_the_swap(tmp_path: Path) -> None:
     assert not list(tmp_path.glob(".s.duckdb.loading-*"))
 
 
+# A reader in its own process: reads the store once per line it is sent, answering with
+# the number of cases and the summary's case count (through analytics and the facts).
 _READER = """
-import sys, time, duckdb
-db, seconds = sys.argv[1], float(sys.argv[2])
-counts, errors, end = set(), 0, time.time() + seconds
-while time.time() < end:
+import sys, duckdb
+from analytics.outcomes import summary
+db = sys.argv[1]
+for _ in sys.stdin:
     try:
         con = duckdb.connect(db, read_only=True)
-        counts.add(con.execute("select count(*) from cases").fetchone()[0])
+        n = con.execute("select count(*) from cases").fetchone()[0]
         con.close()
-    except duckdb.Error:
-        errors += 1
-    time.sleep(0.01)
-print(sorted(counts), errors)
+        print(n, int(summary(db, min_cell=0).iloc[0]["n_cases"]), flush=True)
+    except duckdb.Error as exc:
+        print("error", type(exc).__name__, flush=True)
 """
+
+
+def _lock_is_held(db: Path) -> bool:
+    with open(db.with_name(db.name + ".lock"), "a+b") as fh:
+        try:
+            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return True
+        fcntl.flock(fh, fcntl.LOCK_UN)
+        return False
 
 
 @pytest.mark.slow
 def test_reader_in_another_process_during_a_load(tmp_path: Path) -> None:
+    """A load never blocks a reader: proved by order, not by seconds (issue 7).
+
+    The load is held right before its swap, its lock held and its copy complete; a
+    reader in another process reads the old store meanwhile, then the new one after.
+    """
     db = tmp_path / "s.duckdb"
     assert load_paths([_big_batch(tmp_path / "a", 1000, "A")], db).accepted
     reader = subprocess.Popen(
-        [sys.executable, "-c", _READER, str(db), "8"], stdout=subprocess.PIPE, text=True
+        [sys.executable, "-c", _READER, str(db)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
     )
-    time.sleep(1.0)
-    started = time.time()
-    result = load_paths([_big_batch(tmp_path / "b", 20000, "B")], db)
-    assert result.accepted
-    assert time.time() - started < 7, "the load must finish while the reader is still reading"
-    out, _ = reader.communicate(timeout=30)
-    counts, errors = out.rsplit(" ", 1)
-    assert counts == "[1000, 21000]"  # saw the old data, then the new, nothing in between
-    assert errors.strip() == "0"
+    second = _big_batch(tmp_path / "b", 2000, "B")
+    loader = subprocess.Popen(
+        [sys.executable, "-m", "fbss.cli", "load", str(second), "--db", str(db)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "FBSS_TEST_PAUSE_BEFORE_SWAP": "stdin"},
+    )
+    assert reader.stdin is not None
+    assert reader.stdout is not None
+    assert loader.stdin is not None
+    assert loader.stderr is not None
+    try:
+        assert loader.stderr.readline().strip() == "fbss: paused before the swap"
+        assert _lock_is_held(db)  # the load is mid-way, holding its lock
+        for _ in range(3):  # the reader is answered, with the old store, every time
+            reader.stdin.write("read\n")
+            reader.stdin.flush()
+            assert reader.stdout.readline().split() == ["1000", "1000"]
+        assert loader.poll() is None  # ...and the load was still waiting all along
+        loader.stdin.write("go\n")
+        loader.stdin.close()
+        assert loader.wait(timeout=120) == 0
+        assert not _lock_is_held(db)
+        reader.stdin.write("read\n")
+        reader.stdin.flush()
+        assert reader.stdout.readline().split() == ["3000", "3000"]  # the new store, whole
+    finally:
+        for proc in (reader, loader):
+            with contextlib.suppress(OSError, ValueError):
+                if proc.stdin:
+                    proc.stdin.close()
+            proc.wait(timeout=120)
 
 
 SAMPLE = Path(__file__).resolve().parents[2] / "data" / "sample"

@@ -1,0 +1,79 @@
+"""What one account may see, as a restriction applied in SQL with bound parameters.
+
+A Scope is derived from an account, never from a page, a URL or a chart selection, so
+nothing the user does can widen it. Wiring it into every analytics query is a later step
+(issue 10, point 2); `sql()` gives the clause and its parameters to add to the cohort.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from access.accounts import ROLES, AccessError, Account
+
+_IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)?$")
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Role, clinics and physician of the person looking; admin sees everything."""
+
+    role: str
+    clinics: tuple[str, ...] = ()
+    physician: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.role not in ROLES:
+            raise AccessError(f"unknown role {self.role!r}")
+        if self.role == "manager" and not self.clinics:
+            raise AccessError("a manager's scope needs at least one clinic")
+        if self.role == "physician" and not self.physician:
+            raise AccessError("a physician's scope needs the physician's name")
+        object.__setattr__(self, "clinics", tuple(dict.fromkeys(self.clinics)))
+
+    @classmethod
+    def of(cls, account: Account) -> Scope:
+        """The scope an account signs in with."""
+        return cls(account.role, account.clinics, account.physician)
+
+    @classmethod
+    def everything(cls) -> Scope:
+        """The operator's scope (the CLI, single-user local mode)."""
+        return cls("admin")
+
+    @property
+    def is_everything(self) -> bool:
+        return self.role == "admin"
+
+    def sql(
+        self, *, clinic_column: str = "clinic", physician_column: str = "physician"
+    ) -> tuple[str, dict[str, object]]:
+        """A boolean SQL clause and its bound parameters (`$scope_clinics`, `$scope_physician`).
+
+        admin: true. manager: the case's clinic is one of theirs. physician: the case is
+        their own (and in one of their clinics, when the account names clinics). Column
+        names are checked identifiers; every value is a bound parameter.
+        """
+        for column in (clinic_column, physician_column):
+            if not _IDENTIFIER.match(column):
+                raise AccessError(f"{column!r} is not a column name")
+        if self.role == "admin":
+            return "true", {}
+        clauses: list[str] = []
+        params: dict[str, object] = {}
+        if self.clinics:
+            clauses.append(f"list_contains($scope_clinics::varchar[], {clinic_column})")
+            params["scope_clinics"] = list(self.clinics)
+        if self.role == "physician":
+            clauses.append(f"{physician_column} = $scope_physician")
+            params["scope_physician"] = self.physician
+        return "(" + " and ".join(clauses) + ")", params
+
+    def allows(self, *, clinic: str | None = None, physician: str | None = None) -> bool:
+        """Whether a single case of this clinic and physician is within the scope."""
+        if self.role == "admin":
+            return True
+        if self.clinics and clinic not in self.clinics:
+            return False
+        return self.role != "physician" or physician == self.physician
