@@ -18,12 +18,8 @@ from analytics import cli as analytics_commands
 from analytics import compare_cli
 from dashboard import launch
 from pipelines import commands as pipeline_commands
-<<<<<<< HEAD
-from pipelines import sample, settings
-from reports import cli as report_command
-=======
 from pipelines import migrate, sample, settings
->>>>>>> main
+from reports import cli as report_command
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -40,12 +36,9 @@ def build_parser() -> argparse.ArgumentParser:
     compare_cli.add_parsers(sub)  # compare, providers, similar (case-mix adjusted)
     launch.add_parser(sub)  # dashboard
     settings.add_parser(sub)  # event-capture
-<<<<<<< HEAD
-    report_command.add_parser(sub)  # report
-=======
     access_commands.add_users_parser(sub)  # users
     access_commands.add_audit_parser(sub)  # audit
->>>>>>> main
+    report_command.add_parser(sub)  # report
     return parser
 
 

@@ -41,6 +41,14 @@ def add_parser(subparsers: argparse._SubParsersAction[Any]) -> None:
     )
     parser.add_argument("--out", required=True, metavar="FILE.pdf", help="the PDF to write")
     parser.add_argument("--db", help="store file (default $FBSS_DB or data/fbss.duckdb)")
+    parser.add_argument(
+        "--as",
+        dest="as_email",
+        metavar="EMAIL",
+        help="make the report for this account: refused outside its scope (a physician: "
+        "their own; a manager: their clinics), and written to the audit trail",
+    )
+    parser.add_argument("--users", metavar="FILE", help="accounts file (default beside the store)")
     parser.set_defaults(func=run)
 
 
@@ -48,6 +56,7 @@ def run(args: argparse.Namespace) -> int:
     """Build the report and write it; one line of outcome or of the problem."""
     import duckdb
 
+    from access.accounts import AccessError
     from analytics.definitions import AnalyticsError
     from analytics.queries import StoreMissingError
     from pipelines.store import db_path_from
@@ -64,12 +73,22 @@ def run(args: argparse.Namespace) -> int:
         return 2
     kind: Kind = "clinic" if args.clinic else "physician" if args.physician else "network"
     name = args.clinic or args.physician
+    db = db_path_from(args.db)
     try:
         period = parse_period(args.period)
+        email = None
+        if args.as_email:
+            from reports import permission
+
+            email, scope = permission.account_scope(args.as_email, users=args.users, db=db)
+            permission.check(scope, kind, name, db)
         report, rendered = make_report(
-            db_path_from(args.db), kind, name, period, compare_previous=args.compare_previous
+            db, kind, name, period, compare_previous=args.compare_previous
         )
     except AnalyticsError as exc:
+        print(f"fbss report: {exc}", file=sys.stderr)
+        return 2
+    except AccessError as exc:
         print(f"fbss report: {exc}", file=sys.stderr)
         return 2
     except StoreMissingError as exc:
@@ -80,6 +99,11 @@ def run(args: argparse.Namespace) -> int:
         print(f"fbss report: cannot read the store: {first}", file=sys.stderr)
         return 1
     write_atomically(out, rendered.pdf)
+    if email is not None:
+        from reports import permission
+
+        what = {"report": kind, "name": name, "period": period.code, "file": out.name}
+        permission.audit(email, db, what)
     empty = " (no cases up to the as-of date: the report says so)" if report.is_empty else ""
     print(
         f"wrote {out} ({rendered.n_pages} pages): {report.scope.title}, {period.label}, "
