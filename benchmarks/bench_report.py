@@ -6,7 +6,7 @@ Two stores from pipelines.sample.generate (built once, reused from --out): one w
 largest clinic holds about 10,000 cases (its 2025 report is timed: goal < 10 s) and one
 of --cases cases (the network's 2025 report: goal < 30 s). Each report is timed end to
 end in-process (figures, charts rendered by vl-convert, PDF by WeasyPrint), after one
-warm-up run that pays the one-off facts sidecar and vl-convert's start; the median of
+warm-up run that pays the first imports' caches and vl-convert's start; the median of
 --repeat runs is printed, with the figures/rendering split, the process's CPU time (all
 threads: what the report costs when the machine is shared) and the page count.
 """
@@ -22,7 +22,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from analytics import facts, overview  # noqa: E402
+from analytics import overview  # noqa: E402
 from benchmarks.bench_analytics import build_store, load_average  # noqa: E402
 from reports.content import build_report  # noqa: E402
 from reports.periods import parse_period  # noqa: E402
@@ -33,14 +33,13 @@ GOALS = {"clinic": 10.0, "network": 30.0}
 
 
 def store_of(out: Path, n_cases: int, seed: int) -> Path:
-    db = out / f"analytics-{n_cases}-{seed}.duckdb"
+    """A generated store with its facts built in (as every load leaves it), reused."""
+    db = out / f"report-{n_cases}-{seed}.duckdb"
     if db.exists():
         print(f"store        : {db} (reused)")
     else:
-        print(f"store        : {db} (built in {build_store(db, n_cases, seed):.1f} s)")
-    started = time.perf_counter()
-    facts.ensure_sidecar(db)
-    print(f"facts        : {time.perf_counter() - started:.2f} s (once per load)")
+        records, facts_s = build_store(db, n_cases, seed)
+        print(f"store        : {db} (records {records:.1f} s, facts {facts_s:.1f} s)")
     return db
 
 
