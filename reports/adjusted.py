@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import inspect
+import logging
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -19,6 +20,8 @@ import pandas as pd
 
 from analytics.definitions import DEFAULT_RESPONDER, DEFAULT_TIMEPOINT, AnalyticsError
 from reports.scope import Scope, peer_labels
+
+LOG = logging.getLogger(__name__)
 
 
 @dataclass
@@ -96,8 +99,20 @@ def _funnel(db: Any, scope: Scope, as_of: dt.date, min_cell: int, out: Adjusted)
 def build(
     db: Any, scope: Scope, *, as_of: dt.date, min_cell: int, options: dict[str, object]
 ) -> Adjusted:
-    """The adjusted sections for this scope."""
+    """The adjusted sections for this scope.
+
+    An unexpected failure inside the adjusted analytics leaves its section with a note
+    (and one line on stderr) rather than losing the whole report; the tests, which look
+    for the sections' tables, still fail on it.
+    """
     out = Adjusted()
-    _comparison(db, scope, as_of, min_cell, out)
-    _funnel(db, scope, as_of, min_cell, out)
+    for part, words in ((_comparison, "pathway comparison"), (_funnel, "funnel position")):
+        try:
+            part(db, scope, as_of, min_cell, out)
+        except AnalyticsError:
+            raise
+        except Exception as exc:
+            reason = f"{type(exc).__name__}: {exc}"
+            LOG.error("fbss report: the adjusted %s was left out (%s)", words, reason)
+            out.notes.append(f"The adjusted {words} could not be computed ({reason}).")
     return out

@@ -61,4 +61,3 @@ def audit(email: str, db: Any, what: dict[str, object], audit_file: str | None =
     from access.audit import audit_path_from, record
 
     record(audit_path_from(audit_file, db), user=email, action="download", what=what)
-
