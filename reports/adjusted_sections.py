@@ -140,7 +140,7 @@ def funnel_table(adj: Adjusted) -> tuple[str, Table]:
                 name,
                 labels.count(r.n),
                 labels.count(r.responders),
-                f"{float(r.expected):.1f}",
+                f"{float(r.expected):,.1f}",
                 f"{float(r.oe_ratio):.2f}",
                 _pct(r.adjusted_rate),
                 position,

@@ -109,11 +109,10 @@ def headline_table(report: ReportData) -> Table:
 
 
 def _column_title(report: ReportData, label: str) -> str:
-    if label == report.period.code:
-        return f"{report.scope.short}, {label}"
     if label == "Rest of the network":
         return f"Rest of the network, {report.period.code}"
-    return f"{report.scope.short}, {label}"
+    who = "The network" if report.scope.kind == "network" else report.scope.short
+    return f"{who}, {label}"
 
 
 def _group_label(column: str, code: object) -> str:
