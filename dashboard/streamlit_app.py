@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dashboard import data, sidebar, ui
+from dashboard import chrome, data, sidebar, ui
 
 st.set_page_config(
     page_title="FBSS outcomes",
@@ -49,7 +49,9 @@ PAGES = [
 ]
 
 page = st.navigation(PAGES)
-sidebar.render(data.configured_db())
+chrome.inject()
+context = sidebar.render(data.configured_db())
+ui.page_header(context)
 ui.report_action()  # the sidebar's Report (PDF) control
 page.run()
 sidebar.sync_url()
