@@ -92,14 +92,15 @@ def _image_downloads(figure: Figure, key: str | None) -> None:
     """Two small download buttons under a chart; the image is made only when clicked."""
     import hashlib
 
-    from reports.images import chart_title, figure_image, filters_caption
+    from dashboard.sidebar import context
+    from reports.images import chart_title, figure_image
 
     title = chart_title(figure) or "chart"
-    view = current_view()
-    caption = [title, *filters_caption(view.filters(), today=dt.date.today())]
+    caption = image_caption(title, current_view(), data_date(context()), dt.date.today())
     # Same title and spec on one page means the same chart: a stable, unique key.
     ident = key or hashlib.sha1(figure.to_json().encode("utf-8")).hexdigest()[:12]
-    name = downloads.file_name(title).rsplit(".", 1)[0]
+    suffix = st.session_state.get(SUFFIX_KEY, "")
+    name = downloads.file_name(title, suffix).rsplit(".", 1)[0]
     left, right, _ = st.columns([1, 1, 6])
     for column, fmt, mime in ((left, "png", "image/png"), (right, "svg", "image/svg+xml")):
         column.download_button(
@@ -112,6 +113,15 @@ def _image_downloads(figure: Figure, key: str | None) -> None:
             help=f"Download this chart as {fmt.upper()}, captioned with its filters and date",
             on_click="ignore",
         )
+
+
+def image_caption(title: str, view: Any, data_day: dt.date | None, today: dt.date) -> list[str]:
+    """A chart image's caption: its title, the page's Showing line, the figures' day."""
+    return [
+        title,
+        showing.showing_line(view, data_day),
+        f"Figures as of {today:%d %b %Y} (records dated up to this day)",
+    ]
 
 
 def table(

@@ -7,16 +7,12 @@ goes under the chart as part of the image, so a pasted slide keeps its context.
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Sequence
 from typing import Any, Literal
 
 import altair as alt
 import pandas as pd
 import vl_convert
-
-from analytics.filters import LIST_FIELDS, Filters
-from dashboard import labels
 
 Format = Literal["png", "svg"]
 DEFAULT_WIDTH = 640  # charts drawn "across the page" have no width of their own
@@ -87,20 +83,3 @@ def chart_title(figure: Any) -> str:
     if isinstance(title, list):
         title = " ".join(str(t) for t in title)
     return str(title or "")
-
-
-def filters_caption(filters: Filters, *, today: dt.date) -> list[str]:
-    """The filters in words and the as-of day, for an image's caption."""
-    parts: list[str] = []
-    start, end = filters.treatment_from, filters.treatment_to
-    if start or end:
-        parts.append(f"treated {start or 'any time'} to {end or 'now'}")
-    for name in LIST_FIELDS:
-        values = getattr(filters, name)
-        if values:
-            words = " or ".join(labels.value_label(name, v) for v in values)
-            parts.append(f"{name.replace('_', ' ')}: {words}")
-    return [
-        "Cases: " + ("; ".join(parts) if parts else "all cases"),
-        f"As of {today:%d %B %Y} (every figure counts records dated up to this day)",
-    ]

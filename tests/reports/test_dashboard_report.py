@@ -14,9 +14,8 @@ import pytest
 from PIL import Image
 from streamlit.testing.v1 import AppTest
 
-from analytics.filters import Filters
 from dashboard import charts
-from reports.images import chart_title, figure_image, filters_caption
+from reports.images import chart_title, figure_image
 
 ROOT = Path(__file__).resolve().parents[2]
 APP = ROOT / "dashboard" / "streamlit_app.py"
@@ -114,12 +113,14 @@ def test_empty_chart_still_makes_an_image() -> None:
     assert png.std() > 0
 
 
-def test_caption_names_the_filters_and_the_day() -> None:
-    lines = filters_caption(
-        Filters(clinic=("Harbour",), cause=("pseudarthrosis",), treatment_from=dt.date(2024, 1, 1)),
-        today=dt.date(2026, 12, 1),
-    )
+def test_caption_names_the_title_the_filters_and_the_day() -> None:
+    from dashboard.state import View
+    from dashboard.ui import image_caption
+
+    view = View(clinic=("Harbour Spine Institute",), cause=("pseudarthrosis",))
+    lines = image_caption("Follow-up", view, dt.date(2026, 11, 30), dt.date(2026, 12, 1))
     assert lines == [
-        "Cases: treated 2024-01-01 to now; clinic: Harbour; cause: Pseudarthrosis",
-        "As of 01 December 2026 (every figure counts records dated up to this day)",
+        "Follow-up",
+        "Showing: clinic Harbour Spine Institute, cause Pseudarthrosis · data as of 30 Nov 2026",
+        "Figures as of 01 Dec 2026 (records dated up to this day)",
     ]
