@@ -57,6 +57,7 @@ class ReportData:
     new_cases: int | None  # treated in the period (None: suppressed)
     headline: list[Column] = field(default_factory=list)
     new_by_year: pd.DataFrame | None = None  # new cases per year by cause, up to as_of
+    new_totals: pd.DataFrame | None = None  # the same without the cause split (bar heights)
     by_cause: pd.DataFrame | None = None  # summary by cause x pathway, first measure
     km: pd.DataFrame | None = None  # reoperation-free curves by pathway
     events_by_pathway: pd.DataFrame | None = None
@@ -178,6 +179,11 @@ def _sections(
             "New cases",
             overview.cases_by_period,
             {"by": ("cause",), "period": "year", "min_cell": min_cell},
+        ),
+        "new_totals": (
+            "New cases",
+            overview.cases_by_period,
+            {"by": (), "period": "year", "min_cell": min_cell},
         ),
         "by_cause": (
             "Outcomes by cause and pathway",

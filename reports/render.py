@@ -37,7 +37,16 @@ def chart_images(report: ReportData) -> dict[str, str]:
         return {}
     out: dict[str, str] = {}
     if report.new_by_year is not None and not report.new_by_year.empty:
-        out["new_cases"] = _svg_uri(charts.new_cases(report.new_by_year, period="year"))
+        # The chart fades the year holding as_of as still in progress: not when the as-of
+        # day is the year's last (a report of a whole year, or of its second half).
+        complete = (report.as_of.month, report.as_of.day) == (12, 31)
+        figure = charts.new_cases(
+            report.new_by_year,
+            totals=report.new_totals,
+            period="year",
+            as_of=None if complete else report.as_of,
+        )
+        out["new_cases"] = _svg_uri(figure)
     if report.by_cause is not None and not report.by_cause.empty:
         out["by_cause"] = _svg_uri(
             charts.responder_heatmap(report.by_cause, group="pathway", measure_label="")
