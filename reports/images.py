@@ -42,7 +42,11 @@ def with_caption(figure: Any, caption: Sequence[str]) -> Any:
             y=alt.Y("row:O", axis=None),
             x=alt.value(0),
         )
-        .properties(height=16 * len(lines), width=DEFAULT_WIDTH)
+        .properties(
+            height=16 * len(lines) + 6,  # room under the last line's descenders
+            width=DEFAULT_WIDTH,
+            view=alt.ViewBackground(stroke=None),  # text, not a framed plot
+        )
     )
     return alt.vconcat(figure, text, spacing=12).resolve_scale(color="independent")
 
