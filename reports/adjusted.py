@@ -33,6 +33,7 @@ class Adjusted:
     funnel: pd.DataFrame | None = None  # peers already anonymised
     unit: str = "physician"
     unit_label: str | None = None  # the report's own unit in `funnel` (None: network)
+    overall_rate: float = float("nan")  # the crude funnel's overall rate (the chart's line)
     notes: list[str] = field(default_factory=list)
 
 
@@ -85,6 +86,12 @@ def _funnel(db: Any, scope: Scope, as_of: dt.date, min_cell: int, out: Adjusted)
     except AnalyticsError as exc:
         out.notes.append(f"The adjusted funnel cannot be drawn: {exc}.")
         return
+    from analytics.outcomes import funnel
+
+    # The funnel chart's centre line, as the dashboard draws it: the crude overall rate.
+    out.overall_rate = funnel(
+        db, unit=unit, timepoint=DEFAULT_TIMEPOINT, min_cell=min_cell, as_of=as_of
+    ).overall_rate
     if scope.kind != "network" and not frame.empty:
         names = [str(v) for v in frame[unit]]
         mapping = peer_labels(names, list(frame["n"].fillna(0)), scope.name)

@@ -57,6 +57,23 @@ def chart_images(report: ReportData) -> dict[str, str]:
         out["followup"] = _svg_uri(charts.followup_by_timepoint(report.followup))
     if report.dropout is not None and not report.dropout.empty:
         out["dropout"] = _svg_uri(followup_charts.dropout_smd(report.dropout))
+    out.update(_adjusted_images(report))
+    return out
+
+
+def _adjusted_images(report: ReportData) -> dict[str, str]:
+    """The dashboard's own adjusted charts (rates, difference, balance, funnel)."""
+    adj = report.adjusted
+    out: dict[str, str] = {}
+    if adj is None:
+        return out
+    if adj.comparison and not adj.comparison.get("suppressed") and adj.comparison["balance"]:
+        out["adj_rates"] = _svg_uri(charts.crude_and_adjusted(adj.comparison))
+        out["adj_difference"] = _svg_uri(charts.difference(adj.comparison))
+        out["love"] = _svg_uri(charts.love_plot(adj.comparison["balance"]))
+    if adj.funnel is not None and not adj.funnel.empty:
+        figure = charts.adjusted_funnel(adj.funnel, unit=adj.unit, overall_rate=adj.overall_rate)
+        out["adj_funnel"] = _svg_uri(figure)
     return out
 
 
