@@ -39,10 +39,10 @@ report-images: $(VENV)/.installed pdf-deps $(DB)
 	@command -v pdftoppm >/dev/null 2>&1 || { \
 		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 		$$SUDO apt-get update -qq && $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq poppler-utils; }
-	$(BIN)/fbss report --clinic "Northgate Spine Centre" --period 2025 --compare-previous \
+	$(BIN)/fbss report --clinic "Northgate Spine Centre" --period 2025 \
 		--out docs/report/northgate-2025.pdf --db $(DB)
 	rm -f docs/report/page-*.png
-	pdftoppm -r 50 -png docs/report/northgate-2025.pdf docs/report/page
+	pdftoppm -r 60 -png docs/report/northgate-2025.pdf docs/report/page
 
 test: $(VENV)/.installed browser pdf-deps typecheck
 	$(BIN)/python -m pytest
