@@ -8,7 +8,7 @@ import altair as alt
 import numpy as np
 import pandas as pd
 
-from analytics.definitions import FOLLOWUP_TARGET, FOLLOWUP_UNUSABLE
+from analytics.definitions import DEFAULT_MIN_CELL, FOLLOWUP_TARGET, FOLLOWUP_UNUSABLE
 from dashboard import labels, palette
 from dashboard.charts.base import (
     PCT1,
@@ -29,7 +29,9 @@ _UNIT = {"quarter": "yearquarter", "year": "year", "month": "yearmonth"}
 _OFFSET = {"quarter": pd.DateOffset(months=3), "year": pd.DateOffset(years=1)}
 
 
-def _period_rows(frame: pd.DataFrame, totals: pd.DataFrame | None) -> pd.DataFrame:
+def _period_rows(
+    frame: pd.DataFrame, totals: pd.DataFrame | None, min_cell: int = DEFAULT_MIN_CELL
+) -> pd.DataFrame:
     """Shown cause cells plus, per period, the hidden causes merged as one "other" cell.
 
     `totals` (the same count without the cause split) gives each period's true size, so a
@@ -40,10 +42,30 @@ def _period_rows(frame: pd.DataFrame, totals: pd.DataFrame | None) -> pd.DataFra
     if totals is None or totals.empty:
         return cells.reset_index(drop=True)
     total = as_floats(visible_rows(totals), ["n_cases"])[["period_start", "n_cases"]]
+    cells = _merge_until_safe(cells, total.set_index("period_start")["n_cases"], min_cell)
     shown = cells.groupby("period_start")["n_cases"].sum() if not cells.empty else pd.Series()
     other = total.set_index("period_start")["n_cases"].sub(shown, fill_value=0)
     other = other[other > 0].rename("n_cases").reset_index().assign(cause=OTHER)
     return pd.concat([cells, other], ignore_index=True)
+
+
+def _merge_until_safe(cells: pd.DataFrame, totals: pd.Series, min_cell: int) -> pd.DataFrame:
+    """Move a period's smallest shown causes into "other" until "other" is 0 or >= min_cell.
+
+    "Other (hidden)" is printed as a count, so 1-4 hidden cases in it would be a small
+    cell shown outright (and the period total minus the shown causes gives it anyway).
+    """
+    if cells.empty:
+        return cells
+    keep = []
+    for start, group in cells.groupby("period_start", sort=False):
+        group = group.sort_values("n_cases")
+        hidden = float(totals.get(start, group["n_cases"].sum())) - float(group["n_cases"].sum())
+        while 0 < hidden < min_cell and not group.empty:
+            hidden += float(group["n_cases"].iloc[0])
+            group = group.iloc[1:]
+        keep.append(group)
+    return pd.concat(keep).sort_index() if keep else cells.iloc[0:0]
 
 
 def new_cases(

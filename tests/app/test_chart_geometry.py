@@ -30,6 +30,7 @@ from dashboard import charts
 from dashboard.charts import Figure
 from pipelines import vocabulary as vocab
 from tests.app import test_charts as tc
+from tests.app.test_adjusted_charts import RESULT as ADJUSTED
 
 # What Streamlit's "streamlit" chart theme sets for bars (streamlit 1.67 frontend,
 # CustomTheme: `bar: {binSpacing, discreteBandSize: {band: .85}}`); a chart's own config
@@ -359,6 +360,77 @@ REGISTRY: dict[str, tuple[Callable[[], Figure], Callable[[list[Cell]], None]]] =
         check_funnel,
     ),
 }
+
+
+# ---- the case-mix adjusted charts (issue 9) ----------------------------------------------
+
+
+def _symbols(cells: list[Cell]) -> list[dict[str, Any]]:
+    return [i for c in cells for m in c.marks if m["marktype"] == "symbol" for i in flat(m)]
+
+
+def check_dots_on_their_intervals(cells: list[Cell]) -> None:
+    """Each estimate's dot lies on its interval's rule: same row, between its two ends."""
+    dots = _symbols(cells)
+    rules = [i for c in cells for m in c.marks if m["marktype"] == "rule" for i in flat(m)]
+    intervals = [r for r in rules if "x2" in r and abs(r.get("y2", r["y"]) - r["y"]) < 0.5]
+    assert dots
+    for dot in dots:
+        on = [r for r in intervals if abs(r["y"] - dot["y"]) < 0.5]
+        assert on, f"a dot at y={dot['y']} has no interval on its row"
+        assert any(min(r["x"], r["x2"]) - 0.5 <= dot["x"] <= max(r["x"], r["x2"]) + 0.5 for r in on)
+
+
+def check_has_dots(cells: list[Cell]) -> None:
+    assert _symbols(cells)
+
+
+def check_band_bars(cells: list[Cell]) -> None:
+    """Band bars as tall as their share (8, 6, 4, 2 of 20), tallest first."""
+    bars = [i for c in cells for m in c.marks if m["marktype"] == "rect" for i in flat(m)]
+    heights = sorted((b["height"] for b in bars), reverse=True)
+    assert len(heights) == 4
+    assert [h / heights[0] for h in heights] == pytest.approx([1, 6 / 8, 4 / 8, 2 / 8], abs=0.02)
+
+
+def _adjusted_funnel() -> Figure:
+    frame = pd.DataFrame(
+        {
+            "physician": ["Dr A", "Dr B"], "n": [40, 60], "responders": [20, 15],
+            "rate": [0.5, 0.25], "expected": [14.0, 18.0], "oe_ratio": [20 / 14, 15 / 18],
+            "adjusted_rate": [0.5, 0.3], "shrunken_rate": [0.45, 0.31],
+            "position_95": ["above", "within"], "position_998": ["within", "within"],
+            "suppressed": [False, False],
+        }
+    )  # fmt: skip
+    return charts.adjusted_funnel(frame, unit="physician", overall_rate=0.35)
+
+
+def _similar() -> Figure:
+    bands = [
+        {"band": code, "label": code.replace("_", " "), "n": n, "share": n / 20,
+         "ci_low": max(0.0, n / 20 - 0.1), "ci_high": n / 20 + 0.1}
+        for code, n in (("clearly_better", 8), ("somewhat_better", 6), ("unchanged", 4),
+                        ("worse", 2))
+    ]  # fmt: skip
+    return charts.similar_bands(
+        {"timepoint": "12m", "pathways": [
+            {"pathway": "repeat_surgery", "n": 20, "bands": bands, "suppressed": False}]}
+    )  # fmt: skip
+
+
+REGISTRY.update(
+    {
+        "crude_and_adjusted": (
+            lambda: charts.crude_and_adjusted(ADJUSTED),
+            check_dots_on_their_intervals,
+        ),
+        "difference": (lambda: charts.difference(ADJUSTED), check_dots_on_their_intervals),
+        "love_plot": (lambda: charts.love_plot(ADJUSTED["balance"]), check_has_dots),
+        "adjusted_funnel": (_adjusted_funnel, check_has_dots),
+        "similar_bands": (_similar, check_band_bars),
+    }
+)
 
 
 def public_chart_functions() -> set[str]:
