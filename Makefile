@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 DB ?= data/fbss.duckdb
 PORT ?= 8501
 
-.PHONY: run test lint typecheck bench sample browser
+.PHONY: run test lint typecheck bench sample browser pdf-deps report-images
 
 # The virtual environment, rebuilt when pyproject.toml changes.
 $(VENV)/.installed: pyproject.toml
@@ -17,7 +17,7 @@ $(VENV)/.installed: pyproject.toml
 $(DB): | $(VENV)/.installed
 	$(BIN)/fbss load data/sample --db $(DB)
 
-run: $(VENV)/.installed $(DB)
+run: $(VENV)/.installed pdf-deps $(DB)
 	$(BIN)/fbss dashboard --db $(DB) --port $(PORT)
 
 # Debian's Chromium for the browser tests (Playwright's own download cannot work here).
@@ -26,7 +26,25 @@ browser:
 		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 		$$SUDO apt-get update -qq && $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; }
 
-test: $(VENV)/.installed browser typecheck
+# Debian's Pango and DejaVu fonts for the PDF reports (WeasyPrint draws text through Pango;
+# the font is embedded in every PDF). Installed only when missing, like chromium above.
+pdf-deps:
+	@dpkg -s libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core >/dev/null 2>&1 || { \
+		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+		$$SUDO apt-get update -qq && $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+			libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core; }
+
+# The page images in docs/report/ (pdftoppm from Debian's poppler-utils).
+report-images: $(VENV)/.installed pdf-deps $(DB)
+	@command -v pdftoppm >/dev/null 2>&1 || { \
+		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+		$$SUDO apt-get update -qq && $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq poppler-utils; }
+	$(BIN)/fbss report --clinic "Northgate Spine Centre" --period 2025 \
+		--out docs/report/northgate-2025.pdf --db $(DB)
+	rm -f docs/report/page-*.png
+	pdftoppm -r 60 -png docs/report/northgate-2025.pdf docs/report/page
+
+test: $(VENV)/.installed browser pdf-deps typecheck
 	$(BIN)/python -m pytest
 
 lint: $(VENV)/.installed typecheck

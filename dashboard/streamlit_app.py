@@ -52,5 +52,6 @@ page = st.navigation(PAGES)
 chrome.inject()
 context = sidebar.render(data.configured_db())
 ui.page_header(context)
+ui.report_action()  # the sidebar's Report (PDF) control
 page.run()
 sidebar.sync_url()

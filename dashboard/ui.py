@@ -103,14 +103,53 @@ def chart(
     key: str | None = None,
     on_select: Callable[[], None] | str = "ignore",
 ) -> Any:
-    """An Altair chart across the page's width (clickable when on_select is given)."""
+    """An Altair chart across the page's width (clickable when on_select is given), with
+    PNG and SVG downloads of the same spec captioned with its title, filters and as-of day."""
     kwargs: dict[str, Any] = {"width": "stretch"}
     if key is not None:
         kwargs["key"] = key
     if on_select != "ignore":
         kwargs["on_select"] = on_select
         kwargs["selection_mode"] = ["pick"]
-    return st.altair_chart(figure, **kwargs)
+    shown = st.altair_chart(figure, **kwargs)
+    _image_downloads(figure, key)
+    return shown
+
+
+def _image_downloads(figure: Figure, key: str | None) -> None:
+    """Two small download buttons under a chart; the image is made only when clicked."""
+    import hashlib
+
+    from dashboard.sidebar import context
+    from reports.images import chart_title, figure_image
+
+    title = chart_title(figure) or "chart"
+    caption = image_caption(title, current_view(), data_date(context()), dt.date.today())
+    # Same title and spec on one page means the same chart: a stable, unique key.
+    ident = key or hashlib.sha1(figure.to_json().encode("utf-8")).hexdigest()[:12]
+    suffix = st.session_state.get(SUFFIX_KEY, "")
+    name = downloads.file_name(title, suffix).rsplit(".", 1)[0]
+    left, right, _ = st.columns([1, 1, 6])
+    for column, fmt, mime in ((left, "png", "image/png"), (right, "svg", "image/svg+xml")):
+        column.download_button(
+            fmt.upper(),
+            data=lambda fmt=fmt: figure_image(figure, fmt, caption=caption),  # type: ignore[misc]
+            file_name=f"{name}.{fmt}",
+            mime=mime,
+            key=f"img_{fmt}_{ident}",
+            icon=":material/image:",
+            help=f"Download this chart as {fmt.upper()}, captioned with its filters and date",
+            on_click="ignore",
+        )
+
+
+def image_caption(title: str, view: Any, data_day: dt.date | None, today: dt.date) -> list[str]:
+    """A chart image's caption: its title, the page's Showing line, the figures' day."""
+    return [
+        title,
+        showing.showing_line(view, data_day),
+        f"Figures as of {today:%d %b %Y} (records dated up to this day)",
+    ]
 
 
 def table(
@@ -179,3 +218,85 @@ def guarded(render: Callable[[], None]) -> None:
             damaged_store()  # one message for a damaged store, never a traceback
             return
         raise
+
+
+REPORT_KEY = "_fbss_report_pdf"
+
+
+def report_scope(view: Any) -> tuple[str, str | None]:
+    """The report's unit from the sidebar: one physician, else one clinic, else the network."""
+    if len(view.physician) == 1:
+        return "physician", view.physician[0]
+    if len(view.clinic) == 1:
+        return "clinic", view.clinic[0]
+    return "network", None
+
+
+def report_action() -> None:
+    """The sidebar's Report control: build the PDF for the current scope and a period."""
+    from dashboard.sidebar import context
+
+    ctx = context()
+    if not ctx.has_data:
+        return
+    first, last = ctx.options.get("first_treatment"), ctx.options.get("last_treatment")
+    if not isinstance(first, dt.date) or not isinstance(last, dt.date):
+        return
+    kind, name = report_scope(ctx.view)
+    with st.sidebar.expander("Report (PDF)", icon=":material/picture_as_pdf:"):
+        st.caption(
+            f"For **{name or 'the whole network'}** (one clinic or physician chosen in the "
+            "filters above narrows it; other filters do not apply). Figures as of the "
+            "period's last day."
+        )
+        periods = [
+            *(str(y) for y in range(last.year, first.year - 1, -1)),
+            *(f"{y}-H{h}" for y in range(last.year, first.year - 1, -1) for h in (2, 1)),
+            *(f"{y}-Q{q}" for y in range(last.year, first.year - 1, -1) for q in (4, 3, 2, 1)),
+        ]
+        period = st.selectbox("Period", periods, key="w_report_period")
+        previous = st.checkbox("Compare with the previous period", key="w_report_previous")
+        if st.button("Build report", key="w_report_build", icon=":material/description:"):
+            _build_report(ctx.db, kind, name, period, previous)
+        made = st.session_state.get(REPORT_KEY)
+        if made and made[0] == (kind, name, period, previous):
+            st.download_button(
+                "Download the PDF",
+                data=made[1],
+                file_name=made[2],
+                mime="application/pdf",
+                key="w_report_download",
+                icon=":material/download:",
+                on_click="ignore",
+            )
+
+
+def _build_report(db: Any, kind: str, name: str | None, period: str, previous: bool) -> None:
+    """Build with a progress bar; keep the PDF for the download button."""
+    from reports.build import make_report
+    from reports.periods import parse_period
+
+    bar = st.progress(0.0, text="Starting")
+    with st.status("Building the report…", expanded=False) as status:
+
+        def progress(fraction: float, message: str) -> None:
+            bar.progress(min(max(fraction, 0.0), 1.0), text=message)
+            status.update(label=f"Building the report: {message.lower()}")
+
+        try:
+            report, rendered = make_report(
+                db,
+                kind,  # type: ignore[arg-type]
+                name,
+                parse_period(period),
+                compare_previous=previous,
+                progress=progress,
+            )
+        except AnalyticsError as exc:
+            status.update(label=f"No report: {exc}", state="error")
+            return
+        status.update(label=f"Report ready: {rendered.n_pages} pages", state="complete")
+    stem = downloads.file_name(f"report {name or 'network'} {period}").rsplit(".", 1)[0]
+    st.session_state[REPORT_KEY] = ((kind, name, period, previous), rendered.pdf, f"{stem}.pdf")
+    if report.is_empty:
+        st.info("No cases up to the period's end: the report says so.")

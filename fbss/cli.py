@@ -19,6 +19,7 @@ from analytics import compare_cli, worklist
 from dashboard import launch
 from pipelines import commands as pipeline_commands
 from pipelines import migrate, sample, settings
+from reports import cli as report_command
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -38,6 +39,7 @@ def build_parser() -> argparse.ArgumentParser:
     settings.add_parser(sub)  # event-capture
     access_commands.add_users_parser(sub)  # users
     access_commands.add_audit_parser(sub)  # audit
+    report_command.add_parser(sub)  # report
     return parser
 
 

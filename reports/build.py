@@ -1,0 +1,68 @@
+"""One call from a scope and a period to a PDF file: what `fbss report` and the dashboard use."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from analytics import overview
+from analytics.definitions import DEFAULT_MIN_CELL
+from analytics.queries import StoreMissingError
+from reports.content import Progress, ReportData, build_report
+from reports.periods import Period
+from reports.render import Rendered, render_pdf
+from reports.scope import Kind, Scope, resolve
+
+
+def _quiet(fraction: float, message: str) -> None:
+    """No progress display."""
+
+
+def make_report(
+    db: Any,
+    kind: Kind,
+    name: str | None,
+    period: Period,
+    *,
+    compare_previous: bool = False,
+    min_cell: int = DEFAULT_MIN_CELL,
+    progress: Progress = _quiet,
+    today: dt.date | None = None,
+) -> tuple[ReportData, Rendered]:
+    """Check the scope against the store, compute the figures and render the PDF."""
+    options = overview.filter_options(db)
+    if not options.get("n_cases"):
+        raise StoreMissingError(f"the store {db} holds no cases yet: load some first")
+    scope: Scope = resolve(kind, name, options)
+    report = build_report(
+        db,
+        scope,
+        period,
+        options=options,
+        compare_previous=compare_previous,
+        min_cell=min_cell,
+        progress=progress,
+        today=today,
+    )
+    rendered = render_pdf(report, progress=progress)
+    progress(1.0, "Done")
+    return report, rendered
+
+
+def write_atomically(path: Path, data: bytes) -> None:
+    """Write next to the target and rename, so a reader never sees half a PDF."""
+    path = Path(path)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+        umask = os.umask(0)  # mkstemp makes the file private; a report is an ordinary file
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise

@@ -1,0 +1,56 @@
+"""Fixtures for the report tests: the sample loaded once, and PDFs built once per session."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from pypdf import PdfReader
+
+from fbss.cli import main
+from pipelines.load import load_paths
+
+ROOT = Path(__file__).resolve().parents[2]
+SAMPLE = ROOT / "data" / "sample"
+CLINIC = "Northgate Spine Centre"
+PHYSICIAN = "Dr A. Lindqvist"
+
+
+@pytest.fixture(scope="session")
+def sample_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The sample data loaded once; tests must not write to it."""
+    db = tmp_path_factory.mktemp("report-store") / "fbss.duckdb"
+    result = load_paths([SAMPLE], db)
+    assert result.accepted, result.problems[:3]
+    return db
+
+
+@pytest.fixture(scope="session")
+def sample_cases() -> pd.DataFrame:
+    return pd.read_csv(SAMPLE / "cases.csv", dtype=str)
+
+
+def build(tmp: Path, db: Path, *argv: str) -> Path:
+    """Run `fbss report ... --out tmp/report.pdf --db db` and return the PDF's path."""
+    out = tmp / "report.pdf"
+    assert main(["report", *argv, "--out", str(out), "--db", str(db)]) == 0
+    return out
+
+
+def pdf_text(path: Path) -> list[str]:
+    """Each page's extracted text, whitespace runs folded to one space."""
+    return [re.sub(r"\s+", " ", page.extract_text() or "") for page in PdfReader(path).pages]
+
+
+@pytest.fixture(scope="session")
+def clinic_pdf(sample_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    tmp = tmp_path_factory.mktemp("clinic-report")
+    return build(tmp, sample_db, "--clinic", CLINIC, "--period", "2025", "--compare-previous")
+
+
+@pytest.fixture(scope="session")
+def physician_pdf(sample_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    tmp = tmp_path_factory.mktemp("physician-report")
+    return build(tmp, sample_db, "--physician", PHYSICIAN, "--period", "2025-H2")
