@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from access.scope import Scope
 from analytics import frames, queries
 from analytics.definitions import (
     DEFAULT_MIN_CELL,
@@ -40,6 +41,8 @@ select
     max(treatment_date) as last_treatment,
     count(*) as n_cases
 from cases
+where (len($s_clinics::varchar[]) = 0 or list_contains($s_clinics::varchar[], clinic))
+    and ($s_physician::varchar is null or physician = $s_physician::varchar)
 """
 
 _LOAD_LOG_SQL = """
@@ -241,10 +244,10 @@ def completeness(
     return pd.DataFrame(rows, columns=["table", "column", "n_rows", "n_present", "share_present"])
 
 
-def filter_options(db: queries.Db) -> dict[str, object]:
-    """Values for the sidebar: clinics and physicians present, treatment date range."""
+def filter_options(db: queries.Db, scope: Scope | None = None) -> dict[str, object]:
+    """Values for the sidebar: clinics and physicians present within `scope`, date range."""
     with queries.store_connection(db) as con:
-        row = con.execute(_OPTIONS_SQL).fetchone()
+        row = con.execute(_OPTIONS_SQL, (scope or Scope.everything()).params()).fetchone()
     clinics, physicians, first, last, n_cases = row if row else ([], [], None, None, 0)
     return {
         "clinic": list(clinics or []),

@@ -16,7 +16,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from analytics import facts, queries
+from analytics import facts, frames, queries
 from analytics.definitions import (
     AnalyticsError,
     Criterion,
@@ -126,7 +126,10 @@ def case_frame(
         )
         # Not queries.run: that turns the facts' ENUM columns into Python strings, which
         # took 1.2 s at half a million cases; pandas categoricals compare and group alike.
-        bound = queries.bind(sql, {**(filters or Filters()).params(), **params})
+        # The cohort is a snapshot since issue 8: today's, as the comparisons always were.
+        bound = queries.bind(
+            sql, {**(filters or Filters()).params(), "as_of": frames.snapshot_day(None), **params}
+        )
         frame = con.execute(sql, bound).df()
     absent = tuple(f for f in RISK_FACTORS if f not in present)
     for factor in absent:
