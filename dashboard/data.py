@@ -24,7 +24,10 @@ from streamlit.runtime.scriptrunner import add_script_run_ctx, get_script_run_ct
 
 from analytics import events, lost_to_followup, outcomes, overview, quality, trajectories, windows
 from analytics.filters import Filters
+from analytics.suppression import round_counts
 from pipelines import store
+
+PUBLISHED_ROUNDING = 5  # OpenSAFELY's base, issue 10
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -67,7 +70,23 @@ _REGISTRY: dict[str, Callable[..., Any]] = {}
 def _run(
     key: str, version: StoreFile, args: tuple[Any, ...], kwargs: tuple[tuple[str, Any], ...]
 ) -> Any:
-    return _REGISTRY[key](version.path, *args, **dict(kwargs))
+    result = _REGISTRY[key](version.path, *args, **dict(kwargs))
+    return _published(result, dict(kwargs))
+
+
+def _published(result: Any, kwargs: dict[str, Any]) -> Any:
+    """Counts rounded to 5 (rates from the rounded counts) for every role but admin.
+
+    Exact internal counts (min_cell=0, as count_cases asks for) stay exact: they only
+    choose an empty state and are never shown.
+    """
+    filters = kwargs.get("filters")
+    scope = getattr(filters, "scope", None)
+    if scope is None or scope.is_everything or kwargs.get("min_cell") == 0:
+        return result
+    if isinstance(result, pd.DataFrame):
+        return round_counts(result, PUBLISHED_ROUNDING)
+    return result
 
 
 def _cached(fn: Callable[Concatenate[str, P], R]) -> Callable[Concatenate[StoreFile, P], R]:

@@ -13,7 +13,7 @@ import pandas as pd
 import streamlit as st
 
 from analytics.definitions import DEFAULT_MIN_CELL, AnalyticsError
-from dashboard import data, downloads
+from dashboard import auth, data, downloads
 from dashboard.charts import Figure
 from dashboard.sidebar import Context, current_view, set_view
 
@@ -36,12 +36,9 @@ def _clear_filters() -> None:
 
 def no_cases(n_cases: int, what: str = "these filters") -> None:
     """The empty state when the filters leave no case, or too few to show."""
-    if n_cases == 0:
-        st.warning(
-            f"**No cases match {what}.** Widen the filters in the sidebar.",
-            icon=":material/filter_alt_off:",
-        )
-    else:
+    # One message for 0 and for 1-4 cases: two messages would tell "none" from "a few",
+    # which is itself a disclosure (issue 10).
+    if n_cases < DEFAULT_MIN_CELL:
         st.warning(
             f"**Fewer than {DEFAULT_MIN_CELL} cases match {what}.** Figures for groups this "
             "small are hidden to protect patients' privacy; widen the filters.",
@@ -99,7 +96,8 @@ def table(
             mime="text/csv",
             key=f"dl_{key}",
             icon=":material/download:",
-            on_click="ignore",
+            on_click=auth.downloaded,  # recorded in the audit trail (issue 10)
+            args=(title,),
         )
 
 

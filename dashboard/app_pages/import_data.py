@@ -11,7 +11,7 @@ from typing import Any
 import streamlit as st
 from streamlit.runtime.uploaded_file_manager import UploadedFile
 
-from dashboard import followup_panels, importing, labels, ui
+from dashboard import auth, followup_panels, importing, labels, ui
 from dashboard.importing import ALLOWED_SUFFIXES, MAX_UPLOAD_MB, Upload
 from dashboard.sidebar import context
 from pipelines.load import LoadResult, load_paths, validate_paths
@@ -126,6 +126,7 @@ def render() -> None:
     ):
         with st.spinner("Loading…"):
             outcome = load_paths(batch["paths"], ctx.db)
+        auth.imported(outcome)
         batch["loaded"] = outcome
         st.session_state[STATE] = batch
         st.rerun()

@@ -6,7 +6,7 @@ import streamlit as st
 
 from analytics import quality
 from analytics.definitions import FOLLOWUP_TARGET
-from dashboard import charts, data, labels, tables, ui
+from dashboard import auth, charts, data, labels, tables, ui
 from dashboard.sidebar import choice, context
 
 ctx = context()
@@ -44,7 +44,7 @@ def render() -> None:
     cols = st.columns(5)
     cols[0].metric(
         "Cases in view",
-        labels.count(n_cases),
+        labels.count(auth.published(n_cases)),
         border=True,
         help="Cases matching the sidebar filters.",
     )
