@@ -64,7 +64,8 @@ def test_signed_out_visitor_sees_only_the_sign_in_page(
     assert not at.exception
     assert [t.value for t in at.title] == ["Sign in"]
     assert [t.label for t in at.text_input] == ["Email", "Password"]
-    assert len(at.metric) == 0 and len(at.multiselect) == 0  # no figure, no filter
+    assert len(at.metric) == 0
+    assert len(at.multiselect) == 0
 
 
 def test_wrong_password_is_refused_and_recorded(
@@ -120,9 +121,13 @@ def test_launch_refuses_a_public_address_without_sign_in(
     assert run(args) == 2
     err = capsys.readouterr().err
     assert "refusing to serve on 0.0.0.0 without sign-in" in err
-    assert "fbss users add" in err and "--oidc" in err
-    assert is_loopback("127.0.0.1") and is_loopback("::1") and is_loopback("localhost")
-    assert not is_loopback("0.0.0.0") and not is_loopback("10.0.0.5")
+    assert "fbss users add" in err
+    assert "--oidc" in err
+    assert is_loopback("127.0.0.1")
+    assert is_loopback("::1")
+    assert is_loopback("localhost")
+    assert not is_loopback("0.0.0.0")
+    assert not is_loopback("10.0.0.5")
 
 
 def test_admin_reaches_import_and_the_audit_trail_others_do_not(
