@@ -181,7 +181,8 @@ def test_oidc_sign_in_with_role_claims(batches: Batches, tmp_path: Path, page: P
             expect(page.get_by_role("heading", name="Overview")).to_be_visible()
             wait_ready(page)
             assert _sidebar_options(page, "Clinic") == ["Riverside Pain Clinic"]
-            assert "Signed in as oli@clinic.org (manager)" in page.content()
+            sidebar = page.locator('[data-testid="stSidebar"]').inner_text()
+            assert "Signed in as oli@clinic.org (manager)" in sidebar
         entries, _ = audit.read(tmp_path / "audit.jsonl", user="oli@clinic.org")
         assert entries[0]["action"] == "sign_in"
         assert entries[0]["what"] == {"how": "oidc", "role": "manager"}
