@@ -102,7 +102,8 @@ def downloaded(title: str) -> None:
     """on_click of a download button: record the download."""
     held = st.session_state.get(VIEWER_KEY)
     if held and held[1].email is not None:
-        record(held[0], "download", held[1].email, {"table": title})
+        what = {"file": title, "filters": dict(st.query_params.to_dict())}
+        record(held[0], "download", held[1].email, what)
 
 
 def imported(outcome: object) -> None:
