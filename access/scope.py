@@ -73,11 +73,18 @@ class Scope:
         return "(" + " and ".join(clauses) + ")", params
 
     def params(self) -> dict[str, object]:
-        """Fixed bound parameters for the cohort query: `$s_clinics` (empty list: every
-        clinic) and `$s_physician` (null: every physician)."""
+        """Fixed bound parameters for the cohort query.
+
+        `$s_clinics` (empty list: every clinic) and `$s_physician` (null: every
+        physician) restrict the cases; `$s_peers_of` (null: nobody) names the physician
+        whose peers are shown as "Peer 1", "Peer 2"... A physician sees the network as
+        aggregates (the dashboard shows no case-level row) with every other physician
+        anonymised, their own name kept: their own results, compared with anonymous peers.
+        """
         return {
-            "s_clinics": list(self.clinics) if self.role != "admin" else [],
-            "s_physician": self.physician if self.role == "physician" else None,
+            "s_clinics": list(self.clinics) if self.role == "manager" else [],
+            "s_physician": None,
+            "s_peers_of": self.physician if self.role == "physician" else None,
         }
 
     def allows(self, *, clinic: str | None = None, physician: str | None = None) -> bool:

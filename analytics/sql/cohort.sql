@@ -6,7 +6,9 @@
 --   $as_of (null if none), both built in queries.py from the vocabulary.
 -- Filters arrive as bound parameters; an empty list means "no restriction".
 -- The viewer's scope ($s_clinics, $s_physician; access/scope.py) is ANDed with them: a
--- filter can only narrow what the scope allows, never widen it.
+-- filter can only narrow what the scope allows, never widen it. For a physician
+-- ($s_peers_of) every other physician's name is replaced by "Peer N" (<peer_name>) before
+-- any filter or grouping sees it, so no URL or filter can name a peer.
 -- <age_band> and <baseline_severity> are CASE expressions built in queries.py from
 -- the band constants in definitions.py.
 select
@@ -16,7 +18,7 @@ select
     {{baseline_severity}} as baseline_severity
 from (
     select
-        * exclude (last_contact) replace ({{snapshot}}),
+        * exclude (last_contact) replace ({{snapshot}}, {{peer_name}} as physician),
         {{last_assessment}} as last_assessment
     from case_facts
     where treatment_date <= $as_of::date

@@ -44,9 +44,10 @@ def _n(db: Path, filters: Filters) -> int:
 
 def test_each_role_counts_exactly_its_own_cases(sample_db: Path, cases: pd.DataFrame) -> None:
     assert _n(sample_db, Filters()) == len(cases)
-    assert _n(sample_db, Filters(scope=PHYSICIAN)) == int(
-        (cases["physician"] == "Dr K. Adeyemi").sum()
-    )
+    # A physician sees the network as aggregates (no case is cut), peers anonymised.
+    assert _n(sample_db, Filters(scope=PHYSICIAN)) == len(cases)
+    mine = Filters(scope=PHYSICIAN, physician=("Dr K. Adeyemi",))
+    assert _n(sample_db, mine) == int((cases["physician"] == "Dr K. Adeyemi").sum())
     assert _n(sample_db, Filters(scope=MANAGER)) == int(
         (cases["clinic"] == "Lakeside Back Clinic").sum()
     )
@@ -60,7 +61,27 @@ def test_a_physician_naming_another_physician_sees_nothing(sample_db: Path) -> N
     assert "Dr L. Haverkamp" not in set(table.get("physician", pd.Series(dtype=str)))
     # Naming themselves plus another keeps only their own cases.
     both = Filters(physician=("Dr L. Haverkamp", "Dr K. Adeyemi"), scope=PHYSICIAN)
-    assert _n(sample_db, both) == _n(sample_db, Filters(scope=PHYSICIAN))
+    assert _n(sample_db, both) == _n(sample_db, Filters(physician=("Dr K. Adeyemi",)))
+
+
+def test_a_physician_sees_peers_only_as_stable_anonymous_labels(
+    sample_db: Path, cases: pd.DataFrame
+) -> None:
+    table = summary(
+        sample_db, by="physician", min_cell=0, as_of=TODAY, filters=Filters(scope=PHYSICIAN)
+    )
+    shown = set(table["physician"])
+    others = set(cases["physician"]) - {"Dr K. Adeyemi"}
+    assert shown == {"Dr K. Adeyemi"} | {f"Peer {i}" for i in range(1, len(others) + 1)}
+    assert not shown & others  # no peer's name
+    again = summary(
+        sample_db, by="physician", min_cell=0, as_of=TODAY, filters=Filters(scope=PHYSICIAN)
+    )
+    assert table.equals(again)  # stable from view to view
+    # Each label stands for one peer: its case count is one real physician's count.
+    counts = table.drop_duplicates("physician").set_index("physician")["n_cases"]
+    real = cases["physician"].value_counts()
+    assert sorted(counts.drop("Dr K. Adeyemi")) == sorted(real.drop("Dr K. Adeyemi"))
 
 
 def test_a_manager_cannot_reach_another_clinic(sample_db: Path) -> None:
@@ -80,7 +101,8 @@ def test_sidebar_options_list_only_what_the_scope_allows(sample_db: Path) -> Non
     assert options["clinic"] == ["Lakeside Back Clinic"]
     assert options["physician"] == ["Dr C. Halvorsen", "Dr F. Osei"]
     mine = overview.filter_options(sample_db, PHYSICIAN)
-    assert mine["physician"] == ["Dr K. Adeyemi"]
+    assert mine["physician"][0] == "Dr K. Adeyemi"
+    assert all(p.startswith("Peer ") for p in mine["physician"][1:])
 
 
 def test_adjusted_comparison_data_is_cut_to_the_scope(sample_db: Path, cases: pd.DataFrame) -> None:
@@ -107,7 +129,8 @@ def test_cli_as_prints_only_what_that_account_sees(
     assert "Haverkamp" not in seen
     assert main([*argv, "--as", "kim@clinic.org"]) == 0
     mine = pd.read_csv(io.StringIO(capsys.readouterr().out))
-    assert set(mine["physician"]) == {"Dr K. Adeyemi"}
+    assert "Dr K. Adeyemi" in set(mine["physician"])
+    assert all(p.startswith("Peer ") for p in set(mine["physician"]) - {"Dr K. Adeyemi"})
     assert main([*argv]) == 0  # the operator sees every physician
     everyone = pd.read_csv(io.StringIO(capsys.readouterr().out))
     assert "Dr L. Haverkamp" in set(everyone["physician"])

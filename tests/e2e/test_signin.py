@@ -90,7 +90,7 @@ def _sidebar_options(page: Page, label: str) -> list[str]:
     page.locator('[data-testid="stSidebar"]').get_by_label(label).first.click()
     options = page.locator('[role="option"]').all_inner_texts()
     page.keyboard.press("Escape")
-    return options
+    return [o for o in options if o != "Select all"]  # Streamlit's own first entry
 
 
 def test_signed_out_visitor_sees_only_the_sign_in_page(
@@ -119,11 +119,20 @@ def test_physician_sees_own_cases_and_cannot_widen_by_url(
     )
     main = page.locator('[data-testid="stMain"]').inner_text()
     cases = pd.read_csv(batches.first / "cases.csv", dtype=str)
-    own = int((cases["physician"] == "Dr K. Adeyemi").sum())
-    assert f"{5 * round(own / 5):,}" in main  # Cases in view, rounded to 5
+    # The URL's physician is not a name this viewer can choose: dropped; the clinic stays.
+    northgate = int((cases["clinic"] == "Northgate Spine Centre").sum())
+    assert f"{5 * round(northgate / 5):,}" in main  # Cases in view, rounded to 5
     assert "Haverkamp" not in page.content()
-    assert "Northgate" not in page.content()
-    assert _sidebar_options(page, "Physician") == ["Dr K. Adeyemi"]
+    options = _sidebar_options(page, "Physician")
+    assert options[0] == "Dr K. Adeyemi"
+    assert all(o.startswith("Peer ") for o in options[1:])
+    peers = set(cases["physician"]) - {"Dr K. Adeyemi"}
+    page.locator('[data-testid="stSidebarNav"]').get_by_text("Physicians & clinics").click()
+    expect(page.get_by_role("heading", name="Physicians & clinics")).to_be_visible()
+    wait_ready(page)
+    expect(page.get_by_text("Peer 1", exact=True).first).to_be_attached()
+    shown = page.content()  # Northgate's physicians (the URL's clinic), as peers only
+    assert [p for p in peers if p in shown] == []
     nav = page.locator('[data-testid="stSidebarNav"]').inner_text()
     assert "Import" not in nav
     assert "Audit" not in nav
