@@ -50,7 +50,9 @@ def _filters_and_outcome(parser: argparse.ArgumentParser, *, as_of: bool = True)
     )
     if as_of:
         parser.add_argument(
-            "--as-of", metavar="DATE", help="timepoints due on or before this date (YYYY-MM-DD)"
+            "--as-of",
+            metavar="DATE",
+            help="figures as known on this date (YYYY-MM-DD; default today)",
         )
     parser.add_argument(
         "--min-cell",
@@ -107,6 +109,9 @@ def add_parsers(subparsers: argparse._SubParsersAction[Any]) -> None:
     for flag in _PROFILE_FLAGS:
         similar.add_argument(flag, choices=("yes", "no"))
     similar.add_argument("--timepoint", default=defs.DEFAULT_TIMEPOINT)
+    similar.add_argument(
+        "--as-of", metavar="DATE", help="past cases as known on this date (YYYY-MM-DD)"
+    )
     similar.add_argument("--k", type=int, default=50, help="matches per pathway (default 50)")
     similar.add_argument("--min-cell", default=str(defs.DEFAULT_MIN_CELL), metavar="K")
     similar.add_argument("--format", choices=("json", "table"), default="table")
@@ -125,6 +130,7 @@ def run_compare(args: argparse.Namespace) -> int:
             responder=args.responder,
             min_cell=base._min_cell(args.min_cell),
             filters=base._filters(args),
+            as_of=args.as_of,
         )
         sys.stdout.write(_render_compare(result, args.format))
         return 0
@@ -207,6 +213,7 @@ def run_similar(args: argparse.Namespace) -> int:
             timepoint=defs.check_timepoint(args.timepoint),
             k=args.k,
             min_cell=base._min_cell(args.min_cell),
+            as_of=args.as_of,
         )
         if args.format == "json":
             sys.stdout.write(json.dumps(result, indent=2, ensure_ascii=False) + "\n")

@@ -140,7 +140,31 @@ def _compare(raw: pd.DataFrame, timepoint: str, measure: str, min_cell: int) -> 
         figures = ["n_followed", "n_lost", "followed_value", "lost_value", "smd", "imbalanced",
                    "message"]  # fmt: skip
         out[figures] = None
+        return out[list(COLUMNS)]
+    # A rare level (one patient with sex "other") would tell whether that patient was
+    # followed. Hide small levels, and enough others that the hidden ones together reach
+    # min_cell (their shares are 1 minus the shown ones, so one hidden level alone is
+    # no protection).
+    for name in _LEVELS:
+        sizes = {
+            level: _count(followed, name, level) + _count(lost, name, level)
+            for level in out.loc[out["characteristic"] == name, "level"]
+        }
+        small = [lv for lv, n in sizes.items() if n < min_cell]
+        if not small:
+            continue
+        rest = sorted((lv for lv in sizes if lv not in small), key=lambda lv: sizes[lv])
+        while rest and (len(small) < 2 or sum(sizes[lv] for lv in small) < min_cell):
+            small.append(rest.pop(0))
+        rows_hidden = (out["characteristic"] == name) & out["level"].isin(small)
+        out.loc[rows_hidden, ["followed_value", "lost_value", "smd", "message"]] = None
+        out.loc[rows_hidden, "imbalanced"] = False
+        out.loc[rows_hidden, "suppressed"] = True
     return out[list(COLUMNS)]
+
+
+def _count(side: pd.DataFrame, name: str, level: str) -> int:
+    return int(side.loc[(name, level), "n"]) if (name, level) in side.index else 0
 
 
 def _share(side: pd.DataFrame, name: str, level: str, n: int) -> float:

@@ -23,6 +23,10 @@ import streamlit as st
 from streamlit.runtime.scriptrunner import add_script_run_ctx, get_script_run_ctx
 
 from analytics import events, lost_to_followup, outcomes, overview, quality, trajectories, windows
+from analytics import worklist as worklist_module
+from analytics.adjust import pathways as adjust_pathways
+from analytics.adjust import providers as adjust_providers
+from analytics.adjust import similar as adjust_similar
 from analytics.filters import Filters
 from analytics.suppression import round_counts
 from pipelines import store
@@ -117,9 +121,14 @@ completeness = _cached(overview.completeness)
 filter_options = _cached(overview.filter_options)
 load_history = _cached(overview.load_history)
 last_rejection = _cached(quality.last_rejection)
+worklist = _cached(worklist_module.worklist)
 capture_rules = _cached(events.capture_rules)
 dropout = _cached(lost_to_followup.dropout)
 out_of_window = _cached(windows.out_of_window)
+# Case-mix adjusted figures (issue 9): each fit is cached per store version and filters.
+compare_adjusted = _cached(adjust_pathways.compare)
+providers_adjusted = _cached(adjust_providers.providers)
+similar_patients = _cached(adjust_similar.similar)
 
 
 def count_cases(version: StoreFile, filters: Filters) -> int:

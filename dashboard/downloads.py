@@ -51,7 +51,10 @@ def to_csv(frame: pd.DataFrame) -> bytes:
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")
 
 
-def file_name(title: str) -> str:
-    """A safe download file name from a table title: 'Follow-up by clinic' -> ...csv."""
+def file_name(title: str, showing: str = "") -> str:
+    """A safe download file name from a table title and what the page shows:
+    'Follow-up by clinic', 'clinic-north_2026-12-02' -> fbss-follow-up-by-clinic_clinic-....csv.
+    """
     stem = _SAFE_NAME.sub("-", title.strip().lower()).strip("-.") or "table"
-    return f"fbss-{stem[:60]}.csv"
+    tail = _SAFE_NAME.sub("-", showing.strip()).strip("-.")
+    return f"fbss-{stem[:60]}" + (f"_{tail[:90]}" if tail else "") + ".csv"

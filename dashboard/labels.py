@@ -141,3 +141,42 @@ def n_of(numerator: object, denominator: object) -> str:
 def plural(n: int, word: str, words: str | None = None) -> str:
     """'1 problem', '3 problems', '1,200 problems'."""
     return f"{n:,} {word if n == 1 else (words or word + 's')}"
+
+
+# The data contract's tables and columns in clinical words (Data quality page), so no
+# raw name such as "assessments · opioid_mme" reaches a reader.
+TABLE: dict[str, str] = {"cases": "Case", "assessments": "Assessment", "events": "Event"}
+COLUMN: dict[str, str] = {
+    **{code: _short(label) for code, label in MEASURE.items()},
+    "case_id": "Case ID",
+    "patient_id": "Patient ID",
+    "clinic": "Clinic",
+    "physician": "Physician",
+    "sex": "Sex",
+    "age": "Age",
+    "bmi": "Body-mass index",
+    "smoker": "Smoker",
+    "diabetes": "Diabetes",
+    "prior_surgeries": "Previous spine operations",
+    "index_surgery": "Index surgery",
+    "index_levels": "Levels operated",
+    "index_surgery_date": "Index surgery date",
+    "presentation_date": "Presentation date",
+    "cause": "Cause",
+    "treatment": "Treatment",
+    "treatment_date": "Treatment date",
+    "timepoint": "Timepoint",
+    "assessment_date": "Assessment date",
+    "opioid_mme": "Opioid dose (MME per day)",
+    "working": "Working",
+    "satisfaction": "Satisfaction",
+    "event_date": "Event date",
+    "event": "Event type",
+    "detail": "Event detail",
+}
+
+
+def column_label(table: str, column: str) -> str:
+    """'assessments', 'opioid_mme' -> 'Assessment: Opioid dose (MME per day)'."""
+    name = COLUMN.get(column, column.replace("_", " ").capitalize())
+    return f"{TABLE.get(table, table.capitalize())}: {name}"

@@ -57,6 +57,7 @@ SUPPRESSED_STROKE = "#888888"
 TARGET = "#117733"  # the 80% follow-up target line
 FLOOR = "#CC3311"  # the 50% "unusable" line
 NEUTRAL = "#555555"
+OTHER = "#BBBBBB"  # merged small groups ("Other (hidden)")
 # Three bands, good to poor (Tol "high contrast"): completeness and follow-up heat maps.
 BANDS: tuple[str, str, str] = ("#004488", "#DDAA33", "#BB5566")
 # A unit's place on a funnel plot (keys of analytics.display_rules.FUNNEL_POSITION_LABEL):

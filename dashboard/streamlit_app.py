@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dashboard import auth, data, sidebar
+from dashboard import auth, chrome, data, sidebar, ui
 
 st.set_page_config(
     page_title="FBSS outcomes",
@@ -70,8 +70,10 @@ if WHO.is_admin and WHO.email is not None:
     )
 
 page = st.navigation(PAGES)
-sidebar.render(DB, show_store=WHO.is_admin)
+chrome.inject()
+context = sidebar.render(DB, show_store=WHO.is_admin)
 auth.sign_out_button(DB, WHO)
 auth.page_view(DB, WHO, page.title, dict(st.query_params.to_dict()))
+ui.page_header(context)
 page.run()
 sidebar.sync_url()

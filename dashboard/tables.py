@@ -16,6 +16,7 @@ from analytics.definitions import AnalyticsError, parse_responder
 from analytics.display_rules import FUNNEL_POSITION_LABEL, funnel_position
 from analytics.overview import Headline
 from dashboard import labels
+from dashboard.followup import FollowupCard
 
 SUPPRESSED_NOTE = "hidden: too few cases"
 
@@ -184,12 +185,13 @@ def funnel_table(points: pd.DataFrame, unit: str) -> pd.DataFrame:
     return pd.DataFrame(
         {
             labels.GROUP_TITLE[unit]: f[unit],
+            # the key column second, so a narrow screen never scrolls it out of view
+            "Against the limits": position,
             "Assessed (n)": f["n"],
             "Responders": f["responders"],
             "Responder rate (%)": _pct(f["responder_rate"]),
             "95% CI low (%)": _pct(f["ci_low"]),
             "95% CI high (%)": _pct(f["ci_high"]),
-            "Against the limits": position,
             "Note": _note(f),
         }
     ).sort_values([labels.GROUP_TITLE[unit]], kind="stable", ignore_index=True)
@@ -213,8 +215,9 @@ def completeness_table(frame: pd.DataFrame) -> pd.DataFrame:
     f = frame
     return pd.DataFrame(
         {
-            "Table": f["table"],
-            "Column": f["column"],
+            "Field": [
+                labels.column_label(t, c) for t, c in zip(f["table"], f["column"], strict=True)
+            ],
             "Records": f["n_rows"],
             "With a value": f["n_present"],
             "Complete (%)": _pct(f["share_present"]),
@@ -222,8 +225,12 @@ def completeness_table(frame: pd.DataFrame) -> pd.DataFrame:
     )
 
 
-def headline_table(headline: Headline) -> pd.DataFrame:
-    """The Overview's headline figures as rows (figure, value, n of N, 95% interval)."""
+def headline_table(headline: Headline, followup: FollowupCard | None = None) -> pd.DataFrame:
+    """The Overview's headline figures as rows (figure, value, n of N, 95% interval).
+
+    `followup` (the card's ODI figures) replaces the headline's own follow-up row, so the
+    table, the card and the chart show one measure.
+    """
     h = headline
     tp = labels.TIMEPOINT[h.timepoint]
 
@@ -243,6 +250,13 @@ def headline_table(headline: Headline) -> pd.DataFrame:
             labels.percent(h.followup_rate, 1),
             labels.n_of(h.followup_returned, h.followup_due),
             ci(h.followup_ci),
+        )
+        if followup is None
+        else (
+            f"Follow-up completion at {tp} (ODI)",
+            labels.percent(followup.rate, 1),
+            labels.n_of(followup.assessed, followup.due),
+            ci(followup.ci),
         ),
         (
             f"Responders at {tp}: {h.responder_label}",

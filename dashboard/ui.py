@@ -6,16 +6,20 @@ Pages stay thin: they pick figures from `data`, shape them with `tables`, draw t
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import urlencode
 
 import pandas as pd
 import streamlit as st
 
 from analytics.definitions import DEFAULT_MIN_CELL, AnalyticsError
-from dashboard import auth, data, downloads
+from dashboard import auth, data, downloads, showing
 from dashboard.charts import Figure
 from dashboard.sidebar import Context, current_view, set_view
+
+SUFFIX_KEY = "_fbss_file_suffix"
 
 LOAD_HINT = (
     "Load the synthetic sample from a terminal with\n\n"
@@ -92,13 +96,41 @@ def table(
         st.download_button(
             "Download CSV",
             data=lambda: downloads.to_csv(frame),  # made only when clicked
-            file_name=downloads.file_name(title),
+            file_name=downloads.file_name(title, st.session_state.get(SUFFIX_KEY, "")),
             mime="text/csv",
             key=f"dl_{key}",
             icon=":material/download:",
             on_click=auth.downloaded,  # recorded in the audit trail (issue 10)
             args=(title,),
         )
+
+
+def data_date(ctx: Context) -> dt.date | None:
+    """The day the store was last written (a load replaces the file): the data's date."""
+    if ctx.version is None:
+        return None
+    return dt.datetime.fromtimestamp(ctx.version.mtime_ns / 1e9).date()
+
+
+def page_header(ctx: Context) -> None:
+    """'Showing: <filters> · data as of <date>' and a Copy link button, on every page.
+
+    The same words name the page's CSV downloads. The link is the page's address with the
+    view's query parameters: the one a colleague opens to see exactly this view.
+    """
+    view = current_view()
+    as_of = data_date(ctx)
+    st.session_state[SUFFIX_KEY] = showing.file_suffix(view, as_of)
+    line, button = st.columns([5, 1], vertical_alignment="center")
+    line.caption(
+        showing.showing_line(view, as_of),
+        help="Filters in the sidebar; data date: when the store was last loaded.",
+    )
+    query = urlencode(view.to_query(), doseq=True)
+    base = str(st.context.url or "").split("?")[0]
+    with button.popover("Copy link", icon=":material/link:", width="stretch"):
+        st.caption("This view's link (the copy icon copies it):")
+        st.code(base + (f"?{query}" if query else ""), language=None, wrap_lines=True)
 
 
 def guarded(render: Callable[[], None]) -> None:

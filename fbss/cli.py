@@ -15,7 +15,7 @@ from collections.abc import Sequence
 
 from access import cli as access_commands
 from analytics import cli as analytics_commands
-from analytics import compare_cli
+from analytics import compare_cli, worklist
 from dashboard import launch
 from pipelines import commands as pipeline_commands
 from pipelines import migrate, sample, settings
@@ -33,6 +33,7 @@ def build_parser() -> argparse.ArgumentParser:
     migrate.add_parser(sub)  # migrate
     analytics_commands.add_parsers(sub)  # summary, events
     compare_cli.add_parsers(sub)  # compare, providers, similar (case-mix adjusted)
+    worklist.add_parser(sub)  # worklist (open follow-up windows)
     launch.add_parser(sub)  # dashboard
     settings.add_parser(sub)  # event-capture
     access_commands.add_users_parser(sub)  # users

@@ -60,6 +60,9 @@ def _not_after_load_day(series: pd.Series) -> pd.Series:
 
 
 FUTURE_ERROR = "must not be after the day of the load"
+FLAG_RULE = "true/false, yes/no or 1/0"  # how parsing.py reads a boolean cell
+ASA_GRADES = (1, 5)  # ASA physical status I (healthy) to V (moribund)
+SYMPTOM_MONTHS = (0, 600)  # months of the current pain; 600 = 50 years
 
 
 class _Record(pa.DataFrameModel):
@@ -96,12 +99,8 @@ class Cases(_Record):
     bmi: Series[pd.Float64Dtype] = pa.Field(
         ge=12, le=80, nullable=True, metadata={"rule": "a number from 12 to 80"}
     )
-    smoker: Series[pd.BooleanDtype] = pa.Field(
-        nullable=True, metadata={"rule": "true/false, yes/no or 1/0"}
-    )
-    diabetes: Series[pd.BooleanDtype] = pa.Field(
-        nullable=True, metadata={"rule": "true/false, yes/no or 1/0"}
-    )
+    smoker: Series[pd.BooleanDtype] = pa.Field(nullable=True, metadata={"rule": FLAG_RULE})
+    diabetes: Series[pd.BooleanDtype] = pa.Field(nullable=True, metadata={"rule": FLAG_RULE})
     prior_surgeries: Series[pd.Int64Dtype] = pa.Field(
         ge=1, le=20, nullable=True, metadata={"rule": "a whole number from 1 to 20"}
     )
@@ -134,6 +133,29 @@ class Cases(_Record):
         metadata={"rule": _one_of(vocab.TREATMENTS)},
     )
     treatment_date: Series[pd.Timestamp] = pa.Field(metadata={"rule": "a date written YYYY-MM-DD"})
+    # Risk factors for case-mix adjustment (issue 9; the US Quality Outcomes Database's
+    # list, McGirt 2017). Optional: a clinic may leave the cells blank or omit the
+    # columns. They come after treatment_date so that schema.sql's ALTER statements give
+    # an older store the same column order as a new one.
+    asa_grade: Series[pd.Int64Dtype] = pa.Field(
+        ge=ASA_GRADES[0],
+        le=ASA_GRADES[1],
+        nullable=True,
+        metadata={"rule": f"a whole number from {ASA_GRADES[0]} to {ASA_GRADES[1]}"},
+    )
+    symptom_months: Series[pd.Int64Dtype] = pa.Field(
+        ge=SYMPTOM_MONTHS[0],
+        le=SYMPTOM_MONTHS[1],
+        nullable=True,
+        metadata={
+            "rule": f"a whole number of months from {SYMPTOM_MONTHS[0]} to {SYMPTOM_MONTHS[1]}"
+        },
+    )
+    workers_compensation: Series[pd.BooleanDtype] = pa.Field(
+        nullable=True, metadata={"rule": FLAG_RULE}
+    )
+    litigation: Series[pd.BooleanDtype] = pa.Field(nullable=True, metadata={"rule": FLAG_RULE})
+    depression: Series[pd.BooleanDtype] = pa.Field(nullable=True, metadata={"rule": FLAG_RULE})
 
     class Config:
         unique = ["case_id"]

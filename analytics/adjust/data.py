@@ -10,6 +10,7 @@ design step then drops and names, exactly like a factor nobody recorded.
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 
 import duckdb
@@ -57,7 +58,7 @@ class CaseFrame:
 def single_criterion(responder: str | ResponderDefinition | None) -> ResponderDefinition:
     """A responder definition with exactly one measure (adjusted figures need one outcome)."""
     definition = parse_responder(responder)
-    if len(definition.criteria) != 1:
+    if len(definition.criteria) != 1 or not isinstance(definition.criteria[0], Criterion):
         raise AnalyticsError(
             "adjusted comparisons need a single-measure responder definition, "
             f"e.g. odi:30% or leg_pain:50% (got {definition.code!r})"
@@ -80,8 +81,12 @@ def case_frame(
     timepoint: str,
     responder: str | ResponderDefinition | None,
     filters: Filters | None = None,
+    as_of: dt.date | str | None = None,
 ) -> CaseFrame:
     """The analysed cases in view (sql/adjust_cases.sql), ordered by case_id.
+
+    As known on `as_of` (default today), like every other figure (sql/cohort.sql): only
+    cases treated by then, and only assessments dated by then.
 
     Columns: pathway, treatment, clinic, physician, cause, index_surgery, sex (pandas
     categoricals when read from the facts sidecar), age, back_pain_baseline,
@@ -90,6 +95,7 @@ def case_frame(
     """
     definition = single_criterion(responder)
     criterion = definition.criteria[0]
+    assert isinstance(criterion, Criterion)  # single_criterion refuses joint rules
     check_timepoint(timepoint)
     measure = vocab.MEASURES[criterion.measure]
     params = {
@@ -126,10 +132,8 @@ def case_frame(
         )
         # Not queries.run: that turns the facts' ENUM columns into Python strings, which
         # took 1.2 s at half a million cases; pandas categoricals compare and group alike.
-        # The cohort is a snapshot since issue 8: today's, as the comparisons always were.
-        bound = queries.bind(
-            sql, {**(filters or Filters()).params(), "as_of": frames.snapshot_day(None), **params}
-        )
+        day = frames.snapshot_day(as_of)
+        bound = queries.bind(sql, {**(filters or Filters()).params(), "as_of": day, **params})
         frame = con.execute(sql, bound).df()
     absent = tuple(f for f in RISK_FACTORS if f not in present)
     for factor in absent:

@@ -25,6 +25,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from analytics.adjust.estimators import single_threaded
+from analytics.definitions import DEFAULT_MIN_CELL
 
 FloatArray = npt.NDArray[np.float64]
 # Relative residual variance below which a column counts as a combination of others.
@@ -163,6 +164,8 @@ def one_sided_groups(
             n_rows, n_ones = int(rows.sum()), int(outcome[rows].sum())
             if n_ones in (0, n_rows) and not out[rows].all():
                 which = names[0] if n_ones else names[1]
-                notes.append(f"{n_rows} cases with {label} (all {which})")
+                # A count under the small-cell limit would name a group of one or two.
+                count = n_rows if n_rows >= DEFAULT_MIN_CELL else f"fewer than {DEFAULT_MIN_CELL}"
+                notes.append(f"{count} cases with {label} (all {which})")
                 out |= rows
     return out, notes

@@ -7,6 +7,7 @@ they lie in different pathways, else the first named.
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 import numpy as np
@@ -96,11 +97,13 @@ def compare(
     responder: str | ResponderDefinition | None = DEFAULT_RESPONDER,
     min_cell: int = DEFAULT_MIN_CELL,
     filters: Filters | None = None,
+    as_of: dt.date | str | None = None,
 ) -> dict[str, Any]:
-    """The adjusted comparison as one JSON-ready object (see docs/analytics.md)."""
+    """The adjusted comparison as one JSON-ready object (see docs/analytics.md), from what
+    was known on `as_of` (default today)."""
     filters = filters or Filters()
     min_cell = check_min_cell(min_cell)
-    cf = data.case_frame(db, timepoint=timepoint, responder=responder, filters=filters)
+    cf = data.case_frame(db, timepoint=timepoint, responder=responder, filters=filters, as_of=as_of)
     column, arm1, arm0 = arms(filters)
     in_arms = cf.cases[column].isin([arm1, arm0]).to_numpy()
     # Copying half a million rows costs ~0.5 s: only when some case is in neither arm.

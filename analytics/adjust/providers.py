@@ -79,7 +79,7 @@ def providers(
     min_cell = check_min_cell(min_cell)
     if not adjusted:
         return _crude(db, by, timepoint, responder, min_cell, as_of, filters)
-    cf = data.case_frame(db, timepoint=timepoint, responder=responder, filters=filters)
+    cf = data.case_frame(db, timepoint=timepoint, responder=responder, filters=filters, as_of=as_of)
     frame = cf.cases
     if frame.empty:
         return pd.DataFrame(columns=[by, *FIELDS])

@@ -13,6 +13,7 @@ small-cell limit is suppressed.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping
 from typing import Any
 
@@ -64,8 +65,10 @@ def similar(
     k: int = DEFAULT_K,
     min_cell: int = DEFAULT_MIN_CELL,
     filters: Filters | None = None,
+    as_of: dt.date | str | None = None,
 ) -> dict[str, Any]:
-    """Per pathway, the shares of the k nearest past cases in each band of ODI change."""
+    """Per pathway, the shares of the k nearest past cases in each band of ODI change
+    (past cases as known on `as_of`, default today)."""
     min_cell = check_min_cell(min_cell)
     if int(k) != k or k < 1:
         raise AnalyticsError(f"k must be a whole number of 1 or more (got {k})")
@@ -81,7 +84,7 @@ def similar(
     if not given:
         raise AnalyticsError("give at least one characteristic to match on, e.g. age")
     # Percent improvement needs room to improve: the ODI 30% rule excludes baseline 0.
-    cf = data.case_frame(db, timepoint=timepoint, responder="odi:30%", filters=filters)
+    cf = data.case_frame(db, timepoint=timepoint, responder="odi:30%", filters=filters, as_of=as_of)
     frame = cf.cases.assign(female=(cf.cases["sex"] == "female").astype(float))
     if cause is not None:
         frame = frame[frame["cause"] == cause]

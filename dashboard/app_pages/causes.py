@@ -88,6 +88,12 @@ def render() -> None:
         key=HEAT_KEY,
         on_select=lambda: _picked(HEAT_KEY),
     )
+    # Every chart's figures one keystroke away, as text for screen readers (issue 12).
+    ui.table(
+        tables.outcome_table(rows, ("cause", group)),
+        f"Heat map figures: responders by cause and {group}",
+        key="causes_heat",
+    )
     ui.chart(
         charts.responder_bars(rows, group=group, measure_label=subtitle, focus=focus),
         key=BARS_KEY,

@@ -4,12 +4,22 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+import pandas as pd
 import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
-from analytics.definitions import PRESETS
-from dashboard import charts, data, followup_charts, followup_panels, labels, tables, ui
-from dashboard.sidebar import choice, context
+from analytics.definitions import DEFAULT_MIN_CELL, PRESETS
+from dashboard import (
+    adjusted_panels,
+    charts,
+    data,
+    followup_charts,
+    followup_panels,
+    labels,
+    tables,
+    ui,
+)
+from dashboard.sidebar import choice, context, update_view
 from dashboard.state import CHOICES, GROUP_CHOICES, compare_filters
 from pipelines import vocabulary as vocab
 
@@ -83,6 +93,46 @@ def _profile() -> None:
     )
 
 
+# Profile fields from the most to the least specific: "widen" drops the first one set.
+WIDEN_ORDER: tuple[tuple[str, str], ...] = (
+    ("patient_severity", "baseline disability"),
+    ("patient_index_surgery", "index surgery"),
+    ("patient_sex", "sex"),
+    ("patient_age_band", "age band"),
+    ("patient_cause", "cause"),
+)
+
+
+def _narrowest() -> tuple[str, str] | None:
+    view = ctx.view
+    return next(((f, w) for f, w in WIDEN_ORDER if getattr(view, f)), None)
+
+
+def _widen(field: str) -> None:
+    update_view(**{field: ""})
+
+
+def _similar(n: int, any_hidden: bool) -> None:
+    """'N similar patients; groups under 5 are hidden — widen the profile' with one click."""
+    narrowest = _narrowest()
+    few = n < DEFAULT_MIN_CELL
+    count = "No" if n == 0 else f"Fewer than {DEFAULT_MIN_CELL}" if few else labels.count(n)
+    text = f"**{count} similar patients** match this profile and the sidebar filters"
+    if few or any_hidden:
+        text += f"; groups under {DEFAULT_MIN_CELL} are hidden — widen the profile."
+        st.warning(text, icon=":material/visibility_off:")
+        if narrowest is not None:
+            st.button(
+                f"Widen the profile: any {narrowest[1]}",
+                key="w_widen_profile",
+                on_click=_widen,
+                args=(narrowest[0],),
+                icon=":material/zoom_out_map:",
+            )
+    else:
+        st.caption(text + ".")
+
+
 def render() -> None:
     if not ctx.has_data:
         ui.no_store(ctx)
@@ -96,12 +146,18 @@ def render() -> None:
         icon=":material/info:",
     )
     filters = compare_filters(view)
-    if not ui.enough_cases(ctx, filters, "this patient profile and the sidebar filters"):
-        return
     version = ctx.version
-    assert version is not None
+    if version is None:
+        ui.no_store(ctx)
+        return
+    if filters is None or data.count_cases(version, filters) < DEFAULT_MIN_CELL:
+        _similar(0 if filters is None else data.count_cases(version, filters), True)
+        return
     group, measure, tp = view.compare_by, view.measure, view.timepoint
     tp_label = labels.TIMEPOINT[tp].lower()
+
+    adjusted_panels.pathway_comparison(version, filters, timepoint=tp, responder=view.responder)
+    st.subheader("Over time, crude")
 
     by = (group,)
     open_cohort = followup_panels.open_cohort_toggle("compare_open_cohort")
@@ -137,6 +193,13 @@ def render() -> None:
         "curve": curve.result(),
         "events": event_rates.result(),
     }
+
+    hidden = any(
+        bool(f["suppressed"].fillna(False).astype(bool).any())
+        for f in got.values()
+        if isinstance(f, pd.DataFrame) and "suppressed" in f.columns
+    )
+    _similar(data.count_cases(version, filters), hidden)
 
     left, right = st.columns(2)
     with left:
@@ -196,6 +259,7 @@ def render() -> None:
         "Reoperations, crossovers and complications",
         key="compare_events",
     )
+    adjusted_panels.patients_like_mine(version, view.filters(), timepoint=tp)
 
 
 ui.guarded(render)

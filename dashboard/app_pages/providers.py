@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from analytics.definitions import FUNNEL_UNITS, PRESETS
-from dashboard import charts, data, labels, tables, ui
+from dashboard import adjusted_panels, charts, data, labels, tables, ui
 from dashboard.sidebar import choice, context
 
 ctx = context()
@@ -38,6 +38,16 @@ def render() -> None:
     if len(definition.criteria) > 1:
         first = tables.criterion_measures(view.responder)[0]
         subtitle += f" (the {labels.measure_words(first)} criterion)"
+    if adjusted_panels.adjusted_switch():
+        adjusted_panels.provider_funnel(
+            version,
+            filters,
+            unit=unit,
+            timepoint=view.timepoint,
+            responder=criterion,
+            subtitle=subtitle,
+        )
+        return
     result = data.funnel(
         version, unit=unit, timepoint=view.timepoint, responder=criterion, filters=filters
     )

@@ -12,6 +12,13 @@ One module per subject; pages use this package's names (`charts.funnel(...)`).
 from __future__ import annotations
 
 from analytics.display_rules import KM_MAX_DAYS, KM_MIN_AT_RISK, funnel_position
+from dashboard.charts.adjusted import (
+    adjusted_funnel,
+    crude_and_adjusted,
+    difference,
+    love_plot,
+    similar_bands,
+)
 from dashboard.charts.base import PICK, TIMEPOINT_ORDER, Figure
 from dashboard.charts.outcomes import change_histogram, trajectory
 from dashboard.charts.overview import followup_by_timepoint, new_cases
@@ -26,17 +33,22 @@ __all__ = [
     "PICK",
     "TIMEPOINT_ORDER",
     "Figure",
+    "adjusted_funnel",
     "change_histogram",
     "completeness",
+    "crude_and_adjusted",
+    "difference",
     "followup_by_timepoint",
     "followup_heatmap",
     "funnel",
     "funnel_position",
     "km_curves",
+    "love_plot",
     "new_cases",
     "rate_bars",
     "responder_bars",
     "responder_heatmap",
+    "similar_bands",
     "thin_curve",
     "trajectory",
 ]

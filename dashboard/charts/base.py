@@ -13,6 +13,7 @@ from typing import Literal, TypeAlias
 import altair as alt
 import pandas as pd
 
+from analytics.definitions import DEFAULT_MIN_CELL
 from dashboard import labels, palette
 from pipelines import vocabulary as vocab
 
@@ -24,10 +25,18 @@ TIMEPOINT_ORDER: list[str] = [labels.TIMEPOINT[c] for c in vocab.TIMEPOINTS]
 PCT = ".0%"
 PCT1 = ".1%"
 TENTHS = [i / 10 for i in range(11)]
-HISTOGRAM_WIDTH = 420
-BARS_WIDTH = 560
-OFFSET_PADDING = 0.15  # gap between side-by-side bars, as a share of each bar's band
+HISTOGRAM_WIDTH = 300  # fits half of a 1,024 px page with the sidebar collapsed
+BARS_WIDTH = 440  # with 360 px of labels: fits a 1,024 px page
+# A group under the minimum cell keeps its place on an axis with this text (never a number).
+MIN_SHOWN = DEFAULT_MIN_CELL
+HIDDEN = f"hidden (<{MIN_SHOWN})"
 LEGEND_COLUMNS = 2  # facets cannot stretch to the container: a width that fits half a page
+
+
+# Rules (whiskers, zero and target lines) carry no ARIA of their own (`aria=False`): Vega
+# gives a rule mark's container an image role without a title, which screen readers
+# announce as an unlabelled image (axe: svg-img-alt). Their figures are in the bars'
+# descriptions and in the table under every chart.
 
 
 def visible_rows(frame: pd.DataFrame) -> pd.DataFrame:
@@ -56,6 +65,11 @@ def interval_text(low: pd.Series, high: pd.Series, digits: int = 0) -> pd.Series
     )
 
 
+def hidden_message() -> str:
+    """What a chart says when its groups exist but are all too small to show."""
+    return f"No group here has {MIN_SHOWN} or more patients, so all are hidden: widen the profile"
+
+
 def empty_chart(title: str, message: str = "No cases to show with these filters") -> alt.Chart:
     """A chart holding only a message, for frames with nothing to draw."""
     frame = pd.DataFrame({"message": [message]})
@@ -65,6 +79,14 @@ def empty_chart(title: str, message: str = "No cases to show with these filters"
         .encode(text="message:N")
         .properties(height=80)
     )
+
+
+def nothing_to_draw(title: str, frame: pd.DataFrame) -> alt.Chart:
+    """The empty state: "all hidden" when the frame had groups that are all suppressed."""
+    hidden = frame["suppressed"] if "suppressed" in frame.columns else pd.Series([False])
+    if not frame.empty and hidden.fillna(False).astype(bool).all():
+        return empty_chart(title, hidden_message())
+    return empty_chart(title)
 
 
 def label_groups(frame: pd.DataFrame, column: str, field: str = "group") -> pd.DataFrame:

@@ -13,14 +13,29 @@ from dashboard.charts.base import (
     TIMEPOINT_ORDER,
     Figure,
     as_floats,
-    empty_chart,
     group_colour,
     group_order,
     label_groups,
+    nothing_to_draw,
     tall,
     visible_rows,
 )
 from pipelines import vocabulary as vocab
+
+
+def _segments(data: pd.DataFrame) -> pd.Series:
+    """A segment id per row: a group's line restarts after each timepoint it lacks.
+
+    A line drawn through a missing (hidden or unassessed) timepoint would claim a value
+    there; splitting each group's points into runs of consecutive timepoints never does.
+    """
+    position = data["timepoint"].map({tp: i for i, tp in enumerate(vocab.TIMEPOINTS)})
+    out = pd.Series("", index=data.index, dtype=object)
+    for key, part in data.groupby("group", sort=False):
+        steps = position[part.index].sort_values()
+        run = (steps.diff().fillna(1) != 1).cumsum()
+        out[steps.index] = [f"{key}#{r}" for r in run]
+    return out
 
 
 def trajectory(
@@ -34,8 +49,12 @@ def trajectory(
         subtitle=f"{better}. Bands: 95% t interval. Every patient with a value at the timepoint.",
     )
     data = as_floats(visible_rows(frame), ["mean", "ci_low", "ci_high", "n_values"])
+    data = data[data["mean"].notna()] if not data.empty else data
     if data.empty:
-        return empty_chart(title.text)
+        return nothing_to_draw(title.text, frame)
+    # An interval cannot leave the measure's scale (no opioid dose below 0 MME).
+    data["ci_low"] = data["ci_low"].clip(lower=info.low, upper=info.high)
+    data["ci_high"] = data["ci_high"].clip(lower=info.low, upper=info.high)
     data["timepoint_label"] = data["timepoint"].map(labels.TIMEPOINT)
     data["ci_text"] = [
         "" if np.isnan(lo) else f"{lo:.2f} to {hi:.2f}"
@@ -50,12 +69,15 @@ def trajectory(
         colour = alt.Color(
             "group_label:N", title=None, scale=alt.Scale(range=[palette.NEUTRAL]), legend=None
         )
-    order = [t for t in TIMEPOINT_ORDER if t in set(data["timepoint_label"])]
+    data["segment"] = _segments(data)
+    # Every timepoint of the frame keeps its place, hidden ones too, so a gap shows as a gap.
+    present = set(frame["timepoint"].map(labels.TIMEPOINT))
+    order = [t for t in TIMEPOINT_ORDER if t in present]
     x = alt.X(
         "timepoint_label:N",
         title="Timepoint",
         sort=order,
-        scale=alt.Scale(type="point"),
+        scale=alt.Scale(type="point", domain=order),
         axis=alt.Axis(labelAngle=0),
     )
     y_title = labels.MEASURE_AXIS[measure]
@@ -70,12 +92,14 @@ def trajectory(
     line = base.mark_line(point=True, strokeWidth=2.5).encode(
         y=alt.Y("mean:Q", title=y_title, scale=alt.Scale(zero=False)),
         color=colour,
+        detail="segment:N",
         tooltip=tooltip,
     )
     band = base.mark_area(opacity=0.18).encode(
         y=alt.Y("ci_low:Q", title=y_title, scale=alt.Scale(zero=False)),
         y2="ci_high:Q",
         color=alt.Color("group_label:N", legend=None),
+        detail="segment:N",
     )
     return alt.layer(line, band, data=data, title=title).properties(height=tall(380, data))
 
@@ -98,7 +122,7 @@ def change_histogram(
     data = as_floats(visible_rows(frame), ["bin_low", "bin_high", "n_cases", "share", "group_n"])
     data = data[data["bin_low"].notna()] if not data.empty else data
     if data.empty:
-        return empty_chart(title.text)
+        return nothing_to_draw(title.text, frame)
     if group:
         data = label_groups(data, group)
         colour = group_colour(data, group, legend=False)
@@ -128,7 +152,9 @@ def change_histogram(
             tooltip=tooltip,
         )
     )
-    zero = alt.Chart().mark_rule(color="black", strokeDash=[3, 3]).encode(x=alt.datum(0))
+    zero = (
+        alt.Chart().mark_rule(color="black", strokeDash=[3, 3], aria=False).encode(x=alt.datum(0))
+    )
     return (
         alt.layer(bars, zero, data=data)
         .properties(height=70, width=HISTOGRAM_WIDTH)

@@ -78,7 +78,7 @@ def funnel(
     )
     overall = (
         alt.Chart(pd.DataFrame({"rate": [overall_rate], "text": [labels.percent(overall_rate, 1)]}))
-        .mark_rule(color="black", strokeWidth=1.5)
+        .mark_rule(color="black", strokeWidth=1.5, aria=False)
         .encode(y="rate:Q", tooltip=[alt.Tooltip("text:N", title="Overall responder rate")])
     )
     dots = (

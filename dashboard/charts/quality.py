@@ -9,6 +9,7 @@ import pandas as pd
 from analytics.definitions import FOLLOWUP_TARGET, FOLLOWUP_UNUSABLE
 from dashboard import labels, palette
 from dashboard.charts.base import (
+    HIDDEN,
     PCT1,
     TENTHS,
     TIMEPOINT_ORDER,
@@ -30,7 +31,9 @@ def completeness(frame: pd.DataFrame) -> Figure:
     data = data[data["n_rows"] > 0] if not data.empty else data
     if data.empty:
         return empty_chart(title.text)
-    data["field"] = data["table"] + " · " + data["column"]
+    data["field"] = [
+        labels.column_label(t, c) for t, c in zip(data["table"], data["column"], strict=True)
+    ]
     data["present_text"] = [
         labels.n_of(p, n) for p, n in zip(data["n_present"], data["n_rows"], strict=True)
     ]
@@ -63,8 +66,7 @@ def completeness(frame: pd.DataFrame) -> Figure:
                 legend=alt.Legend(orient="bottom"),
             ),
             tooltip=[
-                alt.Tooltip("table:N", title="Table"),
-                alt.Tooltip("column:N", title="Column"),
+                alt.Tooltip("field:N", title="Field"),
                 alt.Tooltip("share_present:Q", title="Complete", format=PCT1),
                 alt.Tooltip("present_text:N", title="With a value"),
             ],
@@ -95,7 +97,8 @@ def followup_heatmap(frame: pd.DataFrame, *, unit: str = "clinic") -> Figure:
         "under 50% (unusable)",
     )
     data["cell_text"] = [
-        "hidden" if hidden else labels.percent(rate)
+        # One decimal beside a threshold: 49.7% is under 50%, "50%" would contradict its colour.
+        HIDDEN if hidden else labels.percent(rate, 1)
         for hidden, rate in zip(data["suppressed"], data["followup_rate"], strict=True)
     ]
     data["assessed_text"] = [
@@ -128,7 +131,7 @@ def followup_heatmap(frame: pd.DataFrame, *, unit: str = "clinic") -> Figure:
         )
     )
     hidden = base.transform_filter("datum.suppressed").mark_rect(
-        fill="white", stroke=palette.SUPPRESSED_STROKE, strokeDash=[4, 3]
+        fill="white", stroke=palette.SUPPRESSED_STROKE, strokeDash=[4, 3], aria=False
     )
     text = base.mark_text(fontSize=12).encode(
         text="cell_text:N",

@@ -13,7 +13,8 @@ import pandas as pd
 from dashboard import labels, palette
 from dashboard.charts.base import (
     BARS_WIDTH,
-    OFFSET_PADDING,
+    HIDDEN,
+    MIN_SHOWN,
     PCT1,
     PICK,
     TENTHS,
@@ -23,10 +24,9 @@ from dashboard.charts.base import (
     empty_chart,
     group_colour,
     group_order,
+    hidden_message,
     interval_text,
     label_groups,
-    tall,
-    visible_rows,
 )
 
 
@@ -99,7 +99,7 @@ def responder_heatmap(
     data = _rate_frame(summary, group)
     opacity = _focus_opacity(data, focus)
     data["cell_text"] = [
-        "hidden" if hidden else f"{labels.percent(rate)}\nn={labels.count(n)}"
+        HIDDEN if hidden else f"{labels.percent(rate)}\nn={labels.count(n)}"
         for hidden, rate, n in zip(
             data["suppressed"], data["responder_rate"], data["n_rate"], strict=True
         )
@@ -133,7 +133,7 @@ def responder_heatmap(
     )
     hidden = (
         base.transform_filter("datum.suppressed")
-        .mark_rect(fill="white", stroke=palette.SUPPRESSED_STROKE, strokeDash=[4, 3])
+        .mark_rect(fill="white", stroke=palette.SUPPRESSED_STROKE, strokeDash=[4, 3], aria=False)
         .encode(
             tooltip=[
                 alt.Tooltip("cause_label:N", title="Cause"),
@@ -155,6 +155,97 @@ def responder_heatmap(
     return alt.layer(shown, hidden, text, data=data, title=title).properties(height=alt.Step(46))
 
 
+def _bar_labels(data: pd.DataFrame, group: str, *, with_measure: bool = False) -> pd.DataFrame:
+    """Each bar's axis label carries its numbers: "Hardware revision: 82% (9/11), 52–95%".
+
+    Hidden groups keep their place on the axis as "hidden (<5)", so a missing bar never
+    reads as a missing treatment; `tick_x` puts a visible tick at the rate, so 0% shows.
+    """
+    figures = [
+        HIDDEN
+        if hidden
+        else f"{labels.percent(rate)} ({labels.count(r)}/{labels.count(n)}), "
+        + (labels.interval(lo, hi) or "no interval")
+        for hidden, rate, r, n, lo, hi in zip(
+            data["suppressed"],
+            data["responder_rate"],
+            data["responders"],
+            data["n_rate"],
+            data["responder_ci_low"],
+            data["responder_ci_high"],
+            strict=True,
+        )
+    ]
+    names = data["group_label"].astype(str)
+    if with_measure:
+        names = data["measure"].map(labels.measure_short) + " · " + names
+    data["axis_label"] = [f"{n}: {f}" for n, f in zip(names, figures, strict=True)]
+    data["bar_text"] = figures
+    rank = {code: i for i, code in enumerate(palette.ordered(group, data["group"].unique()))}
+    data["group_rank"] = data["group"].map(rank)
+    if with_measure:
+        measures = list(dict.fromkeys(data["measure"]))
+        data["group_rank"] = data["measure"].map(measures.index) * 1000 + data["group_rank"]
+    data["tick_x"] = data["responder_rate"].where(~data["suppressed"])
+    # A hidden group gets a bar of no width: no figure is drawn, but every facet keeps a
+    # described bar for screen readers (an empty mark is an unlabelled image to them).
+    data["bar_x"] = data["responder_rate"].where(~data["suppressed"], 0.0)
+    data["hidden_x"] = [0.0 if h else None for h in data["suppressed"]]
+    return data
+
+
+def _bar_layers(
+    data: pd.DataFrame, group: str, opacity: Any, tooltip: list[alt.Tooltip], *, pick: bool
+) -> list[alt.Chart]:
+    """Bars, whiskers, a tick at each rate (0% visible) and "hidden (<5)" notes."""
+    y = alt.Y(
+        "axis_label:N",
+        title=None,
+        sort=alt.EncodingSortField(field="group_rank", op="min"),
+        axis=alt.Axis(labelLimit=360, labelOverlap=False),
+    )
+    x = alt.X(
+        "bar_x:Q",
+        title="Responder rate",
+        axis=alt.Axis(format="%", values=TENTHS),
+        scale=alt.Scale(domain=[0, 1]),
+    )
+    bars = (
+        alt.Chart()
+        .mark_bar()
+        .encode(
+            y=y,
+            x=x,
+            color=group_colour(data, group, legend=False),
+            opacity=opacity,
+            tooltip=tooltip,
+        )
+    )
+    if pick:
+        picked = alt.selection_point(name=PICK, fields=["cause", "group"], on="click")
+        bars = bars.add_params(picked)
+    whiskers = (
+        alt.Chart()
+        .mark_rule(color="black", aria=False)
+        .encode(
+            y=y, x="responder_ci_low:Q", x2="responder_ci_high:Q", opacity=opacity, tooltip=tooltip
+        )
+    )
+    ticks = (
+        alt.Chart()
+        .mark_tick(color="black", thickness=2, aria=False)
+        .encode(y=y, x="tick_x:Q", opacity=opacity, tooltip=tooltip)
+    )
+    hidden = (
+        alt.Chart()
+        .mark_text(
+            align="left", dx=4, color=palette.SUPPRESSED_STROKE, fontStyle="italic", aria=False
+        )
+        .encode(y=y, x="hidden_x:Q", text=alt.value(HIDDEN))
+    )
+    return [bars, whiskers, ticks, hidden]
+
+
 def responder_bars(
     summary: pd.DataFrame,
     *,
@@ -162,56 +253,27 @@ def responder_bars(
     measure_label: str = "",
     focus: tuple[str, str] | None = None,
 ) -> Figure:
-    """The heat map's rates as bars per cause with 95% interval whiskers; clickable."""
+    """The heat map's rates as labelled bars per cause with 95% whiskers; clickable.
+
+    Each bar's label reads "82% (9/11), 52–95%"; hidden groups stay as "hidden (<5)".
+    """
     title = alt.Title(
         f"Responder rate by cause and {group}, with 95% intervals",
         subtitle=[
             measure_label,
-            "Whiskers: 95% Wilson interval. Hidden small groups are not drawn.",
+            "Label: rate (responders/assessed), 95% Wilson interval (whisker). "
+            f"Groups under {MIN_SHOWN} patients: {HIDDEN}.",
         ],
     )
-    data = visible_rows(summary)
-    if data.empty:
+    if summary.empty:
         return empty_chart(title.text)
-    data = _rate_frame(data, group)
+    data = _bar_labels(_rate_frame(summary, group), group)
+    if data["suppressed"].all():
+        return empty_chart(title.text, hidden_message())
     opacity = _focus_opacity(data, focus)
-    y = alt.Y(
-        "group_label:N",
-        title=None,
-        sort=group_order(data, group),
-        axis=alt.Axis(labelLimit=240, labelOverlap=False),
-    )
-    pick = alt.selection_point(name=PICK, fields=["cause", "group"], on="click")
-    bars = (
-        alt.Chart()
-        .mark_bar()
-        .encode(
-            y=y,
-            x=alt.X(
-                "responder_rate:Q",
-                title="Responder rate",
-                axis=alt.Axis(format="%", values=TENTHS),
-                scale=alt.Scale(domain=[0, 1]),
-            ),
-            color=group_colour(data, group),
-            opacity=opacity,
-            tooltip=_rate_tooltip(group),
-        )
-        .add_params(pick)
-    )
-    whiskers = (
-        alt.Chart()
-        .mark_rule(color="black")
-        .encode(
-            y=y,
-            x="responder_ci_low:Q",
-            x2="responder_ci_high:Q",
-            opacity=opacity,
-            tooltip=_rate_tooltip(group),
-        )
-    )
+    layers = _bar_layers(data, group, opacity, _rate_tooltip(group), pick=True)
     return (
-        alt.layer(bars, whiskers, data=data)
+        alt.layer(*layers, data=data)
         .properties(width=BARS_WIDTH, height=alt.Step(20))
         .facet(
             row=alt.Row(
@@ -235,13 +297,22 @@ def rate_bars(
     title: str = "Responder rates",
     definition_label: str = "",
 ) -> Figure:
-    """Responder rates per group side by side (one cluster per measure), with whiskers."""
-    data = visible_rows(summary)
-    heading = alt.Title(title, subtitle=[definition_label, "Whiskers: 95% Wilson interval."])
-    if data.empty:
+    """Responder rates per group (and measure) as labelled horizontal bars with whiskers.
+
+    Each label reads "Hardware revision: 82% (9/11), 52–95%"; hidden groups stay on the
+    axis as "hidden (<5)"; a tick marks every rate, so a 0% bar is visible and hoverable.
+    """
+    heading = alt.Title(
+        title,
+        subtitle=[
+            definition_label,
+            "Label: rate (responders/assessed), 95% Wilson interval (whisker).",
+        ],
+    )
+    if summary.empty:
         return empty_chart(title)
     data = as_floats(
-        data,
+        summary.copy(),
         [
             "responder_rate",
             "responder_ci_low",
@@ -251,16 +322,20 @@ def rate_bars(
             "responders",
         ],
     )
-    data = data[data["responder_rate"].notna()]
+    data["suppressed"] = data["suppressed"].fillna(False).astype(bool)
+    data = data[data["suppressed"] | data["responder_rate"].notna()]
     if data.empty:
         return empty_chart(title, "No patient has been assessed at this timepoint yet")
-    data = label_groups(data, group)
+    if not (~data["suppressed"]).any():
+        return empty_chart(title, hidden_message())
+    data = label_groups(data.reset_index(drop=True), group)
     data["measure_label"] = data["measure"].map(labels.MEASURE)
     data["n_rate"] = data["n_assessed"] - data["n_excluded"]
     data["responders_text"] = [
         labels.n_of(r, n) for r, n in zip(data["responders"], data["n_rate"], strict=True)
     ]
     data["ci_text"] = interval_text(data["responder_ci_low"], data["responder_ci_high"])
+    data = _bar_labels(data, group, with_measure=data["measure"].nunique() > 1)
     tooltip = [
         alt.Tooltip("group_label:N", title=labels.GROUP_TITLE[group]),
         alt.Tooltip("measure_label:N", title="Measure"),
@@ -268,32 +343,6 @@ def rate_bars(
         alt.Tooltip("responders_text:N", title="Responders of assessed"),
         alt.Tooltip("ci_text:N", title="95% CI (Wilson)"),
     ]
-    measures = [labels.MEASURE[m] for m in dict.fromkeys(data["measure"])]
-    x = alt.X(
-        "measure_label:N", title=None, sort=measures, axis=alt.Axis(labelAngle=0, labelLimit=320)
-    )
-    # The gap between bars is the offset scale's padding and every bar fills its band.
-    # A bar narrower than its band (Streamlit's theme sets bar.discreteBandSize to 0.85)
-    # is centred by Vega-Lite with the *cluster's* band width rather than the offset's, so
-    # each bar slid right by 7.5% of a cluster — one whole bar with 15 treatments — and
-    # every whisker (centred correctly) sat one bar to the left of its own (issue 12).
-    offset = alt.XOffset(
-        "group_label:N",
-        sort=group_order(data, group),
-        scale=alt.Scale(paddingInner=OFFSET_PADDING),
-    )
-    base = alt.Chart().encode(x=x, xOffset=offset)
-    bars = base.mark_bar(width=alt.RelativeBandSize(1)).encode(
-        y=alt.Y(
-            "responder_rate:Q",
-            title="Responder rate",
-            axis=alt.Axis(format="%"),
-            scale=alt.Scale(domain=[0, 1]),
-        ),
-        color=group_colour(data, group),
-        tooltip=tooltip,
-    )
-    whiskers = base.mark_rule(color="black").encode(
-        y="responder_ci_low:Q", y2="responder_ci_high:Q", tooltip=tooltip
-    )
-    return alt.layer(bars, whiskers, data=data, title=heading).properties(height=tall(380, data))
+    opacity = alt.value(1.0)
+    layers = _bar_layers(data, group, opacity, tooltip, pick=False)
+    return alt.layer(*layers, data=data, title=heading).properties(height=alt.Step(22))

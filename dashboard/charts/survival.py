@@ -9,12 +9,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import altair as alt
-import numpy as np
 import pandas as pd
 
 from analytics.display_rules import DAYS_PER_MONTH, KM_MAX_DAYS, KM_MIN_AT_RISK
+from analytics.events import AT_RISK_DAYS
 from dashboard import labels, palette
 from dashboard.charts.base import (
+    PCT,
     PCT1,
     Figure,
     as_floats,
@@ -22,9 +23,13 @@ from dashboard.charts.base import (
     group_colour,
     interval_text,
     label_groups,
+    nothing_to_draw,
     tall,
     visible_rows,
 )
+
+# The numbers-at-risk table's columns (0, 3, 6, 12, 24 months) are the axis ticks.
+AT_RISK_MONTHS: list[int] = [round(day / DAYS_PER_MONTH) for day in AT_RISK_DAYS]
 
 
 def thin_curve(curve: pd.DataFrame, keys: Sequence[str], step_days: int = 7) -> pd.DataFrame:
@@ -64,7 +69,7 @@ def km_curves(
     data = as_floats(visible_rows(frame), ["day", "survival", "ci_low", "ci_high", "at_risk"])
     data = data[data["day"].notna()] if not data.empty else data
     if data.empty:
-        return empty_chart(title.text)
+        return nothing_to_draw(title.text, frame)
     kept = (data["at_risk"] >= KM_MIN_AT_RISK) & (data["day"] <= KM_MAX_DAYS)
     data = thin_curve(data[kept], [group] if group else [])
     if data.empty:
@@ -84,17 +89,25 @@ def km_curves(
         alt.Tooltip("ci_text:N", title="95% CI"),
         alt.Tooltip("at_risk:Q", title="Still at risk", format=","),
     ]
-    low = float(np.nanmin(data["ci_low"])) if data["ci_low"].notna().any() else 0.0
-    y_scale = alt.Scale(domain=[max(0.0, np.floor(low * 20) / 20), 1.0])
+    data["ci_low"] = data["ci_low"].clip(0.0, 1.0)
+    data["ci_high"] = data["ci_high"].clip(0.0, 1.0)
+    # From 0, so a fall from 100% to 90% looks like the tenth it is; ticks at the follow-up
+    # times, the columns of the numbers-at-risk table under the chart.
+    y_scale = alt.Scale(domain=[0.0, 1.0])
     base = alt.Chart().encode(
-        x=alt.X("months:Q", title="Months after treatment", axis=alt.Axis(tickMinStep=3)),
+        x=alt.X(
+            "months:Q",
+            title="Months after treatment",
+            scale=alt.Scale(domain=[0, AT_RISK_MONTHS[-1]], nice=False),
+            axis=alt.Axis(values=AT_RISK_MONTHS, format="d"),
+        ),
     )
     line = base.mark_line(interpolate="step-after", strokeWidth=2.5).encode(
         y=alt.Y(
             "survival:Q",
             title=f"Free of {event_label.lower()}",
             scale=y_scale,
-            axis=alt.Axis(format="%"),
+            axis=alt.Axis(format=PCT),
         ),
         color=colour,
         tooltip=tooltip,
@@ -104,7 +117,7 @@ def km_curves(
             "ci_low:Q",
             title=f"Free of {event_label.lower()}",
             scale=y_scale,
-            axis=alt.Axis(format="%"),
+            axis=alt.Axis(format=PCT),
         ),
         y2="ci_high:Q",
         color=alt.Color("group_label:N", legend=None),

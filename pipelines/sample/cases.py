@@ -15,19 +15,26 @@ from pipelines.sample.draw import (
 )
 from pipelines.sample.parameters import (
     AGE_SHIFT_BY_CAUSE,
+    ASA_GRADE_SHARES,
     CAUSE_SHARES,
     CLINICS,
+    DEPRESSION_RATE,
     INDEX_SURGERY_BY_CAUSE,
+    LITIGATION_RATE,
     LOWEST_LEVEL,
     N_LEVELS_BY_INDEX_SURGERY,
     PHYSICIANS,
     REFERRAL_CENTRE,
     RELIEF_BY_CAUSE,
+    RELIEF_BY_RISK,
     RELIEF_BY_TREATMENT,
+    RISK_MISSING,
     SEVERITY_BY_CAUSE,
     SEX_SHARES,
+    SURGERY_LOG_ODDS,
     SURGERY_PENALTY_BY_CAUSE,
     TREATMENT_BY_CAUSE,
+    WORKERS_COMPENSATION_RATE,
     YEARS_OF_CASES,
     YEARS_TO_PRESENTATION,
     Clinic,
@@ -95,17 +102,32 @@ def draw_cases(rng: np.random.Generator, n: int, as_of: int) -> dict[str, np.nda
         np.rint(years * 365.25), 42
     ).astype(np.int64)
 
-    # Treatment by cause, tilted by each clinic's surgical preference.
+    # Hidden baseline severity (in SD units) drives every baseline measure together.
+    shift = clinics["severity_shift"][clinic] + by_code(SEVERITY_BY_CAUSE, causes)[cause]
+    c["severity"] = shift + 0.15 * c["smoker"] + rng.normal(0, 1, n)
+    _draw_risk_factors(rng, c)
+
+    # Treatment: first the pathway, from the cause table tilted by each clinic's surgical
+    # preference and then by case mix (sicker, more often operated, pseudarthrosis lean
+    # to repeat surgery); then the treatment within the pathway from the same table.
     is_surgery = np.array([vocab.pathway_of(t) == "repeat_surgery" for t in treatments])
     by_cause = np.array([by_code(TREATMENT_BY_CAUSE[k], treatments) for k in causes])
     tilt = np.where(is_surgery[None, :], clinics["surgery_preference"][:, None], 1.0)
     table = (by_cause[None, :, :] * tilt[:, None, :]).reshape(-1, len(treatments))
-    treatment = c["treatment"] = pick(rng, table, clinic * len(causes) + cause, n)
+    group = clinic * len(causes) + cause
+    p_table = np.clip((table * is_surgery).sum(axis=1) / table.sum(axis=1), 1e-6, 1 - 1e-6)
+    odds = SURGERY_LOG_ODDS
+    log_odds = (
+        np.log(p_table / (1 - p_table))[group]
+        + odds["severity"] * c["severity"]
+        + odds["prior_surgeries"] * (c["prior_surgeries"] - 1)
+        + odds["pseudarthrosis"] * (cause == causes.index("pseudarthrosis"))
+    )
+    surgery = rng.random(n) < 1 / (1 + np.exp(-log_odds))
+    in_surgery = pick(rng, table * is_surgery, group, n)
+    in_less = pick(rng, table * ~is_surgery, group, n)
+    treatment = c["treatment"] = np.where(surgery, in_surgery, in_less)
     c["is_surgery"] = is_surgery[treatment]
-
-    # Hidden baseline severity (in SD units) drives every baseline measure together.
-    shift = clinics["severity_shift"][clinic] + by_code(SEVERITY_BY_CAUSE, causes)[cause]
-    c["severity"] = shift + 0.15 * c["smoker"] + rng.normal(0, 1, n)
 
     # Hidden relief at full effect: cause x treatment, then case mix, physician and chance.
     relief = np.array(
@@ -118,14 +140,25 @@ def draw_cases(rng: np.random.Generator, n: int, as_of: int) -> dict[str, np.nda
         unnamed = [j for j, t in enumerate(treatments) if t not in RELIEF_BY_CAUSE[k]]
         relief[causes.index(k), unnamed] -= penalty * is_surgery[unnamed]
     physician_effect = rng.normal(0, 0.04, len(PHYSICIANS))
+    risk = RELIEF_BY_RISK
+    # The issue-9 risk factors enter centred on their mean, so the average relief (and the
+    # sample's overall responder rate) stays where it was before they existed.
+    new_risks = [
+        (risk["depression"], c["depression"]),
+        (risk["workers_compensation"], c["workers_compensation"]),
+        (risk["litigation"], c["litigation"]),
+        (risk["asa_per_grade"], c["asa_grade"]),
+        (risk["symptom_per_year"], np.minimum(c["symptom_months"] / 12, 10)),
+    ]
     c["relief"] = np.clip(
         relief[cause, treatment]
         - 0.004 * (c["age"] - 55)
-        - 0.08 * c["smoker"]
+        + risk["smoker"] * c["smoker"]
         - 0.04 * c["diabetes"]
         - 0.006 * np.maximum(c["bmi"] - 28, 0)
         - 0.04 * (c["prior_surgeries"] - 1)
-        - 0.05 * c["severity"]
+        + risk["severity"] * c["severity"]
+        + sum(weight * (x - x.mean()) for weight, x in new_risks)
         + physician_effect[c["physician"]]
         + rng.normal(0, 0.22, n),
         -0.6,
@@ -133,6 +166,8 @@ def draw_cases(rng: np.random.Generator, n: int, as_of: int) -> dict[str, np.nda
     )
     # Optional fields left blank now and then (after the hidden values used them).
     for name, p in (("bmi", 0.08), ("smoker", 0.05), ("diabetes", 0.06), ("prior_surgeries", 0.07)):
+        c[f"{name}_missing"] = rng.random(n) < p
+    for name, p in RISK_MISSING.items():
         c[f"{name}_missing"] = rng.random(n) < p
     c["levels_missing"] = rng.random(n) < 0.12
     # Pseudonyms: distinct random numbers, unrelated to the case number.
@@ -142,6 +177,34 @@ def draw_cases(rng: np.random.Generator, n: int, as_of: int) -> dict[str, np.nda
         "P", 1 + rng.choice(10 ** (len(str(n)) + 1) - 1, n, replace=False), width + 1
     )
     return c
+
+
+def _draw_risk_factors(rng: np.random.Generator, c: dict[str, np.ndarray]) -> None:
+    """Depression, compensation, litigation, ASA grade and symptom duration (issue 9)."""
+    from statistics import NormalDist
+
+    import numpy as np
+
+    n = len(c["age"])
+    base = np.log(DEPRESSION_RATE / (1 - DEPRESSION_RATE))
+    c["depression"] = rng.random(n) < 1 / (1 + np.exp(-(base + 0.5 * c["severity"])))
+    working_age = c["age"] < 67
+    c["workers_compensation"] = working_age & (rng.random(n) < WORKERS_COMPENSATION_RATE)
+    c["litigation"] = rng.random(n) < LITIGATION_RATE * np.where(c["workers_compensation"], 3, 1)
+    # ASA grade: a latent health score cut at the shares' normal quantiles; older, heavier
+    # and diabetic patients rank higher. Grade 5 (moribund) is not seen in this clinic.
+    cuts = [NormalDist().inv_cdf(q) for q in np.cumsum(ASA_GRADE_SHARES)[:-1]]
+    health = (
+        0.03 * (c["age"] - 57)
+        + 0.05 * (c["bmi"] - 28.5)
+        + 0.9 * c["diabetes"]
+        + rng.normal(0, 1, n)
+    )
+    c["asa_grade"] = 1 + np.searchsorted(cuts, health).astype(np.int64)
+    # The current pain began after the index surgery, some time before presentation.
+    since = (c["presentation_date"] - c["index_surgery_date"]) / 30.44
+    months = np.rint(since * rng.uniform(0.4, 1.0, n))
+    c["symptom_months"] = np.clip(months, 1, 600).astype(np.int64)
 
 
 def cases_frame(c: dict[str, np.ndarray]) -> pd.DataFrame:
@@ -180,6 +243,16 @@ def cases_frame(c: dict[str, np.ndarray]) -> pd.DataFrame:
             "cause": label["cause"],
             "treatment": label["treatment"],
             "treatment_date": dates(c["treatment_date"]),
+            **{
+                name: with_na(c[name], c[f"{name}_missing"], kind)
+                for name, kind in (
+                    ("asa_grade", "Int64"),
+                    ("symptom_months", "Int64"),
+                    ("workers_compensation", "boolean"),
+                    ("litigation", "boolean"),
+                    ("depression", "boolean"),
+                )
+            },
         }
     )
     return frame

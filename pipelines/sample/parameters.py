@@ -132,6 +132,29 @@ TREATMENT_BY_CAUSE = {
         "revision_decompression": 0.08, "revision_fusion": 0.08, "orthobiologic_injection": 0.07},
 }  # fmt: skip
 
+# --- Risk factors for case-mix adjustment (issue 9) -----------------------------------------
+# Shares among FBSS patients, after the spine-registry and FBSS literature: depression or
+# anxiety is common in chronic back pain (about a third), compensation claims and
+# litigation less so; most patients are ASA 2, fewer 3, few 1 or 4.
+DEPRESSION_RATE = 0.30  # at average severity; sicker patients more often
+WORKERS_COMPENSATION_RATE = 0.14  # of working-age patients (under 67)
+LITIGATION_RATE = 0.06  # more often with a compensation claim (x3)
+ASA_GRADE_SHARES = (0.14, 0.52, 0.31, 0.03)  # grades 1-4 at age 57, BMI 28.5, no diabetes
+# Share of each risk factor left blank (the issue asks for realistic gaps of 5-15%).
+RISK_MISSING = {"asa_grade": 0.10, "symptom_months": 0.08, "workers_compensation": 0.06,
+                "litigation": 0.12, "depression": 0.14}  # fmt: skip
+
+# Who gets repeat surgery besides the cause table and clinic leaning: log odds added per
+# unit (McGirt 2017 and domain.md: the more disabled, the more often operated, the more
+# mechanical the cause). Severity is the hidden baseline severity in SD.
+SURGERY_LOG_ODDS = {"severity": 0.9, "prior_surgeries": 0.5, "pseudarthrosis": 0.6}
+
+# How much each risk factor lowers the relief (share of baseline disability gone): the
+# strong predictors of a poor result after spine surgery (domain.md, "Comparing fairly").
+RELIEF_BY_RISK = {"smoker": -0.08, "depression": -0.09, "workers_compensation": -0.10,
+                  "litigation": -0.07, "asa_per_grade": -0.02, "severity": -0.12,
+                  "symptom_per_year": -0.01}  # fmt: skip
+
 # --- Outcomes -----------------------------------------------------------------------------
 # Expected relief: the fraction of baseline disability gone once the treatment has taken
 # effect, before case mix. A treatment's usual relief, then overrides where the cause

@@ -24,8 +24,22 @@ create table if not exists cases (
     cause              varchar not null,
     treatment          varchar not null,
     pathway            varchar not null,   -- derived from treatment, never supplied
-    treatment_date     date not null
+    treatment_date     date not null,
+    -- risk factors for case-mix adjustment (optional; issue 9)
+    asa_grade            integer,          -- 1-5
+    symptom_months       integer,          -- 0-600
+    workers_compensation boolean,
+    litigation           boolean,
+    depression           boolean
 );
+
+-- A store made before the risk factors were in the contract gains them here (at the end,
+-- so its column order equals a new store's); its cases keep them blank until reloaded.
+alter table cases add column if not exists asa_grade integer;
+alter table cases add column if not exists symptom_months integer;
+alter table cases add column if not exists workers_compensation boolean;
+alter table cases add column if not exists litigation boolean;
+alter table cases add column if not exists depression boolean;
 
 create table if not exists assessments (
     case_id         varchar not null,

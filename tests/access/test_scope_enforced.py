@@ -136,3 +136,20 @@ def test_cli_as_prints_only_what_that_account_sees(
     assert "Dr L. Haverkamp" in set(everyone["physician"])
     assert main([*argv, "--as", "nobody@clinic.org"]) == 2
     assert "no account" in capsys.readouterr().err
+
+
+def test_the_case_level_worklist_holds_only_cases_in_scope(sample_db: Path) -> None:
+    from analytics.worklist import worklist
+
+    day = "2025-06-01"
+    everyone = worklist(sample_db, as_of=day)
+    assert len(everyone) > 0
+    mine = worklist(sample_db, as_of=day, scope=PHYSICIAN)
+    # A physician's case-level list is their own cases only: never a peer's.
+    assert set(mine["physician"]) == {"Dr K. Adeyemi"}
+    assert len(mine) == int((everyone["physician"] == "Dr K. Adeyemi").sum())
+    clinic = worklist(sample_db, as_of=day, scope=MANAGER, clinics=("Northgate Spine Centre",))
+    assert clinic.empty  # naming another clinic reaches nothing
+    managed = worklist(sample_db, as_of=day, scope=MANAGER)
+    assert len(managed) > 0
+    assert len(managed) == int((everyone["clinic"] == "Lakeside Back Clinic").sum())

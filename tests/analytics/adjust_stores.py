@@ -99,14 +99,23 @@ def confounded_store(path: Path, n: int = 3000, seed: int = 7) -> Path:
     return fast_store(path, cases, rows)
 
 
-def add_case_column(path: Path, column: str, kind: str, values: dict[str, Any]) -> None:
-    """Add a risk-factor column the contract does not have yet (as a later store will)."""
+def set_case_column(path: Path, column: str, values: dict[str, Any]) -> None:
+    """Fill a risk-factor column of the given cases (the others stay blank)."""
     con = store.connect(path, read_only=False)
     try:
-        con.execute(f'alter table cases add column "{column}" {kind}')
         con.executemany(
             f'update cases set "{column}" = ? where case_id = ?',
             [[v, k] for k, v in values.items()],
         )
+    finally:
+        con.close()
+
+
+def drop_case_columns(path: Path, columns: tuple[str, ...]) -> None:
+    """Make the store one from before the contract had these risk factors (issue 9)."""
+    con = store.connect(path, read_only=False)
+    try:
+        for column in columns:
+            con.execute(f'alter table cases drop column "{column}"')
     finally:
         con.close()

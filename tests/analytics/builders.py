@@ -55,6 +55,12 @@ def case(
         "treatment": treatment,
         "pathway": vocab.pathway_of(treatment),
         "treatment_date": treatment_date,
+        # risk factors (issue 9): not recorded unless a test sets them
+        "asa_grade": None,
+        "symptom_months": None,
+        "workers_compensation": None,
+        "litigation": None,
+        "depression": None,
     }
 
 

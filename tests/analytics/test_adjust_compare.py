@@ -13,20 +13,28 @@ from analytics.adjust import data
 from analytics.adjust.pathways import DIFFERENCE_FIELDS, PATHWAY_FIELDS, compare, covariates
 from analytics.definitions import AnalyticsError
 from analytics.filters import Filters
-from tests.analytics.adjust_stores import add_case_column, confounded_rows, fast_store
+from tests.analytics.adjust_stores import (
+    confounded_rows,
+    drop_case_columns,
+    fast_store,
+    set_case_column,
+)
 from tests.analytics.builders import assessment, case, make_store
 
 TOL = 1e-6
+ABSENT = ("symptom_months", "workers_compensation", "litigation", "depression")
 
 
 @pytest.fixture(scope="module")
 def confounded(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """3,000 confounded cases with a true effect of zero; ASA grade recorded for some."""
+    """3,000 confounded cases with a true effect of zero; ASA grade recorded for some; a
+    store from before the contract had the other new risk factors (so they are absent)."""
     cases, rows = confounded_rows(3000, seed=7)
     path = fast_store(tmp_path_factory.mktemp("adjust") / "confounded.duckdb", cases, rows)
     rng = np.random.default_rng(1)
     asa = {c["case_id"]: None if rng.random() < 0.2 else int(rng.integers(1, 4)) for c in cases}
-    add_case_column(path, "asa_grade", "integer", asa)
+    set_case_column(path, "asa_grade", asa)
+    drop_case_columns(path, ABSENT)
     return path
 
 
@@ -51,7 +59,7 @@ def test_adjusted_figures_match_an_independent_reference_fit(confounded: Path) -
     t = (frame["pathway"] == "repeat_surgery").to_numpy(dtype=float)
     y = frame["is_responder"].to_numpy(dtype=float)
     change = frame["improvement"].to_numpy(dtype=float)
-    design = covariates(frame, ("symptom_months",), "odi")
+    design = covariates(frame, ABSENT, "odi")
     x = sm.add_constant(design.raw)  # unstandardised: the same fitted probabilities
     e = np.asarray(
         sm.GLM(t, x, family=sm.families.Binomial()).fit(tol=1e-13).fittedvalues, dtype=float

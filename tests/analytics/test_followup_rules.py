@@ -282,3 +282,24 @@ def test_dropout_compares_followed_and_lost_by_smd(tmp_path: Path) -> None:
     hidden = dropout(db, as_of=on(1000))  # 2 lost < 5: nothing shown
     assert hidden["suppressed"].all()
     assert hidden["smd"].isna().all()
+
+
+def test_dropout_hides_a_rare_level_and_its_complement(tmp_path: Path) -> None:
+    # Review finding: one patient with sex "other" -> "followed share 1/485" told whether
+    # that patient answered. 6 followed, 6 lost; sex: 10 female/male split, 1 other.
+    sexes = ["female"] * 6 + ["male"] * 5 + ["other"]
+    cases = [case(f"R{i}", sex=s) for i, s in enumerate(sexes)]
+    rows = [assessment(f"R{i}", "baseline", odi=40) for i in range(12)]
+    rows += [assessment(f"R{i}", "12m", odi=20) for i in range(0, 12, 2)]  # evens followed
+    db = make_store(tmp_path / "r.duckdb", cases, rows)
+    out = dropout(db, as_of=on(1000), min_cell=5)
+    sex = out[out["characteristic"] == "sex"].set_index("level")
+    # "other" (1) is small; hiding it alone leaves it as 1 - female - male, so the
+    # smallest other level (male, 5) is hidden with it: 6 hidden patients >= 5.
+    assert sex.loc["other", "suppressed"]
+    assert sex.loc["male", "suppressed"]
+    assert sex.loc[["other", "male"], "followed_value"].isna().all()
+    female = sex.loc["female"]
+    assert not female["suppressed"]
+    # female: R0, R2, R4 followed (3 of 6), R1, R3, R5 lost (3 of 6)
+    assert (female["followed_value"], female["lost_value"]) == (0.5, 0.5)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -278,7 +279,7 @@ def test_heatmap_marks_selection_and_blank_suppressed_cells() -> None:
     assert hidden["mark"]["fill"] == "white"
     assert hidden["mark"]["strokeDash"] == [4, 3]
     blank = next(r for r in rows(chart) if r["suppressed"])
-    assert blank["cell_text"] == "hidden"
+    assert blank["cell_text"] == "hidden (<5)"
     assert blank["responder_rate"] is None
     assert blank["n_rate"] is None
     assert blank["responders_text"] == "–"
@@ -301,17 +302,33 @@ def test_heatmap_focus_dims_the_other_cells() -> None:
     assert shown["encoding"]["opacity"]["condition"][0]["test"] == "datum.is_focus"
 
 
-def test_bars_draw_intervals_from_the_frame_and_leave_out_hidden_groups() -> None:
+def test_bars_carry_their_numbers_and_keep_hidden_groups_on_the_axis() -> None:
+    """Issue 12: labels read "20% (4/20), 10–30%"; a hidden group stays as "hidden (<5)"."""
     chart = charts.responder_bars(summary_frame(), group="pathway")
     d = spec(chart)
     assert d["facet"]["row"]["field"] == "cause_label"
-    bar, rule = units(d)
+    bar, rule, tick, _note = units(d)
     assert rule["encoding"]["x"]["field"] == "responder_ci_low"
     assert rule["encoding"]["x2"]["field"] == "responder_ci_high"
+    assert tick["encoding"]["x"]["field"] == "tick_x"
     assert [p["name"] for p in d["params"]] == ["pick"]
     assert d["params"][0]["views"] == [bar["name"]]
-    assert all(not r["suppressed"] for r in rows(chart))
-    assert len(rows(chart)) == 2
+    assert [r["axis_label"] for r in rows(chart)] == [
+        "Repeat surgery: 20% (4/20), 10–30%",
+        "Less invasive options: 40% (20/50), 30–50%",
+        "Less invasive options: hidden (<5)",
+    ]
+    assert [r["hidden_x"] for r in rows(chart)] == [None, None, 0.0]
+
+
+def test_rate_bars_mark_a_zero_rate_with_a_tick() -> None:
+    frame = summary_frame().iloc[:2].copy()
+    frame.loc[0, ["responders", "responder_rate", "responder_ci_low"]] = [0, 0.0, 0.0]
+    frame.loc[0, "responder_ci_high"] = 0.16
+    chart = charts.rate_bars(frame, group="pathway")
+    zero = rows(chart)[0]
+    assert zero["axis_label"] == "Repeat surgery: 0% (0/20), 0–16%"
+    assert zero["tick_x"] == 0.0
 
 
 def test_trajectory_titles_bands_and_colours() -> None:
@@ -401,20 +418,49 @@ def test_followup_heatmap_blanks_hidden_cells() -> None:
     _shown, hidden, _text = units(spec(chart))
     assert hidden["mark"]["fill"] == "white"
     blank = next(r for r in rows(chart) if r["suppressed"])
-    assert blank["cell_text"] == "hidden"
+    assert blank["cell_text"] == "hidden (<5)"
     assert blank["followup_rate"] is None
 
 
 def test_new_cases_leave_out_hidden_cells_and_colour_causes() -> None:
     chart = charts.new_cases(cases_frame(), period="quarter")
-    assert {r["period"] for r in rows(chart)} == {"2024 Q1", "2024 Q2"}
-    assert all(r["cause"] == "arachnoiditis" for r in rows(chart))
+    cells = [r for r in rows(chart) if "cause" in r]
+    assert {r["period"] for r in cells} == {"2024 Q1", "2024 Q2"}
+    assert all(r["cause"] == "arachnoiditis" for r in cells)
     assert colour_map(chart) == {"Arachnoiditis": palette.CAUSE["arachnoiditis"]}
+
+
+def test_new_cases_merge_hidden_causes_into_other_and_mark_the_current_period() -> None:
+    """Issue 12: a clinic's hidden cause cells made it look idle; the period totals stay."""
+    totals = pd.DataFrame(
+        {
+            "period_start": pd.to_datetime(["2024-01-01", "2024-04-01", "2024-10-01"]),
+            "n_cases": [15, 7, 6],
+            "suppressed": False,
+        }
+    )
+    chart = charts.new_cases(
+        cases_frame(), totals=totals, period="quarter", as_of=dt.date(2024, 11, 2)
+    )
+    cells = {(r["period"], r["cause_label"]): r["n_cases"] for r in rows(chart) if "cause" in r}
+    assert cells == {
+        # 15 in the quarter, 12 shown: "other" would print 3 hidden cases, a small cell,
+        # so the quarter's only shown cause joins it (15 merged, nothing under 5 printed)
+        ("2024 Q1", "Other (hidden)"): 15,
+        ("2024 Q2", "Arachnoiditis"): 7,
+        ("2024 Q4", "Other (hidden)"): 6,  # every cause hidden: the quarter is not dropped
+    }
+    in_progress = {r["period"] for r in rows(chart) if "cause" in r and r["in_progress"]}
+    assert in_progress == {"2024 Q4"}
+    totals_text = {r["period"]: r["total_text"] for r in rows(chart) if "total_text" in r}
+    assert totals_text == {"2024 Q1": "15", "2024 Q2": "7", "2024 Q4": "6 so far"}
+    x = next(units(spec(chart)))["encoding"]["x"]
+    assert (x["type"], x["timeUnit"]) == ("temporal", "yearquarter")  # Q3 stays a gap
 
 
 def test_rate_bars_and_completeness() -> None:
     bars = charts.rate_bars(summary_frame().iloc[:2], group="pathway", title="Responders")
-    assert marks(bars) == ["bar", "rule"]
+    assert marks(bars) == ["bar", "rule", "tick", "text"]
     comp = charts.completeness(completeness_frame())
     assert [r["band"] for r in rows(comp)] == ["99% or more", "80% to 99%", "under 80%"]
 

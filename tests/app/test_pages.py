@@ -23,7 +23,7 @@ from tests.app.conftest import (
 CHARTS_ON_SAMPLE = {
     "Overview": 2,
     "Causes & pathways": 4,
-    "Compare pathways": 5,
+    "Compare pathways": 8,  # + crude beside adjusted, their difference, balance (issue 9)
     "Physicians & clinics": 1,
     "Data quality": 3,  # + who is lost to follow-up (issue 8)
     "Import": 0,
@@ -66,7 +66,52 @@ def test_overview_headline_figures_on_the_sample(
     assert metric(at, "Cases in view") == f"{len(sample_cases):,}"
     assert "Data last loaded" in texts(at)
     assert at.get("expander")  # tables with their CSV downloads
-    assert len(at.get("download_button")) == 3
+    assert len(at.get("download_button")) == 6
+
+
+def test_overview_follow_up_by_clinic_worst_first_and_the_card_matches_the_chart(
+    make_app: AppFactory, sample_store: Path
+) -> None:
+    """Issue 12: which clinic misses the 12-month target, and by how much, in one step."""
+    at = open_page(make_app(sample_store), "Overview")
+    by_clinic = frame_with(at, "Gap to 80% (pts)")
+    assert list(by_clinic.columns[:3]) == ["Clinic", "Due at 12 months", "Returned"]
+    rates = list(by_clinic["Follow-up (%)"])
+    assert rates == sorted(rates)  # worst first
+    for _, row in by_clinic.iterrows():
+        rate = round(100 * row["Returned"] / row["Due at 12 months"], 1)
+        assert row["Follow-up (%)"] == pytest.approx(rate)
+        assert row["Gap to 80% (pts)"] == pytest.approx(max(0.0, 80 - rate), abs=0.051)
+    # the card reads the chart's own frame: the 12-month ODI row
+    chart_rows = frame_with(at, "Below 50% (unusable)")
+    twelve = chart_rows[chart_rows["Timepoint"] == "12 months"].iloc[0]
+    assert metric(at, "Follow-up") == f"{round(twelve['Follow-up (%)']):.0f}%"
+
+
+def test_overview_counts_the_follow_ups_due_this_month(
+    make_app: AppFactory, sample_store: Path
+) -> None:
+    """Issue 12: "37 follow-ups due this month", the worklist behind it as a table."""
+    from analytics.worklist import worklist
+
+    at = open_page(make_app(sample_store), "Overview")
+    everything = worklist(sample_store)
+    soon = int((everything["days_left"] <= 30).sum())
+    assert f"{soon:,} follow-up" in texts(at)
+    assert f"of {len(everything):,} open windows" in texts(at)
+    table = frame_with(at, "Days left")
+    assert list(table["Case"]) == list(everything["case_id"])
+    assert list(table["Days left"]) == sorted(table["Days left"])
+
+
+def test_every_page_says_what_it_shows_and_names_downloads_so(
+    make_app: AppFactory, sample_store: Path
+) -> None:
+    at = open_page(make_app(sample_store), "Overview")
+    assert "Showing: all cases · data as of" in texts(at)
+    at.multiselect(key="w_clinic").set_value(["Lakeside Back Clinic"]).run()
+    assert "Showing: clinic Lakeside Back Clinic · data as of" in texts(at)
+    assert at.session_state["_fbss_file_suffix"].startswith("clinic-lakeside-back-clinic_")
 
 
 def test_a_sidebar_filter_changes_the_figures(
@@ -139,7 +184,7 @@ def test_the_url_round_trips_across_pages(make_app: AppFactory, sample_store: Pa
     open_page(at, "Physicians & clinics")
     assert at.button_group(key="w_unit").value == "clinic"
     frame = frame_with(at, "Assessed (n)")
-    assert list(frame.columns[:2]) == ["Clinic", "Assessed (n)"]
+    assert list(frame.columns[:3]) == ["Clinic", "Against the limits", "Assessed (n)"]
     at.switch_page(PAGES["Overview"]).run()
     assert at.query_params == {"sex": "female", "unit": "clinic"}
 
@@ -242,7 +287,28 @@ def test_compare_page_profile_outside_the_sidebar_filters(
     at = make_app(sample_store, {"sex": "male", "patient_sex": "female"})
     open_page(at, "Compare pathways")
     assert not at.exception
-    assert "No cases match this patient profile" in texts(at)
+    assert "No similar patients** match this profile" in texts(at)
+
+
+def test_compare_page_widens_a_narrow_profile_in_one_click(
+    make_app: AppFactory, sample_store: Path
+) -> None:
+    """Issue 12: a narrow profile said "No cases to show" although groups were only hidden."""
+    at = make_app(
+        sample_store,
+        {"patient": "pseudarthrosis", "patient_age": "60-74", "patient_severity": "severe"},
+    )
+    open_page(at, "Compare pathways")
+    assert not at.exception
+    assert "groups under 5 are hidden — widen the profile" in texts(at)
+    at.button(key="w_widen_profile").click().run()
+    assert not at.exception
+    view = at.session_state["view"]
+    assert (view.patient_cause, view.patient_age_band, view.patient_severity) == (
+        "pseudarthrosis",
+        "60-74",
+        "",
+    )
 
 
 def test_data_quality_shows_the_last_rejection(

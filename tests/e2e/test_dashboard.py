@@ -27,7 +27,7 @@ pytestmark = pytest.mark.e2e
 PAGES = [
     ("", "Overview", 2),
     ("causes", "Causes & pathways", 4),
-    ("compare", "Compare pathways", 5),
+    ("compare", "Compare pathways", 8),  # + crude beside adjusted, difference, balance
     ("providers", "Physicians & clinics", 1),
     ("quality", "Data quality", 3),  # + who is lost to follow-up (issue 8)
     ("import", "Import", 0),
@@ -124,11 +124,20 @@ def test_a_table_downloads_as_csv_with_formulas_neutralised(
     with page.expect_download() as info:
         page.get_by_role("button", name="Download CSV").first.click()
     download = info.value
-    assert download.suggested_filename == "fbss-responder-rate-by-physician.csv"
+    # The page opens case-mix adjusted (issue 9): its first table is O and E by physician;
+    # the file name also says what the page showed (issue 12).
+    assert download.suggested_filename.startswith(
+        "fbss-observed-and-expected-responders-by-physician"
+    )
     target = tmp_path / download.suggested_filename
     download.save_as(target)
     rows = list(csv.reader(io.StringIO(target.read_text(encoding="utf-8-sig"))))
-    assert rows[0][:3] == ["Physician", "Assessed (n)", "Responders"]
+    assert rows[0][:4] == [
+        "Physician",
+        "Assessed (n)",
+        "Observed responders (O)",
+        "Expected responders (E)",
+    ]
     names = [r[0] for r in rows[1:]]
     assert "'" + FORMULA_NAME in names
     assert FORMULA_NAME not in names
@@ -162,3 +171,29 @@ def test_a_load_while_the_page_is_open_shows_after_a_rerun(
         expect(
             page.get_by_text("cases +100 new").first
         ).to_be_attached()  # grid cells are aria-only
+
+
+def test_compare_shows_crude_and_adjusted_side_by_side(page: Page, server: Server) -> None:
+    """Issue 9: the crude and the case-mix adjusted rates drawn next to each other."""
+    page.goto(f"{server.url}/compare")
+    wait_ready(page)
+    no_exception(page)
+    expect(page.get_by_text("Crude and case-mix adjusted comparison")).to_be_visible()
+    expect(page.get_by_text("unmeasured confounding remains", exact=False)).to_be_visible()
+    rates = page.locator('[data-testid="stVegaLiteChart"]').filter(
+        has_text="Responder rate by pathway: crude and case-mix adjusted"
+    )
+    diff = page.locator('[data-testid="stVegaLiteChart"]').filter(
+        has_text="Difference in responder rate"
+    )
+    expect(rates).to_have_count(1)
+    expect(diff).to_have_count(1)
+    # Side by side: the two charts share a row, the difference to the right.
+    left, right = rates.bounding_box(), diff.bounding_box()
+    assert left is not None
+    assert right is not None
+    assert abs(left["y"] - right["y"]) < 5
+    assert right["x"] > left["x"] + left["width"] - 5
+    # Crude (hollow) and adjusted (filled) dots: two per pathway, drawn as SVG symbols.
+    symbols = rates.locator("g.mark-symbol.role-mark path")
+    expect(symbols).to_have_count(4)

@@ -1,0 +1,190 @@
+"""The follow-up worklist: cases whose visit window is open and still has no assessment.
+
+A registry's daily tool: whom to call today. One row per case and follow-up timepoint
+whose window (vocabulary.VISIT_WINDOWS, in days after the treatment date) is open on the
+as-of day and has no assessment of that timepoint dated on or before it; `days_left` is
+the days until the window closes (0 = it closes today), and the list is ordered by it,
+most urgent first. `within` keeps windows closing in that many days or fewer.
+
+Rows are individual cases, for the clinic's own staff: nothing is suppressed. Patient
+ids are the store's pseudonymous ids. Being case-level, it is cut to the viewer's scope
+in SQL (`Scope.sql()`, bound parameters): a manager's clinics, a physician's own cases
+only (never their peers', which they see only as aggregates elsewhere).
+`fbss worklist` prints it (csv, json or a table). No streamlit import.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import sys
+from collections.abc import Sequence
+from typing import Any
+
+import pandas as pd
+
+from access.scope import Scope
+from analytics import frames, queries
+from analytics.definitions import AnalyticsError
+from pipelines import vocabulary as vocab
+
+COLUMNS: tuple[str, ...] = (
+    "case_id", "patient_id", "clinic", "physician", "timepoint",
+    "window_opens", "window_closes", "days_left",
+)  # fmt: skip
+
+_SQL = """
+with windows as (
+    select unnest($timepoints) as timepoint, unnest($opens) as opens,
+        unnest($closes) as closes, unnest($ranks) as tp_rank
+),
+
+due as (
+    select c.case_id, c.patient_id, c.clinic, c.physician, w.timepoint, w.tp_rank,
+        (c.treatment_date + w.opens)::date as window_opens,
+        (c.treatment_date + w.closes)::date as window_closes
+    from {schema}.cases as c
+    cross join windows as w
+    where (len($clinics) = 0 or list_contains($clinics, c.clinic))
+      and (len($physicians) = 0 or list_contains($physicians, c.physician))
+      and {scope}
+),
+
+final as (
+    select d.*, (d.window_closes - $as_of::date)::integer as days_left
+    from due as d
+    where $as_of::date between d.window_opens and d.window_closes
+      and not exists (
+        select 1 from {schema}.assessments as a
+        where a.case_id = d.case_id and a.timepoint = d.timepoint
+          and a.assessment_date <= $as_of::date
+      )
+)
+
+select * from final
+where $within < 0 or days_left <= $within
+order by days_left, tp_rank, clinic, case_id
+"""
+
+
+def worklist(
+    db: queries.Db,
+    *,
+    as_of: dt.date | str | None = None,
+    within: int | None = None,
+    clinics: Sequence[str] = (),
+    physicians: Sequence[str] = (),
+    scope: Scope | None = None,
+) -> pd.DataFrame:
+    """Open follow-up windows without an assessment, most urgent first. Columns: COLUMNS.
+
+    Only cases within `scope` (default: everything, the operator's view)."""
+    day = frames.snapshot_day(as_of)
+    if within is not None and within < 0:
+        raise AnalyticsError(f"--within must be 0 or more days (got {within})")
+    windows = list(vocab.VISIT_WINDOWS.values())
+    params: dict[str, Any] = {
+        "timepoints": [w.timepoint for w in windows],
+        "opens": [w.opens for w in windows],
+        "closes": [w.closes for w in windows],
+        "ranks": list(range(len(windows))),
+        "clinics": list(clinics),
+        "physicians": list(physicians),
+        "as_of": day,
+        "within": -1 if within is None else int(within),
+    }
+    clause, scope_params = (scope or Scope.everything()).sql(
+        clinic_column="c.clinic", physician_column="c.physician"
+    )
+    params.update(scope_params)
+    with queries.store_connection(db) as con:
+        # a quoted name and the scope's clause of checked column names, never a value
+        sql = _SQL.format(schema=queries.raw_schema(con), scope=clause)
+        out = con.execute(sql, params).df()
+    for col in ("window_opens", "window_closes"):
+        out[col] = pd.to_datetime(out[col]).dt.date
+    return out[list(COLUMNS)].reset_index(drop=True)
+
+
+def due_count(
+    db: queries.Db, *, as_of: dt.date | str | None = None, within: int = 30,
+    clinics: Sequence[str] = (), physicians: Sequence[str] = (), scope: Scope | None = None,
+) -> int:  # fmt: skip
+    """How many follow-ups must be collected before their window closes within `within` days."""
+    rows = worklist(
+        db, as_of=as_of, within=within, clinics=clinics, physicians=physicians, scope=scope
+    )
+    return len(rows)
+
+
+# -- `fbss worklist` ------------------------------------------------------------------
+
+
+def add_parser(subparsers: argparse._SubParsersAction[Any]) -> None:
+    parser = subparsers.add_parser(
+        "worklist",
+        help="follow-ups to collect now: open visit windows without an assessment",
+        description="Cases whose follow-up window is open on the as-of day and have no "
+        "assessment for that timepoint yet, most urgent (fewest days left) first.",
+    )
+    parser.add_argument("--db", help="store file (default $FBSS_DB or data/fbss.duckdb)")
+    parser.add_argument(
+        "--clinic", action="append", help="only this clinic (repeat for several); staff "
+        "lists per clinic until sign-in restricts it by role",
+    )  # fmt: skip
+    parser.add_argument("--physician", action="append", help="only this physician (repeatable)")
+    parser.add_argument(
+        "--within", type=int, metavar="DAYS", help="only windows closing within DAYS days"
+    )
+    parser.add_argument("--as-of", metavar="YYYY-MM-DD", help="the day to list for (default today)")
+    parser.add_argument("--format", choices=("table", "csv", "json"), default="table")
+    from analytics.cli import viewer_options
+
+    viewer_options(parser)
+    parser.set_defaults(func=run)
+
+
+def _viewer_scope(args: argparse.Namespace) -> Scope:
+    """`--as EMAIL`'s scope, or everything (the operator)."""
+    from access.accounts import AccessError, users_path_from
+    from access.viewer import scope_for
+
+    if not args.as_email:
+        return Scope.everything()
+    try:
+        return scope_for(args.as_email, users_path_from(args.users, args.db))
+    except AccessError as exc:
+        raise AnalyticsError(f"--as: {exc}") from None
+
+
+def run(args: argparse.Namespace) -> int:
+    """Print the worklist; exit 1 without a store, 2 for a request that cannot be met."""
+    import duckdb
+
+    from analytics import output
+    from analytics.queries import StoreMissingError
+    from pipelines import store
+
+    try:
+        scope = _viewer_scope(args)
+        rows = worklist(
+            store.db_path_from(args.db),
+            scope=scope,
+            as_of=args.as_of,
+            within=args.within,
+            clinics=tuple(args.clinic or ()),
+            physicians=tuple(args.physician or ()),
+        )
+    except AnalyticsError as exc:
+        print(f"fbss worklist: {exc}", file=sys.stderr)
+        return 2
+    except StoreMissingError as exc:
+        print(f"fbss worklist: {exc}", file=sys.stderr)
+        return 1
+    except duckdb.Error as exc:
+        print(f"fbss worklist: cannot read the store: {str(exc).splitlines()[0]}", file=sys.stderr)
+        return 1
+    sys.stdout.write(output.render(rows, COLUMNS, args.format))
+    if args.format == "table":
+        print(f"{len(rows):,} follow-ups to collect", file=sys.stderr)
+    return 0

@@ -1,0 +1,311 @@
+"""The case-mix adjusted sections of Compare pathways and Physicians & clinics (issue 9).
+
+Pages call one function per section; each reads a cached figure from `dashboard.data`,
+draws it with `dashboard.charts`, and turns a question the analytics cannot answer
+(too few cases, perfect separation) into a message inside its own section, so the rest
+of the page still shows.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+
+from analytics.definitions import AnalyticsError, Criterion, parse_responder
+from analytics.display_rules import FUNNEL_POSITION_LABEL, funnel_position
+from analytics.filters import Filters
+from dashboard import charts, data, labels, ui
+from dashboard.data import StoreFile
+from pipelines import vocabulary as vocab
+
+CAVEAT = (
+    "**What adjustment can and cannot do.** Adjusted figures compare like with like on what "
+    "was recorded: age, sex, baseline score, BMI, smoking, diabetes, prior operations, ASA "
+    "grade, symptom duration, workers' compensation, litigation, depression, cause and "
+    "index surgery. A factor left blank counts as its own category. Adjustment cannot "
+    "remove differences nobody recorded (what the imaging showed, how fit or determined a "
+    "patient was, a surgeon's judgement): **unmeasured confounding remains**, so even an "
+    "adjusted difference is not proof that one pathway or one physician caused it."
+)
+SIMILAR_NOTE = (
+    "**A description of similar past patients, not a prediction for this patient.** For "
+    "each pathway, the past patients most like the profile (the same cause when one is "
+    "given; nearest on the other characteristics entered) and how their ODI changed."
+)
+_FLAGS = {"": None, "yes": True, "no": False}
+
+
+def _single_criterion(responder: str) -> str | None:
+    """The first one-measure criterion of a definition (adjusted figures need one)."""
+    for criterion in parse_responder(responder).criteria:
+        if isinstance(criterion, Criterion):
+            return criterion.text
+    return None
+
+
+def pathway_comparison(
+    version: StoreFile, filters: Filters | None, *, timepoint: str, responder: str
+) -> None:
+    """Crude beside case-mix adjusted: rates, the difference, balance, effective n, warnings."""
+    st.subheader("Crude and case-mix adjusted comparison")
+    criterion = _single_criterion(responder)
+    if criterion is None:
+        st.info("The adjusted comparison needs a responder definition on one measure.")
+        return
+    try:
+        result = data.compare_adjusted(
+            version, timepoint=timepoint, responder=criterion, filters=filters
+        )
+    except AnalyticsError as exc:
+        st.warning(f"The adjusted comparison cannot be computed here: {exc}")
+        return
+    left, right = st.columns(2)
+    with left:
+        ui.chart(charts.crude_and_adjusted(result), key="adjusted_rates")
+    with right:
+        ui.chart(charts.difference(result), key="adjusted_difference")
+    st.markdown(CAVEAT)
+    if result["suppressed"]:
+        for warning in result["warnings"]:
+            st.warning(warning, icon=":material/warning:")
+        return
+    ui.table(pathway_table(result), "Crude and adjusted results", key="adjusted_pathways")
+    ui.chart(charts.love_plot(result["balance"]), key="adjusted_balance")
+    for note in result["set_aside"]:
+        st.caption(f"Set aside (one pathway only, nothing to compare): {note}.")
+    for warning in result["warnings"][:-1]:  # the last is the caveat, said above
+        st.warning(warning, icon=":material/warning:")
+    ui.table(balance_table(result["balance"]), "Balance before and after weighting", key="balance")
+
+
+def pathway_table(result: dict[str, Any]) -> pd.DataFrame:
+    """One row per arm: n, crude and adjusted rates with intervals, effective n."""
+    rows = []
+    for p in result["pathways"]:
+        rows.append(
+            {
+                "Pathway": labels.PATHWAY.get(p["pathway"])
+                or labels.value_label("treatment", p["pathway"]),
+                "Analysed (n)": p["n_analysed"],
+                "Responders": p["responders"],
+                "Crude rate (%)": _pct(p["rate"]),
+                "Crude 95% CI": labels.interval(p["rate_ci_low"], p["rate_ci_high"], 1),
+                "Adjusted rate (%)": _pct(p["adjusted_rate"]),
+                "Adjusted 95% CI": labels.interval(p["adjusted_ci_low"], p["adjusted_ci_high"], 1),
+                "Crude mean change": _round(p["mean_change"]),
+                "Adjusted mean change": _round(p["adjusted_mean_change"]),
+                "Effective n": _round(p["effective_n"], 0),
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def balance_table(balance: list[dict[str, Any]]) -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "Covariate": [b["covariate"] for b in balance],
+            "SMD before": [_round(b["smd_unadjusted"], 3) for b in balance],
+            "SMD after": [_round(b["smd_adjusted"], 3) for b in balance],
+        }
+    )
+
+
+def _pct(value: Any) -> float | None:
+    return None if value is None else round(100 * float(value), 1)
+
+
+def _round(value: Any, digits: int = 1) -> float | None:
+    return None if value is None or pd.isna(value) else round(float(value), digits)
+
+
+def adjusted_switch() -> bool:
+    """The Physicians & clinics switch: case-mix adjusted (the default) or crude."""
+    return bool(
+        st.toggle(
+            "Adjust for case mix",
+            value=True,
+            key="providers_adjusted",
+            help="On: observed against expected responders from a risk model (O/E). "
+            "Off: the crude responder rate against the overall rate.",
+        )
+    )
+
+
+def provider_funnel(
+    version: StoreFile,
+    filters: Filters | None,
+    *,
+    unit: str,
+    timepoint: str,
+    responder: str,
+    subtitle: str,
+) -> None:
+    """The O/E funnel and its table (O, E, O/E, adjusted and shrunken rates)."""
+    try:
+        frame = data.providers_adjusted(
+            version,
+            by=unit,
+            timepoint=timepoint,
+            responder=responder,
+            filters=filters,
+            adjusted=True,
+        )
+        crude = data.funnel(
+            version, unit=unit, timepoint=timepoint, responder=responder, filters=filters
+        )
+    except AnalyticsError as exc:
+        st.warning(f"The adjusted comparison cannot be computed here: {exc}")
+        return
+    st.caption(subtitle)
+    ui.chart(charts.adjusted_funnel(frame, unit=unit, overall_rate=crude.overall_rate))
+    hidden = int(frame["suppressed"].fillna(False).astype(bool).sum()) if len(frame) else 0
+    st.caption(
+        f"Overall responder rate {labels.percent(crude.overall_rate, 1)} of "
+        f"{labels.count(crude.n_total)} patients assessed. "
+        + (f"{hidden} {unit}s with too few assessed patients are not shown. " if hidden else "")
+        + "The risk-adjusted rate is O/E × the overall rate; the shrunken rate pulls small "
+        "units toward the average (empirical Bayes), so chance alone moves them less."
+    )
+    st.markdown(CAVEAT)
+    ui.table(
+        provider_table(frame, unit),
+        f"Observed and expected responders by {unit}",
+        key="funnel_adjusted",
+        expanded=True,
+    )
+
+
+def provider_table(frame: pd.DataFrame, unit: str) -> pd.DataFrame:
+    """One row per unit: n, observed O, expected E, O/E, rates and position."""
+    f = frame
+    position = [
+        "" if pd.isna(a) and pd.isna(b) else FUNNEL_POSITION_LABEL[funnel_position(a, b)]
+        for a, b in zip(f["position_95"], f["position_998"], strict=True)
+    ]
+    return pd.DataFrame(
+        {
+            labels.GROUP_TITLE[unit]: f[unit],
+            "Assessed (n)": f["n"],
+            "Observed responders (O)": f["responders"],
+            "Expected responders (E)": pd.to_numeric(f["expected"]).round(1),
+            "O/E": pd.to_numeric(f["oe_ratio"]).round(2),
+            "Crude rate (%)": (100 * pd.to_numeric(f["rate"])).round(1),
+            "Risk-adjusted rate (%)": (100 * pd.to_numeric(f["adjusted_rate"])).round(1),
+            "Shrunken rate (%)": (100 * pd.to_numeric(f["shrunken_rate"])).round(1),
+            "Against the limits": position,
+            "Note": ["too few to show" if s else "" for s in f["suppressed"].fillna(False)],
+        }
+    )
+
+
+def patients_like_mine(version: StoreFile, filters: Filters | None, *, timepoint: str) -> None:
+    """A profile form; per pathway, how the most similar past patients fared."""
+    st.subheader("Patients like mine")
+    st.caption(
+        "Enter what you know about a patient; every field is optional. The view lists how "
+        "the 50 most similar past patients on each pathway fared."
+    )
+    profile = _profile_form()
+    given = {k: v for k, v in profile.items() if v is not None}
+    if not given:
+        st.caption("Enter at least one characteristic to find similar past patients.")
+        return
+    try:
+        result = data.similar_patients(version, profile, timepoint=timepoint, filters=filters)
+    except AnalyticsError as exc:
+        st.warning(f"Similar patients cannot be found as asked: {exc}")
+        return
+    st.markdown(SIMILAR_NOTE)
+    ui.chart(charts.similar_bands(result), key="similar_bands")
+    for p in result["pathways"]:
+        if p["suppressed"]:
+            st.caption(
+                f"{labels.PATHWAY[p['pathway']]}: fewer similar past patients than the "
+                "small-cell limit, not shown."
+            )
+    ui.table(similar_table(result), "Similar past patients by band", key="similar")
+
+
+def similar_table(result: dict[str, Any]) -> pd.DataFrame:
+    rows = [
+        {
+            "Pathway": labels.PATHWAY[p["pathway"]],
+            "Similar patients (n)": p["n"],
+            "Band": band["label"],
+            "Patients": band["n"],
+            "Share (%)": _pct(band["share"]),
+            "95% CI": labels.interval(band["ci_low"], band["ci_high"], 0),
+        }
+        for p in result["pathways"]
+        if not p["suppressed"]
+        for band in p["bands"]
+    ]
+    return pd.DataFrame(
+        rows, columns=["Pathway", "Similar patients (n)", "Band", "Patients", "Share (%)", "95% CI"]
+    )
+
+
+def _profile_form() -> dict[str, Any]:
+    """The profile's widgets (keys similar_*), as the `similar` profile."""
+    row = st.columns(4)
+    cause = row[0].selectbox(
+        "Cause",
+        ["", *vocab.CAUSES],
+        format_func=lambda c: labels.CAUSE[c] if c else "Not given",
+        key="similar_cause",
+    )
+    age = row[1].number_input("Age", 18, 110, value=None, step=1, key="similar_age")
+    sex = row[2].selectbox(
+        "Sex",
+        ["", *vocab.SEXES],
+        format_func=lambda s: labels.SEX[s] if s else "Not given",
+        key="similar_sex",
+    )
+    odi = row[3].number_input(
+        "Baseline ODI", 0.0, 100.0, value=None, step=1.0, key="similar_baseline_odi"
+    )
+    row = st.columns(4)
+    leg = row[0].number_input("Leg pain (0-10)", 0, 10, value=None, step=1, key="similar_leg_pain")
+    back = row[1].number_input(
+        "Back pain (0-10)", 0, 10, value=None, step=1, key="similar_back_pain"
+    )
+    prior = row[2].number_input(
+        "Prior spine operations", 1, 20, value=None, step=1, key="similar_prior_surgeries"
+    )
+    asa = row[3].number_input("ASA grade", 1, 5, value=None, step=1, key="similar_asa_grade")
+    last = st.columns(5)
+    months = last[0].number_input(
+        "Months of pain", 0, 600, value=None, step=1, key="similar_symptom_months"
+    )
+    flags = {}
+    for col, (name, title) in zip(
+        last[1:],
+        (
+            ("smoker", "Smoker"),
+            ("depression", "Depression or anxiety"),
+            ("workers_compensation", "Workers' compensation"),
+            ("litigation", "Litigation"),
+        ),
+        strict=True,
+    ):
+        answer = col.selectbox(
+            title,
+            list(_FLAGS),
+            format_func=lambda a: a.capitalize() if a else "Not given",
+            key=f"similar_{name}",
+        )
+        flags[name] = _FLAGS[answer]
+    return {
+        "cause": cause or None,
+        "sex": sex or None,
+        "age": age,
+        "baseline_odi": odi,
+        "leg_pain": leg,
+        "back_pain": back,
+        "prior_surgeries": prior,
+        "asa_grade": asa,
+        "symptom_months": months,
+        **flags,
+    }
