@@ -20,6 +20,7 @@ from analytics.adjust.estimators import (
     SeparationError,
     aipw,
     arm_means,
+    augmented_overlap,
     fit_logit,
     kish_n,
     overlap_weights,
@@ -63,6 +64,9 @@ DIFFERENCE_FIELDS = (
     "doubly_robust",
     "doubly_robust_ci_low",
     "doubly_robust_ci_high",
+    "doubly_robust_all_cases",
+    "doubly_robust_all_cases_ci_low",
+    "doubly_robust_all_cases_ci_high",
     "mean_change_adjusted",
     "mean_change_adjusted_ci_low",
     "mean_change_adjusted_ci_high",
@@ -225,9 +229,15 @@ def _adjusted(
     )
     try:
         mu1, mu0 = _outcome_model(y, treated, design)
-        dr = aipw(y, treated, propensity, mu1, mu0)
+        # The check targets the overlap population, like the weighted difference it checks;
+        # the all-cases AIPW is reported beside it, labelled (its population differs).
+        dr = augmented_overlap(y, treated, propensity, mu1, mu0)
         diff["doubly_robust"] = dr.estimate
         diff["doubly_robust_ci_low"], diff["doubly_robust_ci_high"] = dr.ci
+        everyone = aipw(y, treated, propensity, mu1, mu0)
+        diff["doubly_robust_all_cases"] = everyone.estimate
+        low, high = everyone.ci
+        diff["doubly_robust_all_cases_ci_low"], diff["doubly_robust_all_cases_ci_high"] = low, high
     except SeparationError:
         result["warnings"].append(
             "the doubly robust check could not be computed: the responder model predicts "

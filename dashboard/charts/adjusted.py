@@ -21,7 +21,7 @@ from dashboard.charts.base import PCT1, Figure, empty_chart, interval_text, visi
 
 SMD_MARK = 0.1  # the usual mark of good balance (|SMD| < 0.1)
 ESTIMATE_ORDER = ["Crude", "Adjusted (overlap weights)"]
-DIFFERENCE_ORDER = ["Crude", "Adjusted (overlap weights)", "Doubly robust (AIPW)"]
+DIFFERENCE_ORDER = ["Crude", "Adjusted (overlap weights)", "Doubly robust check"]
 BAND_ORDER = ["clearly_better", "somewhat_better", "unchanged", "worse"]
 BAND_COLOURS = ["#117733", "#88CCEE", "#BBBBBB", "#CC3311"]  # better to worse, Tol
 

@@ -66,7 +66,7 @@ def test_the_difference_chart_has_three_estimates_and_zero() -> None:
     assert estimates == {
         "Crude": (0.1, 0.01, 0.19),
         "Adjusted (overlap weights)": (0.19, 0.08, 0.3),
-        "Doubly robust (AIPW)": (0.17, 0.07, 0.27),
+        "Doubly robust check": (0.17, 0.07, 0.27),
     }
     assert {"value": 0.0} in values  # the line of no difference
 
