@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -98,12 +98,24 @@ def current() -> Viewer | None:
     return held[1] if held else None
 
 
-def downloaded(title: str) -> None:
-    """on_click of a download button: record the download."""
+def download_recorder(title: str) -> Callable[[], None]:
+    """What to call when a download is made: the viewer, page filters and table are taken
+    now (in the script run), the record written later, when the file is fetched (which
+    may be outside the script's thread, so no Streamlit call is made then)."""
     held = st.session_state.get(VIEWER_KEY)
-    if held and held[1].email is not None:
-        what = {"file": title, "filters": dict(st.query_params.to_dict())}
-        record(held[0], "download", held[1].email, what)
+    if not held or held[1].email is None:
+        return lambda: None
+    db, who = held
+    what = {"file": title, "filters": dict(st.query_params.to_dict())}
+    return lambda: record(db, "download", who.email, what)
+
+
+def on_download(recorder: Callable[[], None], frame: Any) -> bytes:
+    """The CSV of a table download, recorded in the audit trail first."""
+    from dashboard import downloads
+
+    recorder()
+    return downloads.to_csv(frame)
 
 
 def imported(outcome: object) -> None:

@@ -93,15 +93,16 @@ def table(
         if height is not None:
             kwargs["height"] = height
         st.dataframe(frame, **kwargs)
+        record_download = auth.download_recorder(title)
         st.download_button(
             "Download CSV",
-            data=lambda: downloads.to_csv(frame),  # made only when clicked
+            # made only when clicked, and recorded in the audit trail then (issue 10)
+            data=lambda: auth.on_download(record_download, frame),
             file_name=downloads.file_name(title, st.session_state.get(SUFFIX_KEY, "")),
             mime="text/csv",
             key=f"dl_{key}",
             icon=":material/download:",
-            on_click=auth.downloaded,  # recorded in the audit trail (issue 10)
-            args=(title,),
+            on_click="ignore",
         )
 
 

@@ -149,8 +149,20 @@ def test_manager_sees_only_their_clinics(accounts_server: tuple[str, Path], page
 
 
 def test_admin_reaches_import_and_audit(accounts_server: tuple[str, Path], page: Page) -> None:
-    url, _ = accounts_server
+    url, folder = accounts_server
     _sign_in(page, url, "ada@clinic.org")
+    page.locator('[data-testid="stSidebarNav"]').get_by_text("Physicians & clinics").click()
+    expect(page.get_by_role("heading", name="Physicians & clinics")).to_be_visible()
+    wait_ready(page)
+    with page.expect_download():
+        page.get_by_role("button", name="Download CSV").first.click()
+    downloads = [
+        e
+        for e in audit.read(folder / "audit.jsonl", user="ada@clinic.org")[0]
+        if e["action"] == "download"
+    ]
+    assert len(downloads) == 1
+    assert str(downloads[0]["what"]["file"]).startswith("Observed and expected")
     page.locator('[data-testid="stSidebarNav"]').get_by_text("Import").click()
     expect(page.get_by_role("heading", name="Import")).to_be_visible()
     page.locator('[data-testid="stSidebarNav"]').get_by_text("Audit trail").click()
