@@ -61,23 +61,46 @@ def pathway_comparison(
     except AnalyticsError as exc:
         st.warning(f"The adjusted comparison cannot be computed here: {exc}")
         return
+    # Every chart is followed by its table (its figures as text, one keystroke away).
     left, right = st.columns(2)
     with left:
         ui.chart(charts.crude_and_adjusted(result), key="adjusted_rates")
+        ui.table(pathway_table(result), "Crude and adjusted results", key="adjusted_pathways")
     with right:
         ui.chart(charts.difference(result), key="adjusted_difference")
+        ui.table(difference_table(result), "The difference, three ways", key="adjusted_diff")
     st.markdown(CAVEAT)
     if result["suppressed"]:
         for warning in result["warnings"]:
             st.warning(warning, icon=":material/warning:")
         return
-    ui.table(pathway_table(result), "Crude and adjusted results", key="adjusted_pathways")
     ui.chart(charts.love_plot(result["balance"]), key="adjusted_balance")
+    ui.table(balance_table(result["balance"]), "Balance before and after weighting", key="balance")
     for note in result["set_aside"]:
         st.caption(f"Set aside (one pathway only, nothing to compare): {note}.")
     for warning in result["warnings"][:-1]:  # the last is the caveat, said above
         st.warning(warning, icon=":material/warning:")
-    ui.table(balance_table(result["balance"]), "Balance before and after weighting", key="balance")
+
+
+def difference_table(result: dict[str, Any]) -> pd.DataFrame:
+    """Repeat surgery minus less invasive: crude, adjusted and the doubly robust checks."""
+    d = result["difference"]
+    rows = [
+        ("Crude", "unadjusted"),
+        ("Adjusted (overlap weights)", "adjusted"),
+        ("Doubly robust check (overlap population)", "doubly_robust"),
+        ("Doubly robust, all cases in view", "doubly_robust_all_cases"),
+    ]
+    return pd.DataFrame(
+        {
+            "Estimate": [label for label, _ in rows],
+            "Difference (percentage points)": [_pct(d.get(key)) for _, key in rows],
+            "95% CI": [
+                labels.interval(d.get(f"{key}_ci_low"), d.get(f"{key}_ci_high"), 1)
+                for _, key in rows
+            ],
+        }
+    )
 
 
 def pathway_table(result: dict[str, Any]) -> pd.DataFrame:

@@ -184,7 +184,7 @@ def test_the_url_round_trips_across_pages(make_app: AppFactory, sample_store: Pa
     open_page(at, "Physicians & clinics")
     assert at.button_group(key="w_unit").value == "clinic"
     frame = frame_with(at, "Assessed (n)")
-    assert list(frame.columns[:3]) == ["Clinic", "Against the limits", "Assessed (n)"]
+    assert list(frame.columns[:3]) == ["Clinic", "Assessed (n)", "Observed responders (O)"]
     at.switch_page(PAGES["Overview"]).run()
     assert at.query_params == {"sex": "female", "unit": "clinic"}
 
