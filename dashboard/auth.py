@@ -250,6 +250,15 @@ def sign_out_button(db: Path, who: Viewer) -> None:
         st.rerun()
 
 
+def page_title(page: Any) -> str:
+    """The page's title; "" in bare mode (no Streamlit runtime), where StreamlitPage has
+    none, e.g. when a process spawned by a test re-imports this script as __main__."""
+    try:
+        return str(page.title)
+    except AttributeError:
+        return ""
+
+
 def page_view(db: Path, who: Viewer, page: str, query: Mapping[str, object]) -> None:
     """Record a page view with its filters, once per page and URL (not on every widget run)."""
     key = (page, tuple(sorted((k, str(v)) for k, v in query.items())))
