@@ -2,7 +2,9 @@
 
 A Scope is derived from an account, never from a page, a URL or a chart selection, so
 nothing the user does can widen it. Wiring it into every analytics query is a later step
-(issue 10, point 2); `sql()` gives the clause and its parameters to add to the cohort.
+(issue 10, point 2): `analytics.filters.Filters` carries a Scope, and the one cohort
+query (analytics/sql/cohort.sql) ANDs `params()` into its WHERE clause, so every figure,
+export and report is cut to the scope before any filter is applied.
 """
 
 from __future__ import annotations
@@ -69,6 +71,21 @@ class Scope:
             clauses.append(f"{physician_column} = $scope_physician")
             params["scope_physician"] = self.physician
         return "(" + " and ".join(clauses) + ")", params
+
+    def params(self) -> dict[str, object]:
+        """Fixed bound parameters for the cohort query.
+
+        `$s_clinics` (empty list: every clinic) and `$s_physician` (null: every
+        physician) restrict the cases; `$s_peers_of` (null: nobody) names the physician
+        whose peers are shown as "Peer 1", "Peer 2"... A physician sees the network as
+        aggregates (the dashboard shows no case-level row) with every other physician
+        anonymised, their own name kept: their own results, compared with anonymous peers.
+        """
+        return {
+            "s_clinics": list(self.clinics) if self.role == "manager" else [],
+            "s_physician": None,
+            "s_peers_of": self.physician if self.role == "physician" else None,
+        }
 
     def allows(self, *, clinic: str | None = None, physician: str | None = None) -> bool:
         """Whether a single case of this clinic and physician is within the scope."""

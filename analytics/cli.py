@@ -107,8 +107,25 @@ def _events() -> tuple[str, ...]:
     return tuple(vocab.EVENTS)
 
 
+def viewer_options(parser: argparse.ArgumentParser) -> None:
+    """`--as EMAIL` and `--users FILE`: print what that account would see (issue 10)."""
+    parser.add_argument(
+        "--as",
+        dest="as_email",
+        metavar="EMAIL",
+        help="print only what this account may see (its scope; counts rounded to 5 unless "
+        "it is an admin); default: everything, as the operator",
+    )
+    parser.add_argument(
+        "--users",
+        metavar="FILE",
+        help="accounts file for --as (default fbss-users.toml beside the store)",
+    )
+
+
 def _common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--db", help="store file (default $FBSS_DB or data/fbss.duckdb)")
+    viewer_options(parser)
     parser.add_argument(
         "--by",
         metavar="COL,COL",
@@ -158,11 +175,31 @@ def _filters(args: argparse.Namespace) -> Any:
     lists = {dest: _split(getattr(args, dest)) for _, dest in _VOCAB_FILTERS}
     names = {dest: tuple(getattr(args, dest) or ()) for _, dest in _NAME_FILTERS}
     return Filters(
+        scope=_scope(args),
         treatment_from=to_date(args.treatment_from, default_today=False),
         treatment_to=to_date(args.treatment_to, default_today=False),
         **lists,
         **names,
     )
+
+
+def _scope(args: argparse.Namespace) -> Any:
+    """The scope of `--as EMAIL`, or everything (the operator); a non-admin's counts are
+    rounded to 5 as the dashboard rounds them, unless --round says otherwise."""
+    from access.accounts import AccessError, users_path_from
+    from access.scope import Scope
+    from access.viewer import scope_for
+
+    email = getattr(args, "as_email", None)
+    if not email:
+        return Scope.everything()
+    try:
+        scope = scope_for(email, users_path_from(getattr(args, "users", None), args.db))
+    except AccessError as exc:
+        raise defs.AnalyticsError(f"--as: {exc}") from None
+    if not scope.is_everything and not getattr(args, "round_base", 0):
+        args.round_base = 5
+    return scope
 
 
 def _min_cell(text: str) -> int:

@@ -36,6 +36,7 @@ _PROFILE_FLAGS: tuple[str, ...] = (
 
 def _filters_and_outcome(parser: argparse.ArgumentParser, *, as_of: bool = True) -> None:
     parser.add_argument("--db", help="store file (default $FBSS_DB or data/fbss.duckdb)")
+    base.viewer_options(parser)
     parser.add_argument(
         "--timepoint",
         default=defs.DEFAULT_TIMEPOINT,

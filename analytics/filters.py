@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 
+from access.scope import Scope
 from analytics.definitions import AGE_BANDS, SEVERITY_BANDS, SEVERITY_MISSING
 from analytics.definitions import AnalyticsError as _AnalyticsError
 from pipelines import vocabulary as vocab
@@ -47,6 +48,9 @@ class Filters:
     pathway: tuple[str, ...] = ()
     treatment: tuple[str, ...] = ()
     baseline_severity: tuple[str, ...] = ()
+    # Who is looking (access/scope.py): applied in the cohort query before the filters.
+    # Built by the caller from the signed-in account, never from a URL or a widget.
+    scope: Scope = field(default_factory=Scope.everything)
 
     def __post_init__(self) -> None:
         # Lists become tuples so a Filters stays hashable (st.cache_data keys on it).
@@ -75,12 +79,14 @@ class Filters:
 
     def params(self) -> dict[str, object]:
         """Bound parameters for sql/cohort.sql (`$f_<field>`)."""
-        out: dict[str, object] = {}
+        out: dict[str, object] = self.scope.params()
         for f in fields(self):
+            if f.name == "scope":
+                continue
             value = getattr(self, f.name)
             out[f"f_{f.name}"] = list(value) if isinstance(value, tuple) else value
         return out
 
     def is_empty(self) -> bool:
         """True when no filter is set (every case in view)."""
-        return all(not getattr(self, f.name) for f in fields(self))
+        return all(not getattr(self, f.name) for f in fields(self) if f.name != "scope")

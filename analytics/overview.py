@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from access.scope import Scope
 from analytics import frames, queries
 from analytics.definitions import (
     DEFAULT_MIN_CELL,
@@ -32,6 +33,7 @@ from pipelines import store
 
 PERIODS: tuple[str, ...] = ("month", "quarter", "year")
 
+# The sidebar's choices within the viewer's scope; a physician sees peers as "Peer N".
 _OPTIONS_SQL = """
 select
     list(distinct clinic order by clinic) as clinic,
@@ -39,7 +41,12 @@ select
     min(treatment_date) as first_treatment,
     max(treatment_date) as last_treatment,
     count(*) as n_cases
-from cases
+from (
+    select clinic, {peer_name} as physician, treatment_date
+    from cases
+    where (len($s_clinics::varchar[]) = 0 or list_contains($s_clinics::varchar[], clinic))
+        and ($s_physician::varchar is null or physician = $s_physician::varchar)
+)
 """
 
 _LOAD_LOG_SQL = """
@@ -241,10 +248,11 @@ def completeness(
     return pd.DataFrame(rows, columns=["table", "column", "n_rows", "n_present", "share_present"])
 
 
-def filter_options(db: queries.Db) -> dict[str, object]:
-    """Values for the sidebar: clinics and physicians present, treatment date range."""
+def filter_options(db: queries.Db, scope: Scope | None = None) -> dict[str, object]:
+    """Values for the sidebar: clinics and physicians present within `scope`, date range."""
     with queries.store_connection(db) as con:
-        row = con.execute(_OPTIONS_SQL).fetchone()
+        sql = _OPTIONS_SQL.format(peer_name=queries.peer_name_sql("cases"))
+        row = con.execute(sql, (scope or Scope.everything()).params()).fetchone()
     clinics, physicians, first, last, n_cases = row if row else ([], [], None, None, 0)
     return {
         "clinic": list(clinics or []),

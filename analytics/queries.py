@@ -134,6 +134,24 @@ def last_assessment_sql() -> str:
     return f"greatest({dates})"
 
 
+def peer_name_sql(table: str) -> str:
+    """The physician as a physician-viewer may see it: their own name, others "Peer N".
+
+    N numbers the other physicians of the whole store by the MD5 of their name: stable
+    from view to view, and neither alphabetical nor by size, so it hints at no one.
+    With $s_peers_of null (admins, managers) the name is unchanged.
+    """
+    if not re.fullmatch(r"[a-z_]+", table):  # defence in depth: callers pass a constant
+        raise AnalyticsError(f"not a table name: {table!r}")
+    return (
+        f"coalesce((select 'Peer ' || p.n from (select q.physician, "
+        f"row_number() over (order by md5(q.physician::varchar)) as n "
+        f"from (select distinct physician from {table} "
+        f"where physician::varchar <> $s_peers_of::varchar) as q) as p "
+        f"where p.physician::varchar = {table}.physician::varchar), {table}.physician::varchar)"
+    )
+
+
 def cohort_sql() -> str:
     """The cohort query (sql/cohort.sql) with its snapshot and band expressions filled in."""
     return fill(
@@ -143,6 +161,7 @@ def cohort_sql() -> str:
             "baseline_severity": severity_sql(),
             "snapshot": snapshot_sql(),
             "last_assessment": last_assessment_sql(),
+            "peer_name": peer_name_sql("case_facts"),
         },
     )
 

@@ -7,8 +7,9 @@ the days until the window closes (0 = it closes today), and the list is ordered 
 most urgent first. `within` keeps windows closing in that many days or fewer.
 
 Rows are individual cases, for the clinic's own staff: nothing is suppressed. Patient
-ids are the store's pseudonymous ids. Staff see their clinic through the `clinics`
-filter; restricting it by the signed-in user's role comes with the sign-in work.
+ids are the store's pseudonymous ids. Being case-level, it is cut to the viewer's scope
+in SQL (`Scope.sql()`, bound parameters): a manager's clinics, a physician's own cases
+only (never their peers', which they see only as aggregates elsewhere).
 `fbss worklist` prints it (csv, json or a table). No streamlit import.
 """
 
@@ -22,6 +23,7 @@ from typing import Any
 
 import pandas as pd
 
+from access.scope import Scope
 from analytics import frames, queries
 from analytics.definitions import AnalyticsError
 from pipelines import vocabulary as vocab
@@ -45,6 +47,7 @@ due as (
     cross join windows as w
     where (len($clinics) = 0 or list_contains($clinics, c.clinic))
       and (len($physicians) = 0 or list_contains($physicians, c.physician))
+      and {scope}
 ),
 
 final as (
@@ -71,8 +74,11 @@ def worklist(
     within: int | None = None,
     clinics: Sequence[str] = (),
     physicians: Sequence[str] = (),
+    scope: Scope | None = None,
 ) -> pd.DataFrame:
-    """Open follow-up windows without an assessment, most urgent first. Columns: COLUMNS."""
+    """Open follow-up windows without an assessment, most urgent first. Columns: COLUMNS.
+
+    Only cases within `scope` (default: everything, the operator's view)."""
     day = frames.snapshot_day(as_of)
     if within is not None and within < 0:
         raise AnalyticsError(f"--within must be 0 or more days (got {within})")
@@ -87,8 +93,13 @@ def worklist(
         "as_of": day,
         "within": -1 if within is None else int(within),
     }
+    clause, scope_params = (scope or Scope.everything()).sql(
+        clinic_column="c.clinic", physician_column="c.physician"
+    )
+    params.update(scope_params)
     with queries.store_connection(db) as con:
-        sql = _SQL.format(schema=queries.raw_schema(con))  # a quoted name, not a value
+        # a quoted name and the scope's clause of checked column names, never a value
+        sql = _SQL.format(schema=queries.raw_schema(con), scope=clause)
         out = con.execute(sql, params).df()
     for col in ("window_opens", "window_closes"):
         out[col] = pd.to_datetime(out[col]).dt.date
@@ -97,10 +108,12 @@ def worklist(
 
 def due_count(
     db: queries.Db, *, as_of: dt.date | str | None = None, within: int = 30,
-    clinics: Sequence[str] = (), physicians: Sequence[str] = (),
+    clinics: Sequence[str] = (), physicians: Sequence[str] = (), scope: Scope | None = None,
 ) -> int:  # fmt: skip
     """How many follow-ups must be collected before their window closes within `within` days."""
-    rows = worklist(db, as_of=as_of, within=within, clinics=clinics, physicians=physicians)
+    rows = worklist(
+        db, as_of=as_of, within=within, clinics=clinics, physicians=physicians, scope=scope
+    )
     return len(rows)
 
 
@@ -125,7 +138,23 @@ def add_parser(subparsers: argparse._SubParsersAction[Any]) -> None:
     )
     parser.add_argument("--as-of", metavar="YYYY-MM-DD", help="the day to list for (default today)")
     parser.add_argument("--format", choices=("table", "csv", "json"), default="table")
+    from analytics.cli import viewer_options
+
+    viewer_options(parser)
     parser.set_defaults(func=run)
+
+
+def _viewer_scope(args: argparse.Namespace) -> Scope:
+    """`--as EMAIL`'s scope, or everything (the operator)."""
+    from access.accounts import AccessError, users_path_from
+    from access.viewer import scope_for
+
+    if not args.as_email:
+        return Scope.everything()
+    try:
+        return scope_for(args.as_email, users_path_from(args.users, args.db))
+    except AccessError as exc:
+        raise AnalyticsError(f"--as: {exc}") from None
 
 
 def run(args: argparse.Namespace) -> int:
@@ -137,8 +166,10 @@ def run(args: argparse.Namespace) -> int:
     from pipelines import store
 
     try:
+        scope = _viewer_scope(args)
         rows = worklist(
             store.db_path_from(args.db),
+            scope=scope,
             as_of=args.as_of,
             within=args.within,
             clinics=tuple(args.clinic or ()),

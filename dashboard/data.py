@@ -14,10 +14,11 @@ import sys
 import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Concatenate, ParamSpec, TypeVar
 
+import numpy as np
 import pandas as pd
 import streamlit as st
 from streamlit.runtime.scriptrunner import add_script_run_ctx, get_script_run_ctx
@@ -28,7 +29,11 @@ from analytics.adjust import pathways as adjust_pathways
 from analytics.adjust import providers as adjust_providers
 from analytics.adjust import similar as adjust_similar
 from analytics.filters import Filters
+from analytics.stats import wilson
+from analytics.suppression import round_counts
 from pipelines import store
+
+PUBLISHED_ROUNDING = 5  # OpenSAFELY's base, issue 10
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -71,7 +76,59 @@ _REGISTRY: dict[str, Callable[..., Any]] = {}
 def _run(
     key: str, version: StoreFile, args: tuple[Any, ...], kwargs: tuple[tuple[str, Any], ...]
 ) -> Any:
-    return _REGISTRY[key](version.path, *args, **dict(kwargs))
+    result = _REGISTRY[key](version.path, *args, **dict(kwargs))
+    return _published(result, dict(kwargs))
+
+
+def _published(result: Any, kwargs: dict[str, Any]) -> Any:
+    """Counts rounded to 5 (rates from the rounded counts) for every role but admin.
+
+    Exact internal counts (min_cell=0, as count_cases asks for) stay exact: they only
+    choose an empty state and are never shown.
+    """
+    filters = kwargs.get("filters")
+    scope = getattr(filters, "scope", None)
+    if scope is None or scope.is_everything or kwargs.get("min_cell") == 0:
+        return result
+    if isinstance(result, pd.DataFrame):
+        return round_counts(result, PUBLISHED_ROUNDING)
+    if isinstance(result, overview.Headline):
+        return _rounded_headline(result)
+    return result
+
+
+def _rounded_headline(h: overview.Headline) -> overview.Headline:
+    """The Overview's headline with its counts rounded and its two rates from them."""
+    base = PUBLISHED_ROUNDING
+
+    def r(n: int | None) -> int | None:
+        return None if n is None else int(base * ((n + base / 2) // base))
+
+    def rate(num: int | None, den: int | None) -> tuple[float | None, tuple[float, float] | None]:
+        if num is None or not den:
+            return None, None
+        num = min(num, den)
+        low, high = wilson(np.array([num]), np.array([den]))
+        return num / den, (float(low[0]), float(high[0]))
+
+    due, returned = r(h.followup_due), r(h.followup_returned)
+    n_resp, resp = r(h.responder_n), r(h.responders)
+    followup_rate, followup_ci = rate(returned, due)
+    responder_rate, responder_ci = rate(resp, n_resp)
+    return replace(
+        h,
+        n_cases=r(h.n_cases),
+        n_recent=r(h.n_recent),
+        followup_due=due,
+        followup_returned=returned,
+        followup_assessed=r(h.followup_assessed),
+        followup_rate=followup_rate if h.followup_rate is not None else None,
+        followup_ci=followup_ci if h.followup_ci is not None else None,
+        responder_n=n_resp,
+        responders=resp,
+        responder_rate=responder_rate if h.responder_rate is not None else None,
+        responder_ci=responder_ci if h.responder_ci is not None else None,
+    )
 
 
 def _cached(fn: Callable[Concatenate[str, P], R]) -> Callable[Concatenate[StoreFile, P], R]:

@@ -1,4 +1,10 @@
-"""`fbss dashboard [--db FILE] [--port N]`: start the Streamlit app on a store.
+"""`fbss dashboard [--db FILE] [--port N] [--users FILE] [--oidc FILE]`: start the app.
+
+Sign-in (issue 10): when the accounts file exists (`--users`, default fbss-users.toml
+beside the store) or OIDC is configured (an [auth] section in `--oidc FILE`, or in
+Streamlit's .streamlit/secrets.toml), every page requires sign-in. With neither, the
+dashboard is the operator's own: single-user local mode, bound to 127.0.0.1, and a
+non-loopback `--address` is refused with a message saying how to set up sign-in.
 
 Only argparse is imported at start-up (so `fbss --help` stays fast); `run` replaces the
 process with `python -m streamlit run dashboard/streamlit_app.py ... -- --db FILE`, so the
@@ -8,8 +14,10 @@ server's process id is the command's own (a supervisor or a test can stop it dir
 from __future__ import annotations
 
 import argparse
+import ipaddress
 import os
 import sys
+import tomllib
 from pathlib import Path
 from typing import Any
 
@@ -34,8 +42,21 @@ def add_parser(subparsers: argparse._SubParsersAction[Any]) -> argparse.Argument
     )
     parser.add_argument(
         "--address",
-        default="localhost",
-        help="address to listen on (default localhost; 0.0.0.0 to serve other machines)",
+        default="127.0.0.1",
+        help="address to listen on (default 127.0.0.1; 0.0.0.0 to serve other machines, "
+        "which needs sign-in: --users or --oidc)",
+    )
+    parser.add_argument(
+        "--users",
+        metavar="FILE",
+        help="accounts file (default fbss-users.toml beside the store); when it exists, "
+        "every page requires sign-in (add accounts with `fbss users add`)",
+    )
+    parser.add_argument(
+        "--oidc",
+        metavar="FILE",
+        help="TOML file with Streamlit's [auth] section for OpenID Connect sign-in "
+        "(default: .streamlit/secrets.toml if it has one; see docs/deployment.md)",
     )
     parser.set_defaults(func=run)
     return parser
@@ -51,8 +72,48 @@ def _port(text: str) -> int:
     return port
 
 
-def command(db: Path, port: int, address: str = "localhost") -> list[str]:
+LOOPBACK_NAMES = {"localhost", "localhost.localdomain"}
+SIGN_IN_HELP = (
+    "add an account with `fbss users add EMAIL --role admin --password-stdin` "
+    "(or name an accounts file with --users), or configure OpenID Connect with --oidc FILE "
+    "(see docs/deployment.md)"
+)
+
+
+def is_loopback(address: str) -> bool:
+    """True for 127.0.0.1, ::1, localhost: an address only this machine can reach."""
+    if address.lower() in LOOPBACK_NAMES:
+        return True
+    try:
+        return ipaddress.ip_address(address).is_loopback
+    except ValueError:
+        return False
+
+
+def oidc_settings(named: str | None, cwd: Path) -> Path | None:
+    """The secrets file holding an [auth] section: --oidc, else .streamlit/secrets.toml."""
+    candidates = [Path(named)] if named else [cwd / ".streamlit" / "secrets.toml"]
+    for path in candidates:
+        try:
+            settings = tomllib.loads(path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            if named:
+                raise SystemExit(f"fbss dashboard: no OIDC settings file at {path}") from None
+            continue
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError, OSError) as exc:
+            raise SystemExit(f"fbss dashboard: cannot read {path}: {exc}") from None
+        if "auth" in settings:
+            return path
+        if named:
+            raise SystemExit(f"fbss dashboard: {path} has no [auth] section")
+    return None
+
+
+def command(
+    db: Path, port: int, address: str = "127.0.0.1", secrets: Path | None = None
+) -> list[str]:
     """The streamlit command line that serves the app on `db`."""
+    extra = ["--secrets.files", str(secrets)] if secrets else []
     return [
         sys.executable,
         "-m",
@@ -75,6 +136,7 @@ def command(db: Path, port: int, address: str = "localhost") -> list[str]:
         "none",
         "--client.toolbarMode",
         "viewer",
+        *extra,
         "--",
         "--db",
         str(db),
@@ -92,9 +154,26 @@ def run(args: argparse.Namespace) -> int:
             f"(e.g. fbss load data/sample --db {db})",
             file=sys.stderr,
         )
+    from access.accounts import users_path_from
+
+    users = users_path_from(args.users, db).expanduser().resolve()
+    secrets = oidc_settings(args.oidc, Path.cwd())
+    if users.is_file() or secrets:
+        how = "OpenID Connect" if secrets else f"accounts in {users}"
+        print(f"sign-in required ({how})", file=sys.stderr)
+    elif not is_loopback(args.address):
+        print(
+            f"fbss dashboard: refusing to serve on {args.address} without sign-in: anyone "
+            f"who reaches the port would see every clinic's data. To set up sign-in, "
+            f"{SIGN_IN_HELP}. Without sign-in the dashboard listens on 127.0.0.1 only.",
+            file=sys.stderr,
+        )
+        return 2
+    else:
+        print("single-user local mode (no accounts file, no OIDC): 127.0.0.1 only", file=sys.stderr)
     print(f"FBSS dashboard on http://{args.address}:{args.port} (store {db})", file=sys.stderr)
-    env = dict(os.environ, FBSS_DB=str(db))
-    argv = command(db, args.port, args.address)
+    env = dict(os.environ, FBSS_DB=str(db), FBSS_USERS=str(users))
+    argv = command(db, args.port, args.address, secrets)
     sys.stdout.flush()
     sys.stderr.flush()
     os.execve(argv[0], argv, env)

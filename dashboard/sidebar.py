@@ -215,13 +215,13 @@ def _filter_widgets(options: dict[str, Any]) -> None:
         )
 
 
-def render(db: Path) -> Context:
+def render(db: Path, *, show_store: bool = True) -> Context:
     """Read the store's options, restore the view from the URL once, draw the sidebar."""
     version = data.store_file(db)
     options: dict[str, Any] = {}
     if version is not None:
         try:
-            options = data.filter_options(version)
+            options = data.filter_options(version, View().filters().scope)
         except (StoreMissingError, duckdb.Error):  # no case tables yet: no data
             options = {}
     if VIEW_KEY not in st.session_state:
@@ -243,7 +243,8 @@ def render(db: Path) -> Context:
         help="Show data loaded since this page was drawn (every figure is re-read from the "
         "store when it has changed).",
     )
-    st.sidebar.caption(f"Store: `{db}`")
+    if show_store:  # admins only when sign-in is on (issue 10)
+        st.sidebar.caption(f"Store: `{db}`")
     sync_url()
     st.session_state[CONTEXT_KEY] = ctx
     return ctx

@@ -9,11 +9,13 @@ short. No streamlit import: the app syncs these with `st.query_params`.
 
 from __future__ import annotations
 
+import contextvars
 import datetime as dt
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, fields, replace
 from typing import Any
 
+from access.scope import Scope
 from analytics.definitions import (
     AGE_BANDS,
     DEFAULT_RESPONDER,
@@ -25,6 +27,14 @@ from analytics.definitions import (
 )
 from analytics.filters import Filters
 from pipelines import vocabulary as vocab
+
+# The signed-in viewer's scope for this script run. Streamlit runs each session's script
+# in its own thread, which starts with a fresh context, and dashboard/auth.py sets it at
+# the top of every run before any page draws.
+# Unset (None): the operator's full scope, as in single-user local mode and unit tests.
+VIEWER_SCOPE: contextvars.ContextVar[Scope | None] = contextvars.ContextVar(
+    "fbss_viewer_scope", default=None
+)
 
 GROUPINGS: tuple[str, ...] = ("pathway", "treatment")
 PERIODS: tuple[str, ...] = ("quarter", "year")
@@ -105,8 +115,13 @@ class View:
     unit: str = "physician"
 
     def filters(self) -> Filters:
-        """The sidebar's filters for the analytics layer."""
+        """The sidebar's filters for the analytics layer, cut to the viewer's scope.
+
+        The scope comes from VIEWER_SCOPE (set from the signed-in account by the entry
+        script on every run), never from the URL: View has no scope field to restore.
+        """
         return Filters(
+            scope=VIEWER_SCOPE.get() or Scope.everything(),
             treatment_from=self.treatment_from,
             treatment_to=self.treatment_to,
             clinic=self.clinic,

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dashboard import chrome, data, sidebar, ui
+from dashboard import auth, chrome, data, sidebar, ui
 
 st.set_page_config(
     page_title="FBSS outcomes",
@@ -16,6 +16,11 @@ st.set_page_config(
     layout="wide",
     initial_sidebar_state="expanded",
 )
+
+# Who is looking, before any page draws: the sign-in page (and a stop) when nobody is
+# signed in; the viewer's scope is then in force for every figure (dashboard/auth.py).
+DB = data.configured_db()
+WHO = auth.viewer(DB)
 
 PAGES = [
     st.Page("app_pages/overview.py", title="Overview", icon=":material/dashboard:", default=True),
@@ -37,20 +42,38 @@ PAGES = [
         icon=":material/groups:",
         url_path="providers",
     ),
-    st.Page(
-        "app_pages/quality.py",
-        title="Data quality",
-        icon=":material/fact_check:",
-        url_path="quality",
-    ),
-    st.Page(
-        "app_pages/import_data.py", title="Import", icon=":material/upload_file:", url_path="import"
-    ),
 ]
+# Load details and store paths are for admins only (issue 10).
+if WHO.is_admin:
+    PAGES.append(
+        st.Page(
+            "app_pages/quality.py",
+            title="Data quality",
+            icon=":material/fact_check:",
+            url_path="quality",
+        )
+    )
+if WHO.can_import:
+    PAGES.append(
+        st.Page(
+            "app_pages/import_data.py",
+            title="Import",
+            icon=":material/upload_file:",
+            url_path="import",
+        )
+    )
+if WHO.is_admin and WHO.email is not None:
+    PAGES.append(
+        st.Page(
+            "app_pages/audit.py", title="Audit trail", icon=":material/policy:", url_path="audit"
+        )
+    )
 
 page = st.navigation(PAGES)
 chrome.inject()
-context = sidebar.render(data.configured_db())
+context = sidebar.render(DB, show_store=WHO.is_admin)
+auth.sign_out_button(DB, WHO)
+auth.page_view(DB, WHO, auth.page_title(page), dict(st.query_params.to_dict()))
 ui.page_header(context)
 ui.report_action()  # the sidebar's Report (PDF) control
 page.run()

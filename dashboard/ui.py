@@ -16,8 +16,9 @@ import duckdb
 import pandas as pd
 import streamlit as st
 
+from access.accounts import AccessError
 from analytics.definitions import DEFAULT_MIN_CELL, AnalyticsError
-from dashboard import data, downloads, showing
+from dashboard import auth, data, downloads, showing
 from dashboard.charts import Figure
 from dashboard.sidebar import Context, current_view, set_view
 from pipelines import store
@@ -68,12 +69,9 @@ def _clear_filters() -> None:
 
 def no_cases(n_cases: int, what: str = "these filters") -> None:
     """The empty state when the filters leave no case, or too few to show."""
-    if n_cases == 0:
-        st.warning(
-            f"**No cases match {what}.** Widen the filters in the sidebar.",
-            icon=":material/filter_alt_off:",
-        )
-    else:
+    # One message for 0 and for 1-4 cases: two messages would tell "none" from "a few",
+    # which is itself a disclosure (issue 10).
+    if n_cases < DEFAULT_MIN_CELL:
         st.warning(
             f"**Fewer than {DEFAULT_MIN_CELL} cases match {what}.** Figures for groups this "
             "small are hidden to protect patients' privacy; widen the filters.",
@@ -163,9 +161,11 @@ def table(
         if height is not None:
             kwargs["height"] = height
         st.dataframe(frame, **kwargs)
+        record_download = auth.download_recorder(title)
         st.download_button(
             "Download CSV",
-            data=lambda: downloads.to_csv(frame),  # made only when clicked
+            # made only when clicked, and recorded in the audit trail then (issue 10)
+            data=lambda: auth.on_download(record_download, frame),
             file_name=downloads.file_name(title, st.session_state.get(SUFFIX_KEY, "")),
             mime="text/csv",
             key=f"dl_{key}",
@@ -243,6 +243,23 @@ def report_action() -> None:
     if not isinstance(first, dt.date) or not isinstance(last, dt.date):
         return
     kind, name = report_scope(ctx.view)
+    # The same rule as `fbss report --as`: a physician gets only their own report, a
+    # manager their clinics' (the report reads the store with full access, so the
+    # check is made here, before anything is built).
+    from reports import permission
+
+    who = auth.current()
+    if who is not None and not who.is_admin:
+        if who.scope.role == "physician":
+            kind, name = "physician", who.scope.physician
+        elif kind == "network":
+            kind, name = "clinic", who.scope.clinics[0]
+        try:
+            permission.check(who.scope, kind, name, ctx.db)
+        except AccessError as exc:
+            with st.sidebar.expander("Report (PDF)", icon=":material/picture_as_pdf:"):
+                st.caption(f"No report for this selection: {exc}.")
+            return
     with st.sidebar.expander("Report (PDF)", icon=":material/picture_as_pdf:"):
         st.caption(
             f"For **{name or 'the whole network'}** (one clinic or physician chosen in the "

@@ -5,6 +5,10 @@
 --   REPLACE list doing that, <last_assessment> the latest assessment date on or before
 --   $as_of (null if none), both built in queries.py from the vocabulary.
 -- Filters arrive as bound parameters; an empty list means "no restriction".
+-- The viewer's scope ($s_clinics, $s_physician; access/scope.py) is ANDed with them: a
+-- filter can only narrow what the scope allows, never widen it. For a physician
+-- ($s_peers_of) every other physician's name is replaced by "Peer N" (<peer_name>) before
+-- any filter or grouping sees it, so no URL or filter can name a peer.
 -- <age_band> and <baseline_severity> are CASE expressions built in queries.py from
 -- the band constants in definitions.py.
 select
@@ -14,12 +18,14 @@ select
     {{baseline_severity}} as baseline_severity
 from (
     select
-        * exclude (last_contact) replace ({{snapshot}}),
+        * exclude (last_contact) replace ({{snapshot}}, {{peer_name}} as physician),
         {{last_assessment}} as last_assessment
     from case_facts
     where treatment_date <= $as_of::date
 ) as c
-where ($f_treatment_from::date is null or c.treatment_date >= $f_treatment_from::date)
+where (len($s_clinics::varchar[]) = 0 or list_contains($s_clinics::varchar[], c.clinic))
+    and ($s_physician::varchar is null or c.physician = $s_physician::varchar)
+    and ($f_treatment_from::date is null or c.treatment_date >= $f_treatment_from::date)
     and ($f_treatment_to::date is null or c.treatment_date <= $f_treatment_to::date)
     and (len($f_clinic::varchar[]) = 0 or list_contains($f_clinic::varchar[], c.clinic))
     and (len($f_physician::varchar[]) = 0 or list_contains($f_physician::varchar[], c.physician))

@@ -10,7 +10,7 @@ from typing import Any
 import streamlit as st
 from streamlit.runtime.uploaded_file_manager import UploadedFile
 
-from dashboard import followup_panels, importing, labels, ui
+from dashboard import auth, followup_panels, importing, labels, ui
 from dashboard.importing import ALLOWED_SUFFIXES, MAX_UPLOAD_MB, Upload
 from dashboard.sidebar import context
 from pipelines.load import LoadResult
@@ -156,6 +156,7 @@ def render() -> None:
             outcome, batch["folder"] = _run("load", files)
         if outcome is None:
             return
+        auth.imported(outcome)
         batch["loaded"] = outcome
         st.session_state[STATE] = batch
         st.rerun()

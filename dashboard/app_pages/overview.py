@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from analytics import quality
-from dashboard import charts, data, labels, tables, ui
+from dashboard import auth, charts, data, labels, tables, ui
 from dashboard import followup as followup_figures
 from dashboard.sidebar import choice, context
 
@@ -22,7 +22,9 @@ st.caption(
 
 def _worklist(version: data.StoreFile) -> None:
     """Follow-ups to collect: open visit windows without an assessment (analytics.worklist)."""
-    rows = data.worklist(version, clinics=view.clinic, physicians=view.physician)
+    rows = data.worklist(
+        version, clinics=view.clinic, physicians=view.physician, scope=view.filters().scope
+    )
     soon = rows[rows["days_left"] <= WORKLIST_DAYS]
     st.subheader("Follow-ups to collect")
     st.markdown(
@@ -74,7 +76,7 @@ def render() -> None:
     cols = st.columns(5)
     cols[0].metric(
         "Cases in view",
-        labels.count(n_cases),
+        labels.count(auth.published(n_cases)),
         border=True,
         help="Cases matching the sidebar filters.",
     )

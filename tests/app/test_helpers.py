@@ -229,7 +229,7 @@ def test_dashboard_command_line(tmp_path: Path) -> None:
     add_parser(parser.add_subparsers())
     args = parser.parse_args(["dashboard", "--db", str(tmp_path / "x.duckdb"), "--port", "8600"])
     assert args.port == 8600
-    assert args.address == "localhost"
+    assert args.address == "127.0.0.1"
     argv = command(tmp_path / "x.duckdb", 8600)
     assert argv[1:4] == ["-m", "streamlit", "run"]
     assert Path(argv[4]).name == "streamlit_app.py"

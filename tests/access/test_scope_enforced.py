@@ -1,0 +1,155 @@
+"""The scope is applied below the UI: in the cohort query every analytics call runs on.
+
+Counts are checked against pandas on the sample's cases.csv (an independent count), and
+filters are shown to narrow the scope, never widen it.
+"""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from access.scope import Scope
+from analytics import overview
+from analytics.adjust.data import case_frame
+from analytics.filters import Filters
+from analytics.outcomes import summary
+from pipelines.load import load_paths
+
+SAMPLE = Path(__file__).resolve().parents[2] / "data" / "sample"
+TODAY = "2030-01-01"  # every sample case is treated before this snapshot day
+PHYSICIAN = Scope("physician", ("Harbour Spine Institute",), "Dr K. Adeyemi")
+MANAGER = Scope("manager", ("Lakeside Back Clinic",))
+
+
+@pytest.fixture(scope="module")
+def sample_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    db = tmp_path_factory.mktemp("scope") / "fbss.duckdb"
+    assert load_paths([SAMPLE], db).accepted
+    return db
+
+
+@pytest.fixture(scope="module")
+def cases() -> pd.DataFrame:
+    return pd.read_csv(SAMPLE / "cases.csv", dtype=str)
+
+
+def _n(db: Path, filters: Filters) -> int:
+    frame = overview.cases_by_period(db, by=(), period="year", min_cell=0, filters=filters)
+    return int(pd.to_numeric(frame["n_cases"]).sum())
+
+
+def test_each_role_counts_exactly_its_own_cases(sample_db: Path, cases: pd.DataFrame) -> None:
+    assert _n(sample_db, Filters()) == len(cases)
+    # A physician sees the network as aggregates (no case is cut), peers anonymised.
+    assert _n(sample_db, Filters(scope=PHYSICIAN)) == len(cases)
+    mine = Filters(scope=PHYSICIAN, physician=("Dr K. Adeyemi",))
+    assert _n(sample_db, mine) == int((cases["physician"] == "Dr K. Adeyemi").sum())
+    assert _n(sample_db, Filters(scope=MANAGER)) == int(
+        (cases["clinic"] == "Lakeside Back Clinic").sum()
+    )
+
+
+def test_a_physician_naming_another_physician_sees_nothing(sample_db: Path) -> None:
+    # What a URL `?physician=Dr L. Haverkamp` becomes: a filter, ANDed with the scope.
+    other = Filters(physician=("Dr L. Haverkamp",), scope=PHYSICIAN)
+    assert _n(sample_db, other) == 0
+    table = summary(sample_db, by="physician", min_cell=0, as_of=TODAY, filters=other)
+    assert "Dr L. Haverkamp" not in set(table.get("physician", pd.Series(dtype=str)))
+    # Naming themselves plus another keeps only their own cases.
+    both = Filters(physician=("Dr L. Haverkamp", "Dr K. Adeyemi"), scope=PHYSICIAN)
+    assert _n(sample_db, both) == _n(sample_db, Filters(physician=("Dr K. Adeyemi",)))
+
+
+def test_a_physician_sees_peers_only_as_stable_anonymous_labels(
+    sample_db: Path, cases: pd.DataFrame
+) -> None:
+    table = summary(
+        sample_db, by="physician", min_cell=0, as_of=TODAY, filters=Filters(scope=PHYSICIAN)
+    )
+    shown = set(table["physician"])
+    others = set(cases["physician"]) - {"Dr K. Adeyemi"}
+    assert shown == {"Dr K. Adeyemi"} | {f"Peer {i}" for i in range(1, len(others) + 1)}
+    assert not shown & others  # no peer's name
+    again = summary(
+        sample_db, by="physician", min_cell=0, as_of=TODAY, filters=Filters(scope=PHYSICIAN)
+    )
+    assert table.equals(again)  # stable from view to view
+    # Each label stands for one peer: its case count is one real physician's count.
+    counts = table.drop_duplicates("physician").set_index("physician")["n_cases"]
+    real = cases["physician"].value_counts()
+    assert sorted(counts.drop("Dr K. Adeyemi")) == sorted(real.drop("Dr K. Adeyemi"))
+
+
+def test_a_manager_cannot_reach_another_clinic(sample_db: Path) -> None:
+    other = Filters(clinic=("Northgate Spine Centre",), scope=MANAGER)
+    assert _n(sample_db, other) == 0
+    table = summary(sample_db, by="clinic", min_cell=0, as_of=TODAY, filters=Filters(scope=MANAGER))
+    assert set(table["clinic"]) <= {"Lakeside Back Clinic"}
+    by_physician = summary(
+        sample_db, by="physician", min_cell=0, as_of=TODAY, filters=Filters(scope=MANAGER)
+    )
+    # A manager sees every physician of their clinic by name, and no one else.
+    assert set(by_physician["physician"]) == {"Dr C. Halvorsen", "Dr F. Osei"}
+
+
+def test_sidebar_options_list_only_what_the_scope_allows(sample_db: Path) -> None:
+    options = overview.filter_options(sample_db, MANAGER)
+    assert options["clinic"] == ["Lakeside Back Clinic"]
+    assert options["physician"] == ["Dr C. Halvorsen", "Dr F. Osei"]
+    mine = overview.filter_options(sample_db, PHYSICIAN)
+    assert mine["physician"][0] == "Dr K. Adeyemi"
+    assert all(p.startswith("Peer ") for p in mine["physician"][1:])
+
+
+def test_adjusted_comparison_data_is_cut_to_the_scope(sample_db: Path, cases: pd.DataFrame) -> None:
+    frame = case_frame(
+        sample_db, timepoint="12m", responder="odi_mic", filters=Filters(scope=MANAGER)
+    )
+    assert set(frame.cases["clinic"].astype(str)) == {"Lakeside Back Clinic"}
+
+
+def test_cli_as_prints_only_what_that_account_sees(
+    sample_db: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from access.accounts import add_account
+    from fbss.cli import main
+
+    users = sample_db.parent / "fbss-users.toml"
+    if not users.exists():
+        add_account(users, "kim@clinic.org", role="physician", password="correct horse battery",
+                    clinics=("Harbour Spine Institute",), physician="Dr K. Adeyemi")  # fmt: skip
+    argv = ["summary", "--db", str(sample_db), "--by", "physician", "--format", "csv",
+            "--as-of", TODAY, "--min-cell", "0"]  # fmt: skip
+    assert main([*argv, "--physician", "Dr L. Haverkamp", "--as", "kim@clinic.org"]) == 0
+    seen = capsys.readouterr().out
+    assert "Haverkamp" not in seen
+    assert main([*argv, "--as", "kim@clinic.org"]) == 0
+    mine = pd.read_csv(io.StringIO(capsys.readouterr().out))
+    assert "Dr K. Adeyemi" in set(mine["physician"])
+    assert all(p.startswith("Peer ") for p in set(mine["physician"]) - {"Dr K. Adeyemi"})
+    assert main([*argv]) == 0  # the operator sees every physician
+    everyone = pd.read_csv(io.StringIO(capsys.readouterr().out))
+    assert "Dr L. Haverkamp" in set(everyone["physician"])
+    assert main([*argv, "--as", "nobody@clinic.org"]) == 2
+    assert "no account" in capsys.readouterr().err
+
+
+def test_the_case_level_worklist_holds_only_cases_in_scope(sample_db: Path) -> None:
+    from analytics.worklist import worklist
+
+    day = "2025-06-01"
+    everyone = worklist(sample_db, as_of=day)
+    assert len(everyone) > 0
+    mine = worklist(sample_db, as_of=day, scope=PHYSICIAN)
+    # A physician's case-level list is their own cases only: never a peer's.
+    assert set(mine["physician"]) == {"Dr K. Adeyemi"}
+    assert len(mine) == int((everyone["physician"] == "Dr K. Adeyemi").sum())
+    clinic = worklist(sample_db, as_of=day, scope=MANAGER, clinics=("Northgate Spine Centre",))
+    assert clinic.empty  # naming another clinic reaches nothing
+    managed = worklist(sample_db, as_of=day, scope=MANAGER)
+    assert len(managed) > 0
+    assert len(managed) == int((everyone["clinic"] == "Lakeside Back Clinic").sum())

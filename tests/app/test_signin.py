@@ -1,0 +1,174 @@
+"""Sign-in, roles and audit through the app (Streamlit's AppTest on the sample store).
+
+The accounts and audit files are named by FBSS_USERS / FBSS_AUDIT, as `fbss dashboard`
+names them; expected counts come from the sample's cases.csv via pandas.
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from access import audit
+from access.accounts import add_account
+from dashboard.launch import add_parser, is_loopback, run
+from tests.app.conftest import AppFactory
+
+PASSWORD = "correct horse battery"
+ACCOUNTS = {
+    "kim@clinic.org": {
+        "role": "physician",
+        "clinics": ("Harbour Spine Institute",),
+        "physician": "Dr K. Adeyemi",
+    },
+    "lee@clinic.org": {"role": "manager", "clinics": ("Lakeside Back Clinic",)},
+    "ada@clinic.org": {"role": "admin"},
+}
+
+
+@pytest.fixture
+def signed_app(
+    make_app: AppFactory, sample_store: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> tuple[AppFactory, Path]:
+    users = tmp_path / "fbss-users.toml"
+    for email, spec in ACCOUNTS.items():
+        add_account(users, email, password=PASSWORD, **spec)  # type: ignore[arg-type]
+    monkeypatch.setenv("FBSS_USERS", str(users))
+    monkeypatch.setenv("FBSS_AUDIT", str(tmp_path / "audit.jsonl"))
+    return make_app, tmp_path / "audit.jsonl"
+
+
+def _sign_in(at: AppTest, email: str, password: str = PASSWORD) -> AppTest:
+    at.run()
+    at.text_input[0].input(email)
+    at.text_input[1].input(password)
+    at.button[0].click()
+    return at.run()
+
+
+def _text(at: AppTest) -> str:
+    parts = [m.value for m in at.markdown] + [t.value for t in at.title]
+    parts += [str(m.value) for m in at.metric] + [c.value for c in at.caption]
+    return "\n".join(str(p) for p in parts)
+
+
+def test_signed_out_visitor_sees_only_the_sign_in_page(
+    signed_app: tuple[AppFactory, Path], sample_store: Path
+) -> None:
+    make, _ = signed_app
+    at = make(sample_store).run()
+    assert not at.exception
+    assert [t.value for t in at.title] == ["Sign in"]
+    assert [t.label for t in at.text_input] == ["Email", "Password"]
+    assert len(at.metric) == 0
+    assert len(at.multiselect) == 0
+
+
+def test_wrong_password_is_refused_and_recorded(
+    signed_app: tuple[AppFactory, Path], sample_store: Path
+) -> None:
+    make, audit_file = signed_app
+    at = _sign_in(make(sample_store), "kim@clinic.org", "not the password")
+    assert "Wrong e-mail or password." in [e.value for e in at.error]
+    entries, _ = audit.read(audit_file)
+    assert [e["action"] for e in entries] == ["sign_in_failed"]
+    assert "not the password" not in audit_file.read_text()
+
+
+def test_physician_sees_peers_anonymised_even_naming_one_in_the_url(
+    signed_app: tuple[AppFactory, Path], sample_store: Path, sample_cases: pd.DataFrame
+) -> None:
+    make, audit_file = signed_app
+    at = _sign_in(make(sample_store, {"physician": "Dr L. Haverkamp"}), "kim@clinic.org")
+    assert not at.exception
+    physician = next(m for m in at.multiselect if m.label == "Physician")
+    assert physician.options[0] == "Dr K. Adeyemi"
+    assert all(p.startswith("Peer ") for p in physician.options[1:])
+    # The network as aggregates: every case, rounded to 5 for a physician.
+    cases_in_view = next(m for m in at.metric if m.label == "Cases in view")
+    assert cases_in_view.value == f"{5 * round(len(sample_cases) / 5):,}"
+    assert "Haverkamp" not in _text(at)
+    assert str(sample_store) not in _text(at)  # the store path is for admins only
+    actions = [e["action"] for e in audit.read(audit_file)[0]]
+    assert actions[:2] == ["sign_in", "page_view"]
+
+
+def test_manager_sees_only_their_clinic(
+    signed_app: tuple[AppFactory, Path], sample_store: Path, sample_cases: pd.DataFrame
+) -> None:
+    make, _ = signed_app
+    at = _sign_in(make(sample_store, {"clinic": "Northgate Spine Centre"}), "lee@clinic.org")
+    assert not at.exception
+    clinic = next(m for m in at.multiselect if m.label == "Clinic")
+    assert list(clinic.options) == ["Lakeside Back Clinic"]
+    physicians = next(m for m in at.multiselect if m.label == "Physician")
+    lakeside = sample_cases[sample_cases["clinic"] == "Lakeside Back Clinic"]
+    assert list(physicians.options) == sorted(lakeside["physician"].unique())
+    assert "Northgate" not in _text(at)
+
+
+def test_launch_refuses_a_public_address_without_sign_in(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    parser = argparse.ArgumentParser()
+    add_parser(parser.add_subparsers())
+    args = parser.parse_args(
+        ["dashboard", "--db", str(tmp_path / "x.duckdb"), "--address", "0.0.0.0"]
+    )
+    assert run(args) == 2
+    err = capsys.readouterr().err
+    assert "refusing to serve on 0.0.0.0 without sign-in" in err
+    assert "fbss users add" in err
+    assert "--oidc" in err
+    assert is_loopback("127.0.0.1")
+    assert is_loopback("::1")
+    assert is_loopback("localhost")
+    assert not is_loopback("0.0.0.0")
+    assert not is_loopback("10.0.0.5")
+
+
+def test_admin_reaches_import_and_the_audit_trail_others_do_not(
+    signed_app: tuple[AppFactory, Path], sample_store: Path
+) -> None:
+    make, _ = signed_app
+    at = _sign_in(make(sample_store), "ada@clinic.org")
+    at.switch_page("app_pages/audit.py").run()
+    assert not at.exception
+    assert "Audit trail" in [t.value for t in at.title]
+    at.switch_page("app_pages/import_data.py").run()
+    assert not at.exception
+    assert "Import" in " ".join(t.value for t in at.title)
+
+    other = _sign_in(make(sample_store), "lee@clinic.org")
+    for hidden in ("app_pages/audit.py", "app_pages/import_data.py", "app_pages/quality.py"):
+        with pytest.raises(ValueError, match="Could not find a navigation page"):
+            other.switch_page(hidden)  # not registered for a manager
+    assert "Sign out" in [b.label for b in other.sidebar.button]
+
+
+def test_headline_counts_are_rounded_and_rates_recomputed_from_them() -> None:
+    import datetime as dt
+
+    from statsmodels.stats.proportion import proportion_confint
+
+    from analytics.overview import Headline
+    from dashboard.data import _rounded_headline
+
+    h = Headline(
+        as_of=dt.date(2026, 1, 1), n_cases=99, n_recent=7, recent_days=90, timepoint="12m",
+        followup_due=61, followup_returned=42, followup_assessed=40, followup_rate=42 / 61,
+        followup_ci=(0.5, 0.8), responder_label="x", responder_measure="odi", responder_n=37,
+        responders=12, responder_rate=12 / 37, responder_ci=(0.2, 0.5),
+        reoperation_free_12m=0.9, reoperation_free_12m_ci=(0.8, 0.95),
+    )  # fmt: skip
+    r = _rounded_headline(h)
+    assert (r.n_cases, r.n_recent, r.followup_due, r.followup_returned) == (100, 5, 60, 40)
+    assert (r.responders, r.responder_n) == (10, 35)
+    assert r.responder_rate == pytest.approx(10 / 35)
+    assert r.responder_ci == pytest.approx(proportion_confint(10, 35, method="wilson"))
+    assert r.followup_rate == pytest.approx(40 / 60)
+    assert r.reoperation_free_12m == 0.9  # an estimate, not a count
