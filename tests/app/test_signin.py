@@ -172,3 +172,30 @@ def test_headline_counts_are_rounded_and_rates_recomputed_from_them() -> None:
     assert r.responder_ci == pytest.approx(proportion_confint(10, 35, method="wilson"))
     assert r.followup_rate == pytest.approx(40 / 60)
     assert r.reoperation_free_12m == 0.9  # an estimate, not a count
+
+
+def test_the_report_action_follows_the_account_scope(
+    signed_app: tuple[AppFactory, Path], sample_store: Path
+) -> None:
+    """A physician choosing a peer (or nothing) in the filters still gets only their own
+    report offered; the sidebar caption names whose report it is."""
+    make, _ = signed_app
+    at = _sign_in(make(sample_store, {"physician": "Dr C. Halvorsen"}), "kim@clinic.org")
+    assert not at.exception
+    captions = [c.value for c in at.sidebar.caption]
+    offered = [c for c in captions if c.startswith("For **")]
+    assert offered, captions
+    assert "Dr K. Adeyemi" in offered[0]
+    assert "Halvorsen" not in " ".join(captions)
+
+
+def test_a_manager_is_offered_their_clinic_not_the_network(
+    signed_app: tuple[AppFactory, Path], sample_store: Path
+) -> None:
+    make, _ = signed_app
+    at = _sign_in(make(sample_store), "lee@clinic.org")
+    captions = [c.value for c in at.sidebar.caption]
+    offered = [c for c in captions if c.startswith("For **")]
+    assert offered, captions
+    assert "Lakeside Back Clinic" in offered[0]
+    assert "whole network" not in offered[0]
