@@ -10,7 +10,7 @@ from typing import Any
 import streamlit as st
 
 from analytics.trajectories import COHORTS
-from dashboard import data, followup_charts, labels, ui
+from dashboard import charts, data, labels, ui
 from pipelines import settings, store
 from pipelines import vocabulary as vocab
 
@@ -54,7 +54,7 @@ def dropout_section(version: data.StoreFile, filters: Any, timepoint: str) -> No
         st.warning("\n".join(f"- {m}" for m in messages), icon=":material/person_off:")
     else:
         st.success("Patients lost and followed started alike (every |SMD| < 0.1).")
-    ui.chart(followup_charts.dropout_smd(frame))
+    ui.chart(charts.dropout_smd(frame))
     ui.table(frame, f"Followed against lost at {when}", key="dropout")
 
 

@@ -16,7 +16,7 @@ from typing import Any
 
 import jinja2
 
-from dashboard import charts, followup_charts
+from dashboard import charts
 from reports import adjusted_sections, sections
 from reports.content import Progress, ReportData
 from reports.images import figure_image
@@ -56,7 +56,7 @@ def chart_images(report: ReportData) -> dict[str, str]:
     if report.followup is not None and not report.followup.empty:
         out["followup"] = _svg_uri(charts.followup_by_timepoint(report.followup))
     if report.dropout is not None and not report.dropout.empty:
-        out["dropout"] = _svg_uri(followup_charts.dropout_smd(report.dropout))
+        out["dropout"] = _svg_uri(charts.dropout_smd(report.dropout))
     out.update(_adjusted_images(report))
     return out
 

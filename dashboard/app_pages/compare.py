@@ -13,7 +13,6 @@ from dashboard import (
     adjusted_panels,
     charts,
     data,
-    followup_charts,
     followup_panels,
     labels,
     tables,
@@ -206,7 +205,7 @@ def render() -> None:
         if open_cohort:
             ui.chart(charts.trajectory(got["traj"], group=group, measure=measure))
         else:
-            ui.chart(followup_charts.mean_change(got["traj"], group=group, measure=measure))
+            ui.chart(charts.mean_change(got["traj"], group=group, measure=measure))
         followup_panels.trajectory_caption(open_cohort)
         ui.table(
             tables.trajectory_table(got["traj"], by),

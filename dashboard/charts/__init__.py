@@ -20,6 +20,7 @@ from dashboard.charts.adjusted import (
     similar_bands,
 )
 from dashboard.charts.base import PICK, TIMEPOINT_ORDER, Figure
+from dashboard.charts.followup import dropout_smd, mean_change
 from dashboard.charts.outcomes import change_histogram, trajectory
 from dashboard.charts.overview import followup_by_timepoint, new_cases
 from dashboard.charts.providers import funnel
@@ -38,12 +39,14 @@ __all__ = [
     "completeness",
     "crude_and_adjusted",
     "difference",
+    "dropout_smd",
     "followup_by_timepoint",
     "followup_heatmap",
     "funnel",
     "funnel_position",
     "km_curves",
     "love_plot",
+    "mean_change",
     "new_cases",
     "rate_bars",
     "responder_bars",

@@ -433,6 +433,68 @@ REGISTRY.update(
 )
 
 
+# ---- issue 8's follow-up charts: paired change, who is lost ------------------------------
+
+
+def _paired_change() -> Figure:
+    """Paired change with 6 months hidden for repeat surgery: its line must break there."""
+    rows = []
+    for pathway, changes in (
+        ("less_invasive", [0, 4, 6, 8, 9, 10]),
+        ("repeat_surgery", [0, 6, 9, None, 14, 15]),
+    ):
+        for tp, change in zip(vocab.TIMEPOINTS, changes, strict=True):
+            rows.append(
+                {"pathway": pathway, "timepoint": tp, "n_values": 20, "baseline_mean": 45.0,
+                 "mean_change": change, "change_ci_low": None if change is None else change - 2,
+                 "change_ci_high": None if change is None else change + 2,
+                 "suppressed": change is None}
+            )  # fmt: skip
+    return charts.mean_change(pd.DataFrame(rows), group="pathway", measure="odi")
+
+
+def check_paired_change(cells: list[Cell]) -> None:
+    """Less invasive is one line of 6 points; repeat surgery breaks at its hidden 6 months
+    into runs of 3 (baseline to 3 months) and 2 (12 and 24 months)."""
+    runs = sorted(len(m["items"]) for c in cells for m in c.marks if m["marktype"] == "line")
+    assert runs == [2, 3, 6]
+    assert len(_symbols(cells)) == 11  # 6 + 5 shown points, none at the hidden timepoint
+
+
+def _dropout() -> Figure:
+    frame = pd.DataFrame(
+        {
+            "characteristic": ["age", "baseline_odi", "sex"],
+            "level": [None, None, "female"],
+            "smd": [0.05, 0.25, -0.12],
+            "followed_value": [55.0, 44.0, 0.52],
+            "lost_value": [56.0, 48.0, 0.46],
+            "imbalanced": [False, True, True],
+            "suppressed": [False, False, False],
+        }
+    )
+    return charts.dropout_smd(frame)
+
+
+def check_dropout(cells: list[Cell]) -> None:
+    """Dots at their SMD on one x scale: 0.25 is 5 times as far from 0 as 0.05."""
+    dots = _symbols(cells)
+    assert len(dots) == 3
+    rules = [i for c in cells for m in c.marks if m["marktype"] == "rule" for i in flat(m)]
+    minus, plus = sorted(r["x"] for r in rules)  # the -0.1 and +0.1 marks
+    zero, unit = (minus + plus) / 2, (plus - minus) / 0.2
+    xs = sorted(round((d["x"] - zero) / unit, 3) for d in dots)
+    assert xs == pytest.approx([-0.12, 0.05, 0.25], abs=0.01)
+
+
+REGISTRY.update(
+    {
+        "mean_change": (_paired_change, check_paired_change),
+        "dropout_smd": (_dropout, check_dropout),
+    }
+)
+
+
 def public_chart_functions() -> set[str]:
     """Every public function of the chart modules that returns a Figure."""
     found = set()

@@ -9,7 +9,7 @@ from pathlib import Path
 import pandas as pd
 
 from analytics.lost_to_followup import dropout
-from dashboard import followup_charts
+from dashboard import charts
 from pipelines import settings, store
 from tests.app.conftest import AppFactory, open_page, texts
 
@@ -68,10 +68,10 @@ def test_mean_change_chart_spec_and_empty_frame() -> None:
             "suppressed": [False, False],
         }
     )
-    spec = followup_charts.mean_change(frame, group="pathway", measure="odi").to_dict()
+    spec = charts.mean_change(frame, group="pathway", measure="odi").to_dict()
     assert [layer["mark"]["type"] for layer in spec["layer"]] == ["line", "errorbar"]
     assert spec["layer"][0]["encoding"]["y"]["field"] == "mean_change"
-    empty = followup_charts.mean_change(frame.iloc[:0], group="pathway", measure="odi")
+    empty = charts.mean_change(frame.iloc[:0], group="pathway", measure="odi")
     assert empty.to_dict()["mark"]["type"] == "text"
 
 

@@ -15,7 +15,6 @@ PURE = {
     "dashboard.charts",
     "dashboard.labels",
     "dashboard.palette",
-    "dashboard.followup_charts",
 }
 
 

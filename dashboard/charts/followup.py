@@ -1,7 +1,6 @@
 """Charts for the follow-up definitions of issue 8: paired change over time, who is lost.
 
 Each function takes an analytics frame and returns an `alt.Chart`; no streamlit import.
-Kept apart from charts.py on purpose (that module is being split into a package).
 """
 
 from __future__ import annotations
@@ -12,6 +11,7 @@ import pandas as pd
 from analytics.lost_to_followup import SMD_MARK
 from dashboard import labels
 from dashboard.charts.base import Figure
+from dashboard.charts.outcomes import _segments
 from pipelines import vocabulary as vocab
 
 _ORDER: list[str] = [labels.TIMEPOINT[c] for c in vocab.TIMEPOINTS]
@@ -39,7 +39,19 @@ def mean_change(frame: pd.DataFrame, *, group: str | None, measure: str) -> Figu
         change_ci_low=shown["change_ci_low"].astype(float),
         change_ci_high=shown["change_ci_high"].astype(float),
     )
-    x = alt.X("timepoint_label:N", title="Timepoint", sort=_ORDER, axis=alt.Axis(labelAngle=0))
+    # Every timepoint of the frame keeps its place and a line restarts after a missing one
+    # (hidden or unassessed): a line through a gap would claim a value there (issue 12).
+    data["group"] = data["group_label"]
+    data["segment"] = _segments(data)
+    present = set(frame["timepoint"].map(labels.TIMEPOINT))
+    order = [t for t in _ORDER if t in present]
+    x = alt.X(
+        "timepoint_label:N",
+        title="Timepoint",
+        sort=order,
+        scale=alt.Scale(type="point", domain=order),
+        axis=alt.Axis(labelAngle=0),
+    )
     colour = alt.Color("group_label:N", title=labels.GROUP_TITLE.get(group or "", None))
     tooltip = [
         alt.Tooltip("group_label:N", title="Group"),
@@ -50,7 +62,7 @@ def mean_change(frame: pd.DataFrame, *, group: str | None, measure: str) -> Figu
     ]
     base = alt.Chart().encode(x=x, color=colour)
     line = base.mark_line(point=True).encode(
-        y=alt.Y("mean_change:Q", title="Mean improvement"), tooltip=tooltip
+        y=alt.Y("mean_change:Q", title="Mean improvement"), detail="segment:N", tooltip=tooltip
     )
     bars = base.mark_errorbar().encode(y="change_ci_low:Q", y2="change_ci_high:Q")
     return alt.layer(line, bars, data=data, title=title, height=320)
