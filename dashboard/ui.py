@@ -118,8 +118,10 @@ def _image_downloads(figure: Figure, key: str | None) -> None:
     """Two small download buttons under a chart; the image is made only when clicked."""
     import hashlib
 
+    from dashboard import screen_theme
+    from dashboard.chart_images import chart_image
     from dashboard.sidebar import context
-    from reports.images import chart_title, figure_image
+    from reports.images import chart_title
 
     title = chart_title(figure) or "chart"
     caption = image_caption(title, current_view(), data_date(context()), dt.date.today())
@@ -127,11 +129,15 @@ def _image_downloads(figure: Figure, key: str | None) -> None:
     ident = key or hashlib.sha1(figure.to_json().encode("utf-8")).hexdigest()[:12]
     suffix = st.session_state.get(SUFFIX_KEY, "")
     name = downloads.file_name(title, suffix).rsplit(".", 1)[0]
+    # The image is as wide as the chart's container at the reference window (screen_theme);
+    # a chart inside st.columns(2) gets half (Streamlit's own nesting check reads the same).
+    in_column = "column" in st._main._active_dg._ancestor_block_types
+    width = screen_theme.COLUMN_WIDTH if in_column else screen_theme.MAIN_WIDTH
     left, right, _ = st.columns([1, 1, 6])
     for column, fmt, mime in ((left, "png", "image/png"), (right, "svg", "image/svg+xml")):
         column.download_button(
             fmt.upper(),
-            data=lambda fmt=fmt: figure_image(figure, fmt, caption=caption),  # type: ignore[misc]
+            data=lambda fmt=fmt: chart_image(figure, fmt, caption=caption, width=width),  # type: ignore[misc]
             file_name=f"{name}.{fmt}",
             mime=mime,
             key=f"img_{fmt}_{ident}",
