@@ -19,6 +19,8 @@ from typing import Any
 import pandas as pd
 
 from analytics.definitions import DEFAULT_RESPONDER, DEFAULT_TIMEPOINT, AnalyticsError
+from analytics.display_rules import FUNNEL_POSITION_LABEL, funnel_position
+from dashboard.charts.providers import HIGHLIGHT
 from reports.scope import Scope, peer_labels
 
 LOG = logging.getLogger(__name__)
@@ -33,6 +35,7 @@ class Adjusted:
     funnel: pd.DataFrame | None = None  # peers already anonymised
     unit: str = "physician"
     unit_label: str | None = None  # the report's own unit in `funnel` (None: network)
+    unit_position: str = ""  # its place against the limits, in words ("Within the limits")
     overall_rate: float = float("nan")  # the crude funnel's overall rate (the chart's line)
     notes: list[str] = field(default_factory=list)
 
@@ -100,7 +103,21 @@ def _funnel(db: Any, scope: Scope, as_of: dt.date, min_cell: int, out: Adjusted)
         order = [0 if n == scope.name else int(mapping[n].split()[-1]) for n in names]
         frame = frame.assign(_order=order).sort_values("_order").drop(columns="_order")
         out.unit_label = scope.name
+        # The chart rings the report's own unit and writes "This clinic" beside it.
+        mark = f"This {unit}"
+        frame[HIGHLIGHT] = [mark if n == scope.name else "" for n in frame[unit].astype(str)]
+        out.unit_position = _position(frame[frame[unit].astype(str) == scope.name])
     out.funnel = frame.reset_index(drop=True)
+
+
+def _position(own: pd.DataFrame) -> str:
+    """The unit's place on the funnel in words ("" when it has no row at all)."""
+    if own.empty:
+        return ""
+    row = own.iloc[0]
+    if bool(row.get("suppressed")):
+        return "Too few assessed patients to place (fewer than the smallest group shown)"
+    return FUNNEL_POSITION_LABEL[funnel_position(row["position_95"], row["position_998"])]
 
 
 def build(

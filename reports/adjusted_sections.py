@@ -12,6 +12,21 @@ from reports.adjusted import Adjusted
 from reports.sections import HIDDEN, Table
 
 SMD_MARK = 0.1
+# What a place on the funnel means, in a sentence a review meeting can read out. About 1 in
+# 20 units whose results differ from expected by chance alone fall outside the 95% limits
+# (half of them above, half below), about 1 in 500 outside the 99.8% limits.
+MEANING: dict[str, str] = {
+    "within": "Within the 95% limits: as many responders as the case mix predicts, allowing "
+    "for chance.",
+    "above_95": "Above the 95% limit: more responders than the case mix predicts; chance alone "
+    "puts about 1 unit in 40 here.",
+    "above_998": "Above the 99.8% limit: more responders than the case mix predicts, beyond "
+    "what chance plausibly explains.",
+    "below_95": "Below the 95% limit: fewer responders than the case mix predicts; chance alone "
+    "puts about 1 unit in 40 here, so look at the cases before drawing conclusions.",
+    "below_998": "Below the 99.8% limit: fewer responders than the case mix predicts, beyond "
+    "what chance plausibly explains: worth a review of the cases.",
+}
 
 
 def _pct(value: Any) -> str:
@@ -133,6 +148,11 @@ def funnel_table(adj: Adjusted) -> tuple[str, Table]:
         name = str(getattr(r, unit))
         if bool(r.suppressed):
             rows.append([name, HIDDEN, "", "", "", "", ""])
+            if name == adj.unit_label:
+                sentence = (
+                    f"{name} had too few assessed patients to place on the funnel; "
+                    "its figures are hidden, as for any small group."
+                )
             continue
         position = FUNNEL_POSITION_LABEL[funnel_position(r.position_95, r.position_998)]
         rows.append(
@@ -150,6 +170,7 @@ def funnel_table(adj: Adjusted) -> tuple[str, Table]:
             sentence = (
                 f"{name}: {labels.count(r.responders)} responders where "
                 f"{float(r.expected):.1f} were expected from the case mix "
-                f"(observed ÷ expected {float(r.oe_ratio):.2f}); {position.lower()}."
+                f"(observed ÷ expected {float(r.oe_ratio):.2f}). "
+                + MEANING[funnel_position(r.position_95, r.position_998)]
             )
     return sentence, Table(header, rows, numeric_from=1)

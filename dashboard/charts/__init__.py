@@ -13,7 +13,6 @@ from __future__ import annotations
 
 from analytics.display_rules import KM_MAX_DAYS, KM_MIN_AT_RISK, funnel_position
 from dashboard.charts.adjusted import (
-    adjusted_funnel,
     crude_and_adjusted,
     difference,
     love_plot,
@@ -23,12 +22,13 @@ from dashboard.charts.base import PICK, TIMEPOINT_ORDER, Figure
 from dashboard.charts.followup import dropout_smd, mean_change
 from dashboard.charts.outcomes import change_histogram, trajectory
 from dashboard.charts.overview import followup_by_timepoint, new_cases
-from dashboard.charts.providers import funnel
+from dashboard.charts.providers import HIGHLIGHT, adjusted_funnel, funnel
 from dashboard.charts.quality import completeness, followup_heatmap
 from dashboard.charts.responders import rate_bars, responder_bars, responder_heatmap
 from dashboard.charts.survival import km_curves, thin_curve
 
 __all__ = [
+    "HIGHLIGHT",
     "KM_MAX_DAYS",
     "KM_MIN_AT_RISK",
     "PICK",

@@ -12,12 +12,10 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 import altair as alt
-import numpy as np
 import pandas as pd
 
-from analytics.display_rules import FUNNEL_POSITION_LABEL, funnel_position
 from dashboard import labels, palette
-from dashboard.charts.base import PCT1, Figure, empty_chart, interval_text, visible_rows
+from dashboard.charts.base import PCT1, Figure, empty_chart, interval_text
 
 SMD_MARK = 0.1  # the usual mark of good balance (|SMD| < 0.1)
 ESTIMATE_ORDER = ["Crude", "Adjusted (overlap weights)"]
@@ -215,91 +213,6 @@ def love_plot(balance: Sequence[Mapping[str, Any]]) -> Figure:
         )
     )
     return alt.layer(edges, zero, dots, title=title).properties(height=18 * len(order) + 60)
-
-
-def adjusted_funnel(frame: pd.DataFrame, *, unit: str, overall_rate: float) -> Figure:
-    """Observed ÷ expected responders of each unit against its expected count.
-
-    The unit's position uses its own limits for O given E (analytics.adjust.providers);
-    the funnel lines are drawn for a unit whose patients all share the overall rate, a
-    guide for the eye that can differ slightly from a unit's own limits.
-    """
-    who = labels.GROUP_TITLE[unit].lower()
-    title = alt.Title(
-        f"Observed ÷ expected responders by {who} (case-mix adjusted)",
-        subtitle=[
-            "Expected: from a risk model of age, sex, baseline score, risk factors, cause and "
-            "index surgery, without the provider.",
-            "Dashed: 95% limits; dotted: 99.8% limits (Spiegelhalter 2005); line at 1: as "
-            "expected. Colour: the unit's position against its own limits.",
-        ],
-    )
-    data = visible_rows(frame)
-    if data.empty or "expected" not in data or data["expected"].isna().all():
-        return empty_chart(title.text)
-    for col in ("n", "responders", "expected", "oe_ratio", "adjusted_rate", "shrunken_rate"):
-        data[col] = pd.to_numeric(data[col], errors="coerce").astype(float)
-    data["unit_name"] = data[unit].astype(str)
-    data["position"] = [
-        funnel_position(a, b)
-        for a, b in zip(data["position_95"], data["position_998"], strict=True)
-    ]
-    data["position_label"] = data["position"].map(FUNNEL_POSITION_LABEL)
-    present = [k for k in FUNNEL_POSITION_LABEL if k in set(data["position"])]
-    top = float(data["expected"].max())
-    e = np.linspace(max(0.5, float(data["expected"].min()) * 0.8), top * 1.1, 80)
-    rate = min(max(overall_rate, 1e-6), 1 - 1e-6)
-    lines = []
-    for level, z in (("95% limits", 1.959964), ("99.8% limits", 3.090232)):
-        half = z * np.sqrt(e * (1 - rate)) / e
-        for side, values in (("lower", np.maximum(1 - half, 0)), ("upper", 1 + half)):
-            lines.append(pd.DataFrame({"e": e, "ratio": values, "level": level, "side": side}))
-    long = pd.concat(lines, ignore_index=True)
-    x = alt.X("e:Q", title="Expected responders (E)", scale=alt.Scale(zero=False, nice=True))
-    limits = (
-        alt.Chart(long)
-        .mark_line(color=palette.NEUTRAL, strokeWidth=1.2)
-        .encode(
-            x=x,
-            y=alt.Y("ratio:Q", title="Observed ÷ expected (O/E)"),
-            detail="side:N",
-            strokeDash=alt.StrokeDash(
-                "level:N",
-                title="Control limits",
-                scale=alt.Scale(domain=["95% limits", "99.8% limits"], range=[[6, 4], [2, 2]]),
-                legend=alt.Legend(orient="bottom"),
-            ),
-        )
-    )
-    one = alt.Chart(pd.DataFrame({"ratio": [1.0]})).mark_rule(color="black").encode(y="ratio:Q")
-    dots = (
-        alt.Chart(data.rename(columns={"expected": "e", "oe_ratio": "ratio"}))
-        .mark_circle(size=90, stroke="black", strokeWidth=0.6, opacity=0.95)
-        .encode(
-            x="e:Q",
-            y="ratio:Q",
-            color=alt.Color(
-                "position_label:N",
-                title="Against the limits",
-                scale=alt.Scale(
-                    domain=[FUNNEL_POSITION_LABEL[k] for k in present],
-                    range=[palette.FUNNEL_POSITION[k] for k in present],
-                ),
-                legend=alt.Legend(orient="bottom"),
-            ),
-            tooltip=[
-                alt.Tooltip("unit_name:N", title=labels.GROUP_TITLE[unit]),
-                alt.Tooltip("n:Q", title="Assessed (n)"),
-                alt.Tooltip("responders:Q", title="Observed responders (O)"),
-                alt.Tooltip("e:Q", title="Expected responders (E)", format=".1f"),
-                alt.Tooltip("ratio:Q", title="O/E", format=".2f"),
-                alt.Tooltip("adjusted_rate:Q", title="Risk-adjusted rate", format=PCT1),
-                alt.Tooltip("shrunken_rate:Q", title="Shrunken rate", format=PCT1),
-                alt.Tooltip("position_label:N", title="Against the limits"),
-            ],
-        )
-    )
-    return alt.layer(limits, one, dots, title=title).properties(height=480)
 
 
 def similar_bands(result: Mapping[str, Any]) -> Figure:
