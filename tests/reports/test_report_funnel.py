@@ -57,7 +57,8 @@ def test_the_unit_is_ringed_and_labelled_and_peers_are_anonymous(
     figure = charts.adjusted_funnel(frame, unit="physician", overall_rate=0.4)
     spec = figure.to_dict()
     ring, words = spec["layer"][3], spec["layer"][4]
-    assert ring["mark"]["type"] == "point" and ring["mark"]["filled"] is False
+    assert ring["mark"]["type"] == "point"
+    assert ring["mark"]["filled"] is False
     assert words["mark"]["type"] == "text"
     ringed = _layer_rows(spec, ring)
     assert [r["physician"] for r in ringed] == [PHYSICIAN]
