@@ -26,22 +26,24 @@ import pandas as pd
 import pytest
 import vl_convert
 
-from dashboard import charts
+from dashboard import charts, screen_theme
 from dashboard.charts import Figure
 from pipelines import vocabulary as vocab
 from tests.app import test_charts as tc
 from tests.app.test_adjusted_charts import RESULT as ADJUSTED
 
-# What Streamlit's "streamlit" chart theme sets for bars (streamlit 1.67 frontend,
-# CustomTheme: `bar: {binSpacing, discreteBandSize: {band: .85}}`); a chart's own config
-# wins over the theme, so marks that must not be narrowed say so themselves.
-STREAMLIT_BAR_THEME: dict[str, Any] = {"bar": {"binSpacing": 2, "discreteBandSize": {"band": 0.85}}}
-THEMES = {"vega-lite defaults": {}, "streamlit theme": STREAMLIT_BAR_THEME}
+# Vega-Lite's defaults, and the chart as Streamlit draws it in a half-page column: its whole
+# "streamlit" theme (streamlit 1.67 frontend, CustomTheme, which narrows bars to 85% of their
+# band among much else) and the column's width, as the PNG downloads draw it too. A chart's
+# own config wins over the theme, so marks that must not be narrowed say so themselves.
+THEMES = {"vega-lite defaults": None, "streamlit theme": screen_theme.COLUMN_WIDTH}
 
 
-def render(chart: alt.TopLevelMixin, config: dict[str, Any]) -> dict[str, Any]:
-    spec = chart.to_dict()
-    spec["config"] = {**config, **spec.get("config", {})}
+def render(chart: alt.TopLevelMixin, width: int | None) -> dict[str, Any]:
+    if width is None:
+        spec = chart.to_dict()
+    else:
+        spec = screen_theme.screen_spec(chart, width, screen_theme.FALLBACK_FONT)
     scenegraph: dict[str, Any] = vl_convert.vegalite_to_scenegraph(spec)
     return scenegraph
 
@@ -532,7 +534,7 @@ def test_a_line_never_joins_across_a_missing_timepoint() -> None:
     hidden = (frame["pathway"] == "repeat_surgery") & (frame["timepoint"] == "6m")
     frame.loc[hidden, ["mean", "ci_low", "ci_high"]] = None
     frame.loc[hidden, "suppressed"] = True
-    scenegraph = render(charts.trajectory(frame, measure="leg_pain"), {})
+    scenegraph = render(charts.trajectory(frame, measure="leg_pain"), None)
     segments = sorted(
         sorted(p["x"] for p in line["items"]) for line in flat_lines(scenegraph["scenegraph"])
     )
@@ -557,7 +559,7 @@ def flat_lines(node: Any) -> Iterator[dict[str, Any]]:
 def test_survival_axis_ticks_are_the_at_risk_times() -> None:
     """Issue 12: ticks at 0/5/10/15/20 under an at-risk table of 0/3/6/12/24 months, and a
     y axis from 80% labelled "100.000000%"; now the ticks are the table's columns."""
-    scenegraph = render(charts.km_curves(tc.km_frame(days=800)), {})
+    scenegraph = render(charts.km_curves(tc.km_frame(days=800)), None)
     groups = list(axis_label_groups(scenegraph["scenegraph"]))
     assert ["0", "3", "6", "12", "24"] in groups
     assert ["0%", "10%", "20%", "30%", "40%", "50%", "60%", "70%", "80%", "90%", "100%"] in groups
