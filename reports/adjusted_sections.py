@@ -8,6 +8,7 @@ import pandas as pd
 
 from analytics.display_rules import FUNNEL_POSITION_LABEL, funnel_position
 from dashboard import labels
+from dashboard.charts.adjusted import covariate_words
 from reports.adjusted import Adjusted
 from reports.sections import HIDDEN, Table
 
@@ -113,7 +114,7 @@ def balance_summary(adj: Adjusted) -> tuple[str, Table]:
     shown = frame[(before >= SMD_MARK) | (after >= SMD_MARK)]
     rows = [
         [
-            str(r.covariate).replace("_", " ").replace("=", ": "),
+            covariate_words(str(r.covariate)),
             _smd(r.smd_unadjusted),
             _smd(r.smd_adjusted),
         ]

@@ -22,6 +22,7 @@ ESTIMATE_ORDER = ["Crude", "Adjusted (overlap weights)"]
 DIFFERENCE_ORDER = ["Crude", "Adjusted (overlap weights)", "Doubly robust check"]
 BAND_ORDER = ["clearly_better", "somewhat_better", "unchanged", "worse"]
 BAND_COLOURS = ["#117733", "#88CCEE", "#BBBBBB", "#CC3311"]  # better to worse, Tol
+LOVE_COLOURS = ["#AA3377", "#222222"]  # before (Tol purple: no pathway's), after (near black)
 
 
 def _arm_label(code: str) -> str:
@@ -34,13 +35,25 @@ def _arm_colour(code: str) -> str:
     return palette.PATHWAY.get(code) or palette.TREATMENT.get(code) or palette.NEUTRAL
 
 
+def _definition_words(result: Mapping[str, Any]) -> str:
+    """'minimal important change: ODI improved by at least 30%, at 12 months' (not codes)."""
+    code, tp = str(result.get("definition", "")), str(result.get("timepoint", ""))
+    words = labels.RESPONDER.get(code, code.replace("_", " "))
+    return f"{words[:1].lower()}{words[1:]}, at {labels.TIMEPOINT.get(tp, tp).lower()}"
+
+
+def covariate_words(code: str) -> str:
+    """A balance covariate in words, as the report's balance table writes it."""
+    return code.replace("_", " ").replace("=", ": ")
+
+
 def crude_and_adjusted(result: Mapping[str, Any]) -> Figure:
     """Each arm's responder rate, crude and adjusted, as dots with 95% intervals."""
     title = alt.Title(
         "Responder rate by pathway: crude and case-mix adjusted",
         subtitle=[
-            f"{result.get('definition', '')} at {result.get('timepoint', '')}. Hollow: crude "
-            "(Wilson 95% CI); filled: overlap-weighted (robust 95% CI).",
+            f"Responders: {_definition_words(result)}.",
+            "Hollow: crude (Wilson 95% CI); filled: overlap-weighted (robust 95% CI).",
         ],
     )
     rows = []
@@ -137,10 +150,15 @@ def difference(result: Mapping[str, Any]) -> Figure:
     if result.get("suppressed") or data.empty:
         return empty_chart(title.text, "Too few analysed cases in a pathway to compare")
     data = data.astype({"value": float, "low": float, "high": float})
-    data["ci_text"] = interval_text(data["low"], data["high"], 1)
-    data["value_text"] = [labels.percent(v, 1) for v in data["value"]]
+    data["ci_text"] = [
+        f"{lo * 100:+.1f} to {hi * 100:+.1f} points"
+        for lo, hi in zip(data["low"], data["high"], strict=True)
+    ]
+    data["value_text"] = [f"{v * 100:+.1f} points" for v in data["value"]]
     y = alt.Y("estimate:N", title=None, sort=DIFFERENCE_ORDER)
-    x = alt.X("value:Q", title="Difference (percentage points)", axis=alt.Axis(format="+%"))
+    # Ticks in points ("+8"), not "+8%": a difference of rates is not a rate.
+    points = alt.Axis(labelExpr="datum.value == 0 ? '0' : format(datum.value * 100, '+.0f')")
+    x = alt.X("value:Q", title="Difference (percentage points)", axis=points)
     tooltip = [
         alt.Tooltip("estimate:N", title="Estimate"),
         alt.Tooltip("value_text:N", title="Difference"),
@@ -149,7 +167,7 @@ def difference(result: Mapping[str, Any]) -> Figure:
     base = alt.Chart(data).encode(y=y, tooltip=tooltip)
     zero = alt.Chart(pd.DataFrame({"value": [0.0]})).mark_rule(color="black").encode(x="value:Q")
     bars = base.mark_rule(strokeWidth=2, color=palette.NEUTRAL).encode(
-        x=alt.X("low:Q", title="Difference (percentage points)"), x2="high:Q"
+        x=alt.X("low:Q", title="Difference (percentage points)", axis=points), x2="high:Q"
     )
     dots = base.mark_point(size=110, filled=True, color=palette.NEUTRAL).encode(x=x)
     return alt.layer(zero, bars, dots, title=title).properties(height=150)
@@ -163,7 +181,7 @@ def love_plot(balance: Sequence[Mapping[str, Any]]) -> Figure:
         "the pathways are similar on that covariate.",
     )
     rows = [
-        {"covariate": b["covariate"], "when": when, "smd": b[key]}
+        {"covariate": covariate_words(str(b["covariate"])), "when": when, "smd": b[key]}
         for b in balance
         for when, key in (("Before weighting", "smd_unadjusted"), ("After", "smd_adjusted"))
         if b.get(key) is not None
@@ -178,26 +196,28 @@ def love_plot(balance: Sequence[Mapping[str, Any]]) -> Figure:
         .sort_values("size", ascending=False)["covariate"]
         .tolist()
     )
-    y = alt.Y("covariate:N", title=None, sort=order)
+    y = alt.Y("covariate:N", title=None, sort=order, axis=alt.Axis(labelLimit=260))
     marks = pd.DataFrame({"smd": [-SMD_MARK, SMD_MARK]})
     edges = (
         alt.Chart(marks)
         .mark_rule(strokeDash=[5, 4], color=palette.NEUTRAL)
         .encode(x=alt.X("smd:Q"))
     )
-    zero = alt.Chart(pd.DataFrame({"smd": [0.0]})).mark_rule(color="black").encode(x="smd:Q")
+    # A grey zero line, so the "after" diamonds that sit on it (overlap weights balance the
+    # means exactly) stay visible; "before" in a colour no pathway uses.
+    zero = (
+        alt.Chart(pd.DataFrame({"smd": [0.0]})).mark_rule(color=palette.NEUTRAL).encode(x="smd:Q")
+    )
     dots = (
         alt.Chart(data)
-        .mark_point(size=70, filled=True)
+        .mark_point(size=70, filled=True, opacity=0.9)
         .encode(
             x=alt.X("smd:Q", title="Standardised mean difference (repeat − less invasive)"),
             y=y,
             color=alt.Color(
                 "when:N",
                 title=None,
-                scale=alt.Scale(
-                    domain=["Before weighting", "After"], range=["#BBBBBB", palette.NEUTRAL]
-                ),
+                scale=alt.Scale(domain=["Before weighting", "After"], range=LOVE_COLOURS),
                 legend=alt.Legend(orient="bottom"),
             ),
             shape=alt.Shape(

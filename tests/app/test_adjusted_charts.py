@@ -79,7 +79,7 @@ def test_love_plot_marks_plus_and_minus_a_tenth() -> None:
     points = [r for r in values if "covariate" in r]
     assert len(points) == 4  # two covariates, before and after
     y = _layers(spec)[2]["encoding"]["y"]
-    assert y["sort"] == ["baseline_odi", "age"]  # worst imbalance first
+    assert y["sort"] == ["baseline odi", "age"]  # worst imbalance first, in words
 
 
 def test_a_suppressed_result_draws_no_figure() -> None:
