@@ -22,6 +22,12 @@ ESTIMATE_ORDER = ["Crude", "Adjusted (overlap weights)"]
 DIFFERENCE_ORDER = ["Crude", "Adjusted (overlap weights)", "Doubly robust check"]
 BAND_ORDER = ["clearly_better", "somewhat_better", "unchanged", "worse"]
 BAND_COLOURS = ["#117733", "#88CCEE", "#BBBBBB", "#CC3311"]  # better to worse, Tol
+# Streamlit fits a chart's whole height (title and legend too) into `height`: a short chart
+# with a three-line title kept no room for its plot, and both pathways' rows fell on one
+# line. Fitting only the width keeps `height` the plot's own, on screen and in the report.
+PLOT_HEIGHT = alt.AutoSizeParams(type="fit-x", contains="padding")
+# Streamlit's theme cuts axis labels at 100 px ("Less invasive opti…"): these say it whole.
+WHOLE_LABELS = alt.Axis(labelLimit=220)
 LOVE_COLOURS = ["#AA3377", "#222222"]  # before (Tol purple: no pathway's), after (near black)
 
 
@@ -92,7 +98,7 @@ def crude_and_adjusted(result: Mapping[str, Any]) -> Figure:
         scale=alt.Scale(domain=arms, range=[_arm_colour(c) for c in dict.fromkeys(data["code"])]),
         legend=None,
     )
-    y = alt.Y("arm:N", title=None, sort=arms)
+    y = alt.Y("arm:N", title=None, sort=arms, axis=WHOLE_LABELS)
     offset = alt.YOffset("estimate:N", sort=ESTIMATE_ORDER, title=None)
     x = alt.X(
         "rate:Q", title="Responder rate", axis=alt.Axis(format="%"), scale=alt.Scale(domain=[0, 1])
@@ -127,7 +133,9 @@ def crude_and_adjusted(result: Mapping[str, Any]) -> Figure:
         .encode(x=x, shape=shape)
         .transform_filter(alt.datum.estimate == ESTIMATE_ORDER[1])
     )
-    return alt.layer(bars, crude, adjusted, title=title).properties(height=70 * len(arms) + 40)
+    return alt.layer(bars, crude, adjusted, title=title).properties(
+        height=70 * len(arms) + 40, autosize=PLOT_HEIGHT
+    )
 
 
 def difference(result: Mapping[str, Any]) -> Figure:
@@ -155,7 +163,7 @@ def difference(result: Mapping[str, Any]) -> Figure:
         for lo, hi in zip(data["low"], data["high"], strict=True)
     ]
     data["value_text"] = [f"{v * 100:+.1f} points" for v in data["value"]]
-    y = alt.Y("estimate:N", title=None, sort=DIFFERENCE_ORDER)
+    y = alt.Y("estimate:N", title=None, sort=DIFFERENCE_ORDER, axis=WHOLE_LABELS)
     # Ticks in points ("+8"), not "+8%": a difference of rates is not a rate.
     points = alt.Axis(labelExpr="datum.value == 0 ? '0' : format(datum.value * 100, '+.0f')")
     x = alt.X("value:Q", title="Difference (percentage points)", axis=points)
@@ -170,7 +178,7 @@ def difference(result: Mapping[str, Any]) -> Figure:
         x=alt.X("low:Q", title="Difference (percentage points)", axis=points), x2="high:Q"
     )
     dots = base.mark_point(size=110, filled=True, color=palette.NEUTRAL).encode(x=x)
-    return alt.layer(zero, bars, dots, title=title).properties(height=150)
+    return alt.layer(zero, bars, dots, title=title).properties(height=150, autosize=PLOT_HEIGHT)
 
 
 def love_plot(balance: Sequence[Mapping[str, Any]]) -> Figure:

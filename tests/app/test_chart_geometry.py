@@ -576,3 +576,18 @@ def axis_label_groups(node: Any) -> Iterator[list[str]]:
         for value in node.values():
             if isinstance(value, list | dict):
                 yield from axis_label_groups(value)
+
+
+@pytest.mark.parametrize(
+    "build",
+    [lambda: charts.crude_and_adjusted(ADJUSTED), lambda: charts.difference(ADJUSTED)],
+)
+def test_short_charts_keep_their_plot_height_under_streamlits_fit(
+    build: Callable[[], Figure],
+) -> None:
+    """Streamlit fits title, legend and plot into `height`: the crude-and-adjusted chart
+    (180 px, three title lines) kept no plot, and both pathways' rows fell on one line."""
+    figure = build()
+    asked = figure.to_dict()["height"]
+    (cell,) = plot_cells(render(figure, screen_theme.COLUMN_WIDTH)["scenegraph"])
+    assert cell.height == pytest.approx(asked)
