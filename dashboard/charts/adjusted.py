@@ -61,6 +61,7 @@ def crude_and_adjusted(result: Mapping[str, Any]) -> Figure:
             f"Responders: {_definition_words(result)}.",
             "Hollow: crude (Wilson 95% CI); filled: overlap-weighted (robust 95% CI).",
         ],
+        anchor="start",  # from the left edge, as on screen: centred, fit-x would clip it
     )
     rows = []
     for p in result.get("pathways", []):
@@ -134,7 +135,7 @@ def crude_and_adjusted(result: Mapping[str, Any]) -> Figure:
         .transform_filter(alt.datum.estimate == ESTIMATE_ORDER[1])
     )
     return alt.layer(bars, crude, adjusted, title=title).properties(
-        height=70 * len(arms) + 40, autosize=PLOT_HEIGHT
+        height=55 * len(arms) + 20, autosize=PLOT_HEIGHT
     )
 
 
@@ -145,6 +146,7 @@ def difference(result: Mapping[str, Any]) -> Figure:
     title = alt.Title(
         f"Difference in responder rate ({words})",
         subtitle="Dots with 95% CI; the line at zero is no difference.",
+        anchor="start",
     )
     d = result.get("difference") or {}
     rows = [
@@ -178,7 +180,7 @@ def difference(result: Mapping[str, Any]) -> Figure:
         x=alt.X("low:Q", title="Difference (percentage points)", axis=points), x2="high:Q"
     )
     dots = base.mark_point(size=110, filled=True, color=palette.NEUTRAL).encode(x=x)
-    return alt.layer(zero, bars, dots, title=title).properties(height=150, autosize=PLOT_HEIGHT)
+    return alt.layer(zero, bars, dots, title=title).properties(height=110, autosize=PLOT_HEIGHT)
 
 
 def love_plot(balance: Sequence[Mapping[str, Any]]) -> Figure:
