@@ -130,8 +130,11 @@ def _image_downloads(figure: Figure, key: str | None) -> None:
     suffix = st.session_state.get(SUFFIX_KEY, "")
     name = downloads.file_name(title, suffix).rsplit(".", 1)[0]
     # The image is as wide as the chart's container at the reference window (screen_theme);
-    # a chart inside st.columns(2) gets half (Streamlit's own nesting check reads the same).
-    in_column = "column" in st._main._active_dg._ancestor_block_types
+    # a chart inside st.columns(2) gets half (Streamlit's own nesting check reads the same
+    # private attribute; if a later Streamlit renames it, images fall back to page width
+    # rather than break the page — tests/e2e/test_chart_images.py would then fail).
+    active = getattr(st._main, "_active_dg", None)
+    in_column = "column" in getattr(active, "_ancestor_block_types", ())
     width = screen_theme.COLUMN_WIDTH if in_column else screen_theme.MAIN_WIDTH
     left, right, _ = st.columns([1, 1, 6])
     for column, fmt, mime in ((left, "png", "image/png"), (right, "svg", "image/svg+xml")):
