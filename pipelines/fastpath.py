@@ -31,11 +31,12 @@ from pathlib import Path
 import duckdb
 import pandera.pandas as pa
 
+from pipelines import facts
 from pipelines import limits as L
 from pipelines import vocabulary as vocab
 from pipelines.facts import literal, quote
 from pipelines.parsing import kind_of
-from pipelines.readers import TABLES, _has_blank_line, table_for_name
+from pipelines.readers import TABLES, table_for_name
 from pipelines.schemas import MEASURE_COLUMNS, MODELS, load_day
 
 
@@ -47,31 +48,32 @@ class Doubt(Exception):
 class CsvFile:
     table: str
     path: Path
-    sha256: str
     header: list[str]
-    rows: int
+    sha256: str = ""  # these three are set by vet() and write()
+    rows: int = -1  # data lines in the file
+    read: int = -1  # rows DuckDB read from it
 
 
 @dataclass
 class Plan:
-    """The batch's files, each already found plain enough for DuckDB to read."""
+    """The batch's files, their headers found plain enough for DuckDB to read."""
 
     files: list[CsvFile]
 
 
-# Bytes a plain export may hold besides printable ASCII: the line ends and tabs.
-_PLAIN = bytes(range(0x20, 0x7F)) + b"\t\n\r"
-# Whitespace `parsing._clean_text` trims (Arrow's utf8_trim_whitespace) among those
-# bytes; pinned against Arrow by a test.
-_TRIMMED = " \t\n\r"
+# Bytes a plain export may hold besides printable ASCII: the line ends. (A tab, which
+# `parsing.py` would trim around a value, sends the file down the checked path.)
+_PLAIN = bytes(range(0x20, 0x7F)) + b"\n\r"
+_HEAD = 65536  # a header line longer than this is not plain
 
 
 def plan(paths: Sequence[Path], limits: L.Limits) -> Plan | None:
-    """The batch's CSV files when every one is plain enough for the fast path, else None.
+    """The batch's CSV files when every one looks plain enough for the fast path, else None.
 
-    Conservative on purpose: a file of another kind, a folder holding anything but the
-    contract's CSVs, two files of one table, or any file the checks below doubt sends
-    the whole batch down the checked path, which knows how to explain it.
+    Only the first line of each file is read here; `vet` reads the rest while DuckDB
+    does. Conservative on purpose: a file of another kind, a folder holding anything but
+    the contract's CSVs, or two files of one table send the whole batch down the
+    checked path, which knows how to explain it.
     """
     if _rules() is None:
         return None
@@ -95,46 +97,55 @@ def plan(paths: Sequence[Path], limits: L.Limits) -> Plan | None:
             return None
         if L.check_path(path, limits) is not None or L.sniff(path) is not None:
             return None
-        checked = _plain_csv(path, table, limits)
-        if checked is None:
+        header = _header(path, table)
+        if header is None:
             return None
-        files.append(checked)
+        files.append(CsvFile(table, path, header))
     return Plan(files) if files else None
 
 
-def _plain_csv(path: Path, table: str, limits: L.Limits) -> CsvFile | None:
-    """Hash the file and check it is plain: ASCII, no quotes, no blank lines, the header
-    exactly contract names (every required one present) and within the row limit."""
-    data = path.read_bytes()
-    if not data.isascii() or data.translate(None, _PLAIN) or b'"' in data:
-        return None  # other characters, quoting, control bytes: the checked path reads them
-    if b"\r" in data and data.count(b"\r") != data.count(b"\r\n"):
-        return None  # line ends other than LF or CRLF
-    if _has_blank_line(data):
+def _header(path: Path, table: str) -> list[str] | None:
+    """The header when it is exactly contract names, each once, every required one there."""
+    with open(path, "rb") as fh:
+        head = fh.read(_HEAD)
+    end = head.find(b"\n")
+    if end < 0 or not head[:end].isascii():
         return None
-    first, _, rest = data.partition(b"\n")
-    header = first.removesuffix(b"\r").decode("ascii").split(",")
+    header = head[:end].removesuffix(b"\r").decode("ascii").split(",")
     schema = MODELS[table].to_schema()
     required = {n for n, c in schema.columns.items() if not c.nullable}
     if len(set(header)) != len(header) or not set(header) <= set(schema.columns):
         return None
-    if not required <= set(header):
-        return None
-    rows = rest.count(b"\n") + (1 if rest and not rest.endswith(b"\n") else 0)
-    if rows == 0 or rows > limits.max_rows:
-        return None
-    return CsvFile(table, path, hashlib.sha256(data).hexdigest(), header, rows)
+    return header if required <= set(header) else None
+
+
+def vet(batch: Plan, limits: L.Limits) -> bool:
+    """Hash each file and check that it is plain: ASCII without control bytes or quotes,
+    LF or CRLF line ends, and rows within the limit. Runs beside DuckDB's reading (the
+    hash and DuckDB release the GIL); `verify` waits for it.
+
+    Blank lines are not searched for (a search per pattern cost seconds at 1M cases):
+    DuckDB skips an empty line and refuses one of spaces, so the rows it reads then
+    differ from the line count here, which `verify` compares.
+    """
+    for csv in batch.files:
+        data = csv.path.read_bytes()
+        if not data.isascii() or data.translate(None, _PLAIN) or b'"' in data:
+            return False  # other characters, quoting, tabs, control bytes: the checked path
+        if b"\r" in data and data.count(b"\r") != data.count(b"\r\n"):
+            return False  # line ends other than LF or CRLF
+        csv.rows = data.count(b"\n") - (1 if data.endswith(b"\n") else 0)
+        if csv.rows > limits.max_rows:
+            return False
+        csv.sha256 = hashlib.sha256(data).hexdigest()
+    return True
 
 
 # ---- the SQL, derived from the models ------------------------------------------------
 
 
-def _trimmed(name: str) -> str:
-    chars = " || ".join(f"chr({ord(c)})" for c in _TRIMMED)
-    return f"nullif(trim({quote(name)}, {chars}), '')"
-
-
 def _text(name: str) -> str:
+    """The column of a cell's text as read (NULL when empty, as DuckDB reads an empty cell)."""
     return quote(f"_t_{name}")
 
 
@@ -144,14 +155,17 @@ def _value(kind: str, normalise: str | None, t: str, v: str) -> tuple[str, str]:
     cast is laxer than Arrow's: see each line)."""
     if normalise == "levels":
         return rf"regexp_replace(upper({t}), '\s+', '', 'g')", "true"
-    if kind == "text":
-        return t, "true"
+    if kind == "text":  # spaces around free text are trimmed; tabs never get here
+        return f"nullif(trim({t}), '')", "true"
     if kind == "code":
         return f"lower({t})", "true"
     if kind == "int":  # DuckDB rounds '.5' and reads '1_000', '0x10': only canonical digits
         return f"try_cast({t} as bigint)", f"cast({v} as varchar) = {t}"
-    if kind == "float":  # DuckDB reads '1_000'; Arrow does not
-        return f"(try_cast({t} as double) + 0.0)", f"isfinite({v}) and not contains({t}, '_')"
+    if kind == "float":  # DuckDB reads '1_000' and ' 7'; Arrow does not
+        return (
+            f"(try_cast({t} as double) + 0.0)",
+            f"isfinite({v}) and not contains({t}, '_') and not contains({t}, ' ')",
+        )
     if kind == "bool":
         value = (
             f"case lower({t}) when 'true' then true when 'yes' then true when '1' then true "
@@ -198,8 +212,12 @@ _CUSTOM_FRAME = {
 
 @dataclass(frozen=True)
 class _Column:
-    value: str  # over the trimmed text _t_<name>
+    value: str  # over the text _t_<name>
     ok: str  # the cell passes every rule, over _t_<name> and the typed column
+
+
+def _same(checks: list[pa.Check], others: list[pa.Check]) -> bool:
+    return [(c.name, c.statistics) for c in checks] == [(c.name, c.statistics) for c in others]
 
 
 @functools.cache
@@ -207,6 +225,7 @@ def _rules() -> dict[str, tuple[dict[str, _Column], list[str]]] | None:
     """Per table, each contract column's SQL and the row-level conditions; None if a
     model has a check not known here (then the fast path is never taken)."""
     out: dict[str, tuple[dict[str, _Column], list[str]]] = {}
+    case_id = MODELS["cases"].to_schema().columns["case_id"]
     try:
         for table, model in MODELS.items():
             schema = model.to_schema()
@@ -215,9 +234,12 @@ def _rules() -> dict[str, tuple[dict[str, _Column], list[str]]] | None:
                 t, v = _text(name), quote(name)
                 normalise = (column.metadata or {}).get("normalise")
                 value, read = _value(kind_of(column), normalise, t, v)
-                conds = " and ".join(
-                    f"({c})" for c in [read, *(_check(c, v) for c in column.checks)]
-                )
+                checks = list(column.checks)
+                if table != "cases" and name == "case_id" and _same(checks, case_id.checks):
+                    # an assessment's or event's case_id must name a stored case (verify),
+                    # whose case_id passed these same checks: skip them (5 M regexes)
+                    checks = []
+                conds = " and ".join(f"({c})" for c in [read, *(_check(c, v) for c in checks)])
                 missing = "true" if column.nullable else "false"
                 columns[name] = _Column(
                     value, f"case when {t} is null then {missing} else {conds} end"
@@ -232,8 +254,8 @@ def _rules() -> dict[str, tuple[dict[str, _Column], list[str]]] | None:
 
 
 def _select(table: str, csv: CsvFile) -> str:
-    """One statement's SELECT: the file's text, trimmed, typed, every cell and row rule
-    checked; a row that breaks one raises DuckDB's error() and the statement fails."""
+    """One statement's SELECT: the file's text, typed, every cell and row rule checked;
+    a row that breaks one raises DuckDB's error() and the statement fails."""
     rules = _rules()
     assert rules is not None  # plan() returns None otherwise
     columns, frame_checks = rules[table]
@@ -242,7 +264,7 @@ def _select(table: str, csv: CsvFile) -> str:
         f"read_csv($path, columns = {spec}, header = true, auto_detect = false, "
         "delim = ',', quote = '\"', escape = '\"', strict_mode = true)"
     )
-    trimmed = ", ".join(f"{_trimmed(n)} as {_text(n)}" for n in csv.header)
+    texts = ", ".join(f"{quote(n)} as {_text(n)}" for n in csv.header)
     typed = ", ".join(
         f"{c.value} as {quote(n)}, {_text(n)}"
         if n in csv.header
@@ -260,7 +282,7 @@ def _select(table: str, csv: CsvFile) -> str:
         out.append(f"case treatment {pairs} end")
         names.append("pathway")
     selected = ", ".join(f"{e} as {quote(n)}" for e, n in zip(out, names, strict=True))
-    return f"select {selected} from (select {typed} from (select {trimmed} from {read}))"
+    return f"select {selected} from (select {typed} from (select {texts} from {read}))"
 
 
 def _insert(con: duckdb.DuckDBPyConnection, target: str, table: str, csv: CsvFile) -> None:
@@ -270,8 +292,7 @@ def _insert(con: duckdb.DuckDBPyConnection, target: str, table: str, csv: CsvFil
         row = con.execute(sql, {"path": str(csv.path), "today": load_day()}).fetchone()
     except duckdb.Error as exc:  # a broken rule, a ragged row, ...: the checked path says which
         raise Doubt(str(exc).splitlines()[0]) from None
-    if row is None or row[0] != csv.rows:
-        raise Doubt(f"{csv.path}: DuckDB read {row} rows, the file has {csv.rows}")
+    csv.read = -1 if row is None else int(row[0])
 
 
 def _unique(con: duckdb.DuckDBPyConnection, source: str, table: str) -> None:
@@ -281,21 +302,6 @@ def _unique(con: duckdb.DuckDBPyConnection, source: str, table: str) -> None:
     ).fetchone()
     if twice is not None:
         raise Doubt(f"a repeated key in {table}")
-
-
-# Rules between tables, on the store as it is after the writes: every pair is checked,
-# not only pairs with a side from the batch as crosscheck.py does (stricter, and a store
-# only ever holds rows that passed them).
-_CROSS = """
-select
-  (select count(*) from assessments a anti join cases c using (case_id))
-+ (select count(*) from events e anti join cases c using (case_id))
-+ (select count(*) from assessments a join cases c using (case_id)
-   where case when a.timepoint = 'baseline' then a.assessment_date > c.treatment_date
-              else a.assessment_date <= c.treatment_date end)
-+ (select count(*) from events e join cases c using (case_id)
-   where e.event_date < c.treatment_date)
-"""
 
 
 def write(
@@ -309,7 +315,7 @@ def write(
 
     `merge` upserts the temp table `incoming` into a table (load.py's, shared with the
     checked path). Raises Doubt at the first sign of a problem; the caller then drops
-    the copy.
+    the copy. The rules between tables are left to `verify`, after the facts are built.
     """
     files = {f.table: f for f in batch.files}
     if replace and not {"cases", "assessments"} <= set(files):
@@ -321,10 +327,12 @@ def write(
             continue
         empty = con.execute(f"select count(*) = 0 from {table}").fetchone()
         if csv is not None and empty is not None and empty[0]:
-            # A first load of the table: straight in, as the checked path does.
+            # A first load of the table: straight in, as the checked path does. Then the
+            # table is the batch: `verify` finds a repeated assessment key in the facts.
             _insert(con, table, table, csv)
-            _unique(con, table, table)
-            out = {"inserted": csv.rows, "updated": 0, "unchanged": 0}
+            if table != "assessments":
+                _unique(con, table, table)
+            out = {"inserted": csv.read, "updated": 0, "unchanged": 0}
             counts[table] = {**out, "deleted": 0} if replace else out
             continue
         con.execute(f"create or replace temp table incoming as select * from {table} limit 0")
@@ -332,10 +340,43 @@ def write(
             _insert(con, "incoming", table, csv)
             _unique(con, "incoming", table)
         counts[table] = merge(con, table, replace)
-    crossed = con.execute(_CROSS).fetchone()
-    if crossed is None or crossed[0]:
-        raise Doubt("a rule between tables")
     return counts
+
+
+def _verdicts() -> list[str]:
+    """Conditions on the store after the load, each true when all is well; the rules
+    between tables (crosscheck.py's), read off the per-case facts where they can be.
+
+    Every pair is checked, not only pairs with a side from the batch as crosscheck.py
+    does: stricter, and a store only ever holds rows that passed them.
+    """
+    tps = list(vocab.TIMEPOINTS)
+    dated = " + ".join(f"count({quote(facts.date_column(tp))})" for tp in tps)
+    out_of_order = [
+        f"{quote(facts.date_column(tp))} {'>' if tp == 'baseline' else '<='} treatment_date"
+        for tp in tps
+    ] + [f"{quote(facts.event_column(e))} < treatment_date" for e in vocab.EVENTS]
+    return [
+        # one facts row per case: no case joined two assessments of one timepoint
+        f"(select count(*) from {facts.TABLE}) = (select count(*) from cases)",
+        # every assessment joined its case: none of an unknown case
+        f"(select count(*) from assessments) = (select {dated} from {facts.TABLE})",
+        "not exists (select 1 from events anti join cases using (case_id))",
+        f"not exists (select 1 from {facts.TABLE} where {' or '.join(out_of_order)})",
+    ]
+
+
+def verify(con: duckdb.DuckDBPyConnection, batch: Plan, vetted: bool) -> None:
+    """After `write` and the facts: raise Doubt unless the files were plain (`vet`),
+    DuckDB read every line of them, and the store keeps every rule between tables."""
+    if not vetted:
+        raise Doubt("a file is not plain ASCII comma-separated text")
+    for csv in batch.files:
+        if csv.read != csv.rows:
+            raise Doubt(f"{csv.path}: DuckDB read {csv.read} rows of {csv.rows} lines")
+    row = con.execute("select " + " and ".join(f"({v})" for v in _verdicts())).fetchone()
+    if row is None or not row[0]:
+        raise Doubt("a rule between tables")
 
 
 def files_of(batch: Plan) -> list[dict[str, object]]:

@@ -8,6 +8,7 @@ the per-case facts the analytics read are rebuilt in that copy too (see `facts.p
 
 from __future__ import annotations
 
+import concurrent.futures
 import datetime as dt
 import json
 import os
@@ -199,15 +200,24 @@ def _load_fast(
     batch = fastpath.plan(paths, limits or Limits())
     if batch is None:
         return None
-    result = LoadResult(True, [], files=fastpath.files_of(batch), fast=True)
-    with store.write_lock(db_path, lock_timeout), store.staged_copy(db_path) as (con, commit):
+    result = LoadResult(True, [], fast=True)
+    # The files' bytes are checked and hashed in a thread while DuckDB reads them.
+    with (
+        concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="vet") as pool,
+        store.write_lock(db_path, lock_timeout),
+        store.staged_copy(db_path) as (con, commit),
+    ):
+        vetted = pool.submit(fastpath.vet, batch, limits or Limits())
         progress("reading, checking and writing")
         try:
             result.counts = fastpath.write(con, batch, replace=replace, merge=_merge)
-        except fastpath.Doubt:
+            _build_facts(con, progress)
+            fastpath.verify(con, batch, vetted.result())
+        except (fastpath.Doubt, duckdb.Error):  # any doubt at all: the checked path decides
+            vetted.cancel()
             return None  # commit[0] stays False: the copy is deleted, the store untouched
+        result.files = fastpath.files_of(batch)
         result.load_id = _log(con, result, started, replace)
-        _build_facts(con, progress)
         commit[0] = True
     return result
 
