@@ -36,7 +36,7 @@ from pipelines import limits as L
 from pipelines import vocabulary as vocab
 from pipelines.facts import literal, quote
 from pipelines.parsing import kind_of
-from pipelines.readers import TABLES, table_for_name
+from pipelines.readers import FORMATS, TABLES, table_for_name
 from pipelines.schemas import MEASURE_COLUMNS, MODELS, load_day
 
 
@@ -59,6 +59,18 @@ class Plan:
     """The batch's files, their headers found plain enough for DuckDB to read."""
 
     files: list[CsvFile]
+    ignored: list[str]  # files of a folder passed over, as readers.py lists them
+
+
+def _passed_over(child: Path) -> str | None:
+    """Why readers.py passes over a folder's entry that is no table file (None: it may be)."""
+    if child.is_symlink():
+        return None if child.suffix.lower() in FORMATS else "a symbolic link (not followed)"
+    if not child.is_file():
+        return "a folder (folders are not searched)"
+    if child.suffix.lower() not in FORMATS:
+        return "not a .csv, .xlsx or .parquet file"
+    return None
 
 
 # Bytes a plain export may hold besides printable ASCII: the line ends. (A tab, which
@@ -78,12 +90,17 @@ def plan(paths: Sequence[Path], limits: L.Limits) -> Plan | None:
     if _rules() is None:
         return None
     found: list[Path] = []
+    ignored: list[str] = []
     for path in paths:
         if path.is_symlink():
             return None
         if path.is_dir():
-            children = sorted(c for c in path.iterdir() if not c.name.startswith("."))
-            found.extend(children)
+            for child in sorted(c for c in path.iterdir() if not c.name.startswith(".")):
+                why = _passed_over(child)
+                if why:
+                    ignored.append(f"{child}: {why}")  # as readers.py words it
+                else:
+                    found.append(child)
         elif path.is_file():
             found.append(path)
         else:
@@ -101,7 +118,7 @@ def plan(paths: Sequence[Path], limits: L.Limits) -> Plan | None:
         if header is None:
             return None
         files.append(CsvFile(table, path, header))
-    return Plan(files) if files else None
+    return Plan(files, ignored) if files else None
 
 
 def _header(path: Path, table: str) -> list[str] | None:
@@ -160,7 +177,8 @@ def _value(kind: str, normalise: str | None, t: str, v: str) -> tuple[str, str]:
     if kind == "code":
         return f"lower({t})", "true"
     if kind == "int":  # DuckDB rounds '.5' and reads '1_000', '0x10': only canonical digits
-        return f"try_cast({t} as bigint)", f"cast({v} as varchar) = {t}"
+        # and parsing.py reads through a double: beyond 2**53 it would round
+        return f"try_cast({t} as bigint)", f"cast({v} as varchar) = {t} and abs({v}) < 2 ** 53"
     if kind == "float":  # DuckDB reads '1_000' and ' 7'; Arrow does not
         return (
             f"(try_cast({t} as double) + 0.0)",

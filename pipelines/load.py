@@ -200,7 +200,7 @@ def _load_fast(
     batch = fastpath.plan(paths, limits or Limits())
     if batch is None:
         return None
-    result = LoadResult(True, [], fast=True)
+    result = LoadResult(True, [], ignored=batch.ignored, fast=True)
     # The files' bytes are checked and hashed in a thread while DuckDB reads them.
     with (
         concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="vet") as pool,
