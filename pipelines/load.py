@@ -104,10 +104,12 @@ def load_paths(
 
     A plain CSV export goes the fast path first (fastpath.py); anything it cannot vouch
     for goes the checked path below. `fast=False` (or FBSS_LOAD_PATH=checked, for tests
-    and benchmarks) skips the fast path.
+    and benchmarks) skips the fast path; FBSS_LOAD_PATH=fast (benchmarks) fails the load
+    rather than fall back.
     """
+    forced = os.environ.get("FBSS_LOAD_PATH", "")
     if fast is None:
-        fast = os.environ.get("FBSS_LOAD_PATH", "") != "checked"
+        fast = forced != "checked"
     if fast:
         done = _load_fast(
             paths,
@@ -119,6 +121,8 @@ def load_paths(
         )
         if done is not None:
             return done
+        if forced == "fast":  # benchmarks: be sure of what is measured
+            raise RuntimeError("FBSS_LOAD_PATH=fast, but the fast path declined the batch")
     started = dt.datetime.now()
     progress("reading files")
     batch = read_paths(paths, limits)
