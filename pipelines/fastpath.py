@@ -167,15 +167,17 @@ def _text(name: str) -> str:
 
 
 def _value(kind: str, normalise: str | None, t: str, v: str) -> tuple[str, str]:
-    """The typed value of trimmed text `t`, and the condition that the text was read exactly
-    as `parsing.py` reads it, over `t` and the typed column `v` (stricter where DuckDB's
-    cast is laxer than Arrow's: see each line)."""
-    if normalise == "levels":
-        return rf"regexp_replace(upper({t}), '\s+', '', 'g')", "true"
-    if kind == "text":  # spaces around free text are trimmed; tabs never get here
-        return f"nullif(trim({t}), '')", "true"
-    if kind == "code":
-        return f"lower({t})", "true"
+    """The typed value of text `t`, and the condition that `parsing.py` reads the text as
+    that value, over `t` and the typed column `v`. Stricter than parsing.py throughout:
+    a cell it would trim or normalise (spaces around it, capitals, levels written loosely,
+    7.0 for 7) goes the checked path, as does any form where DuckDB's cast is laxer than
+    Arrow's (see each line). Plain exports write none of these."""
+    if normalise == "levels":  # as written: "l4-l5 ; L5-S1" fails the pattern
+        return t, "true"
+    if kind == "text":  # spaces around it (parsing.py trims them; tabs never get here)
+        return t, f"not starts_with({t}, ' ') and not ends_with({t}, ' ')"
+    if kind == "code":  # as written: in capitals it fails the (lower-case) vocabulary
+        return t, "true"
     if kind == "int":  # DuckDB rounds '.5' and reads '1_000', '0x10': only canonical digits
         # and parsing.py reads through a double: beyond 2**53 it would round
         return f"try_cast({t} as bigint)", f"cast({v} as varchar) = {t} and abs({v}) < 2 ** 53"
@@ -184,15 +186,16 @@ def _value(kind: str, normalise: str | None, t: str, v: str) -> tuple[str, str]:
             f"(try_cast({t} as double) + 0.0)",
             f"isfinite({v}) and not contains({t}, '_') and not contains({t}, ' ')",
         )
-    if kind == "bool":
+    if kind == "bool":  # lower case only (lowering every cell cost more than it saves)
         value = (
-            f"case lower({t}) when 'true' then true when 'yes' then true when '1' then true "
+            f"case {t} when 'true' then true when 'yes' then true when '1' then true "
             f"when 'false' then false when 'no' then false when '0' then false end"
         )
         return value, f"{v} is not null"
     if kind == "date":  # DuckDB reads '2023-1-5' and '2023/01/05': only YYYY-MM-DD
         return f"try_cast({t} as date)", (
-            f"length({t}) = 10 and cast({v} as varchar) = {t} and {v} >= date '1678-01-01'"
+            f"{t} glob '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]' "
+            f"and {v} >= date '1678-01-01'"  # pandas' datetime64[ns] starts in 1677
         )
     raise KeyError(kind)
 
@@ -205,7 +208,10 @@ def _check(check: pa.Check, v: str) -> str:
     if check.name == "less_than_or_equal_to":
         return f"{v} <= {float(s['max_value'])!r}"
     if check.name == "isin":
-        return f"{v} in ({', '.join(literal(str(x)) for x in s['allowed_values'])})"
+        allowed = [str(x) for x in s["allowed_values"]]
+        if any(x != x.lower() for x in allowed):
+            raise KeyError(check.name)  # the value is the cell as written: see _value
+        return f"{v} in ({', '.join(map(literal, allowed))})"
     if check.name == "str_matches":  # anchored patterns: RE2 and Python's re agree
         pattern = str(s["pattern"])
         if not (pattern.startswith("^") and pattern.endswith("$")):

@@ -137,16 +137,8 @@ def test_plain_variants_the_fast_path_reads_as_the_checked_path(
     cases = _csv(variant, "cases").read_text().splitlines()
     header = cases[0].split(",")
     first = dict(zip(header, cases[1].split(","), strict=True))
-    # spaces around free text, vocabulary in capitals, levels written loosely, yes/no,
-    # a negative zero, a missing optional value
-    first.update(
-        clinic="  North Spine  ",
-        cause=first["cause"].upper(),
-        index_levels="l4-l5 ; L5-s1",
-        smoker="YES",
-        diabetes="0",
-        bmi="-0" if False else "31.0",
-    )
+    # yes/no/1/0, a number written 31.0, a missing optional value
+    first.update(smoker="yes", diabetes="0", bmi="31.0", index_levels="")
     cases[1] = ",".join(first[h] for h in header)
     _csv(variant, "cases").write_text("\r\n".join(cases) + "\r\n")  # CRLF line ends
     _edit(variant, "assessments", ",0,", ",-0,")  # opioid_mme -0 is 0
@@ -165,6 +157,10 @@ def test_plain_variants_the_fast_path_reads_as_the_checked_path(
         ("cases", "Riverside", "Ríverside"),  # not ASCII
         ("cases", "Riverside", '"Riverside"'),  # quoted
         ("cases", ",61,", ",\t61,"),  # a tab
+        ("cases", ",female,", ",FEMALE,"),  # vocabulary in capitals
+        ("cases", "Riverside", "  Riverside"),  # spaces around free text
+        ("cases", ",L4-L5,", ",l4-l5 ; L5-s1,"),  # levels written loosely
+        ("cases", ",true,", ",TRUE,"),
         ("assessments", "\n", "\n\n"),  # a blank line
         ("assessments", "\n", "\n   \n"),  # a line of spaces
         ("assessments", ",2026-", ", 2026-"),  # a space before a date
