@@ -61,7 +61,11 @@ def _run(
     seconds = time.perf_counter() - started
     if os.waitstatus_to_exitcode(status) != 0:
         sys.exit(f"failed: {' '.join(cmd)}\n{proc.stderr.read().decode() if proc.stderr else ''}")
+    _cpu.append(usage.ru_utime + usage.ru_stime)  # CPU seconds: steadier on a busy machine
     return seconds, usage.ru_maxrss / 1024
+
+
+_cpu: list[float] = []  # CPU seconds of each child, in the order they ran
 
 
 def main() -> None:
@@ -117,6 +121,8 @@ def main() -> None:
     floor_t, summary_t = [], []
     old_load_t, old_load_m, old_summary_t = [], [], []
     checked_t, checked_m = [], []
+    bare_c: list[float] = []
+    load_c: list[float] = []
     db = out / "fbss.duckdb"
     fbss = [sys.executable, "-m", "fbss.cli"]
     for _ in range(args.repeat):
@@ -130,6 +136,7 @@ def main() -> None:
             old_summary_t.append(_run([*fbss, "summary", "--db", str(older)], args.against)[0])
         s, m = _run([sys.executable, "-c", BARE, str(data), str(out / "bare.duckdb")])
         bare_t.append(s)
+        bare_c.append(_cpu[-1])
         bare_m.append(m)
         if args.checked:
             checked_db = out / "checked.duckdb"
@@ -144,6 +151,7 @@ def main() -> None:
             env={"FBSS_LOAD_PATH": "fast"},  # fails rather than fall back to the checked path
         )
         load_t.append(s)
+        load_c.append(_cpu[-1])
         load_m.append(m)
         # Right after the load, each in a fresh process: the summary, then its floor.
         summary_t.append(_run([str(BIN / "fbss"), "summary", "--db", str(db)])[0])
@@ -164,6 +172,14 @@ def main() -> None:
         f"ratio load / bare: {ld / b:.2f}x of medians, {statistics.median(pairs):.2f}x median "
         f"of pairs ({', '.join(f'{r:.2f}' for r in pairs)})  (goal: within 1.5x, peak under "
         "2048 MiB)"
+    )
+    cpairs = sorted(x / y for x, y in zip(load_c, bare_c, strict=True))
+    print(
+        f"CPU seconds      : bare median {statistics.median(bare_c):.2f} "
+        f"(runs {', '.join(f'{x:.2f}' for x in bare_c)}), load median "
+        f"{statistics.median(load_c):.2f} (runs {', '.join(f'{x:.2f}' for x in load_c)}); "
+        f"{statistics.median(cpairs):.2f}x median of pairs "
+        f"({', '.join(f'{r:.2f}' for r in cpairs)})"
     )
     if args.checked:
         cp = sorted(x / y for x, y in zip(checked_t, bare_t, strict=True))
