@@ -18,6 +18,9 @@ its typing expression, its Field checks (by pandera's check name and statistics)
 `nullable` its conditions, `Config.unique` the keys checked. The models' own Python
 checks are translated by name in `_CUSTOM`; a model check not known here disables the
 fast path for good (a test pins that every one is known).
+
+Over 300 lines, on purpose: the gate, the SQL derived from the models and the writes
+are one promise (the same store as the checked path, or step aside), read in one place.
 """
 
 from __future__ import annotations
@@ -217,7 +220,7 @@ def _check(check: pa.Check, v: str) -> str:
         if not (pattern.startswith("^") and pattern.endswith("$")):
             raise KeyError(pattern)
         return f"regexp_matches({v}, {literal(pattern)})"
-    if check.name == "str_length":  # ASCII only (see _plain_csv): characters = bytes
+    if check.name == "str_length":  # ASCII only (see vet): characters = bytes
         low, high = s.get("min_value"), s.get("max_value")
         parts = [f"length({v}) >= {int(low)}" if low is not None else "true"]
         parts.append(f"length({v}) <= {int(high)}" if high is not None else "true")
