@@ -88,25 +88,39 @@ def event_column(event: str) -> str:
     return f"first__{event}"
 
 
+def _at(timepoint: str) -> str:
+    """The alias of a timepoint's joined assessment."""
+    return quote(f"at_{timepoint}")
+
+
 def build_sql(source: str) -> str:
     """sql/case_facts.sql with the vocabulary's pivot columns filled in."""
     q, lit = quote, literal
     measures = ",\n        ".join(
-        f"max({q(m)}) filter (where timepoint = {lit(tp)}) as {q(value_column(m, tp))}"
+        f"{_at(tp)}.{q(m)} as {q(value_column(m, tp))}"
         for m in vocab.MEASURES
         for tp in vocab.TIMEPOINTS
     )
+    found = [f"{_at(tp)}.case_id" for tp in vocab.TIMEPOINTS]
+    any_assessment = f"coalesce({', '.join(found)}) is not null"
     has = ",\n        ".join(
-        f"bool_or(timepoint = {lit(tp)}) as {q(has_column(tp))}" for tp in vocab.FOLLOWUP_TIMEPOINTS
+        f"case when {any_assessment} then {_at(tp)}.case_id is not null end as {q(has_column(tp))}"
+        for tp in vocab.FOLLOWUP_TIMEPOINTS
     )
     dates = ",\n        ".join(
-        f"max(assessment_date) filter (where timepoint = {lit(tp)}) as {q(date_column(tp))}"
-        for tp in vocab.TIMEPOINTS
+        f"{_at(tp)}.assessment_date as {q(date_column(tp))}" for tp in vocab.TIMEPOINTS
     )
     events = ",\n        ".join(
         f"min(event_date) filter (where event = {lit(e)}) as {q(event_column(e))}"
         for e in vocab.EVENTS
     )
+    picked = ", ".join(["case_id", *map(q, vocab.MEASURES), "assessment_date"])
+    joins = "\n    ".join(
+        f"left join (select {picked} from {source}.assessments where timepoint = {lit(tp)}) "
+        f"as {_at(tp)} on {_at(tp)}.case_id = c.case_id"
+        for tp in vocab.TIMEPOINTS
+    )
+    last = f"greatest({', '.join(f'{_at(tp)}.assessment_date' for tp in vocab.TIMEPOINTS)})"
     return _fill(
         _sql_text(),
         {
@@ -114,6 +128,8 @@ def build_sql(source: str) -> str:
             "has_columns": has,
             "date_columns": dates,
             "event_columns": events,
+            "timepoint_joins": joins,
+            "last_assessment": last,
             "source": source,
         },
     )

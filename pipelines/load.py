@@ -8,8 +8,10 @@ the per-case facts the analytics read are rebuilt in that copy too (see `facts.p
 
 from __future__ import annotations
 
+import concurrent.futures
 import datetime as dt
 import json
+import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,7 +21,7 @@ import duckdb
 import pandas as pd
 import pyarrow
 
-from pipelines import facts, store
+from pipelines import facts, fastpath, store
 from pipelines import problems as P
 from pipelines.crosscheck import cross_check
 from pipelines.limits import Limits
@@ -44,6 +46,7 @@ class LoadResult:
     ignored: list[str] = field(default_factory=list)
     files: list[dict[str, object]] = field(default_factory=list)
     load_id: int | None = None
+    fast: bool = False  # written by the fast path (fastpath.py), not the checked path
 
 
 def _quiet(_: str) -> None:
@@ -95,8 +98,31 @@ def load_paths(
     progress: Progress = _quiet,
     limits: Limits | None = None,
     lock_timeout: float | None = None,
+    fast: bool | None = None,
 ) -> LoadResult:
-    """Validate and, when nothing is wrong, upsert the batch into the store at `db_path`."""
+    """Validate and, when nothing is wrong, upsert the batch into the store at `db_path`.
+
+    A plain CSV export goes the fast path first (fastpath.py); anything it cannot vouch
+    for goes the checked path below. `fast=False` (or FBSS_LOAD_PATH=checked, for tests
+    and benchmarks) skips the fast path; FBSS_LOAD_PATH=fast (benchmarks) fails the load
+    rather than fall back.
+    """
+    forced = os.environ.get("FBSS_LOAD_PATH", "")
+    if fast is None:
+        fast = forced != "checked"
+    if fast:
+        done = _load_fast(
+            paths,
+            db_path,
+            replace=replace,
+            progress=progress,
+            limits=limits,
+            lock_timeout=lock_timeout,
+        )
+        if done is not None:
+            return done
+        if forced == "fast":  # benchmarks: be sure of what is measured
+            raise RuntimeError("FBSS_LOAD_PATH=fast, but the fast path declined the batch")
     started = dt.datetime.now()
     progress("reading files")
     batch = read_paths(paths, limits)
@@ -143,17 +169,63 @@ def load_paths(
         if result.accepted or not facts.is_current(con):
             # In the staged copy, so the store and its facts are swapped in together
             # (a rejected batch still brings an older store's facts up to date).
-            progress("building the per-case facts")
-            # Python still holds the allocator's share of the batch's frames: cap DuckDB
-            # so the pivot's hash tables spill rather than add to the peak (at 1M cases:
-            # peak 2,194 -> 1,955 MiB, measured with benchmarks/load_stages.py).
-            con.execute("set memory_limit = '1GB'")
-            try:
-                facts.build(con)
-            except duckdb.OutOfMemoryException:  # a store far larger: build it uncapped
-                con.execute("reset memory_limit")
-                facts.build(con)
+            _build_facts(con, progress)
+        commit[0] = True
+    return result
+
+
+def _build_facts(con: duckdb.DuckDBPyConnection, progress: Progress) -> None:
+    progress("building the per-case facts")
+    # Python still holds the allocator's share of the batch's frames: cap DuckDB
+    # so the pivot's hash tables spill rather than add to the peak (at 1M cases:
+    # peak 2,194 -> 1,955 MiB, measured with benchmarks/load_stages.py).
+    con.execute("set memory_limit = '1GB'")
+    try:
+        facts.build(con)
+    except duckdb.OutOfMemoryException:  # a store far larger: build it uncapped
+        con.execute("reset memory_limit")
+        facts.build(con)
+    con.execute("reset memory_limit")
+
+
+def _load_fast(
+    paths: Sequence[Path],
+    db_path: Path,
+    *,
+    replace: bool,
+    progress: Progress,
+    limits: Limits | None,
+    lock_timeout: float | None,
+) -> LoadResult | None:
+    """The fast path (fastpath.py): the load's result, or None when it cannot vouch for
+    the batch (its staged copy is then dropped and the checked path runs)."""
+    started = dt.datetime.now()
+    progress("reading files")
+    batch = fastpath.plan(paths, limits or Limits())
+    if batch is None:
+        return None
+    result = LoadResult(True, [], ignored=batch.ignored, fast=True)
+    # The files' bytes are checked and hashed in a thread while DuckDB reads them.
+    with (
+        concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="vet") as pool,
+        store.write_lock(db_path, lock_timeout),
+        store.staged_copy(db_path) as (con, commit),
+    ):
+        vetted = pool.submit(fastpath.vet, batch, limits or Limits())
+        progress("reading, checking and writing")
+        try:
+            # DuckDB streams the files into the tables: 1.5 GB is ample (peak 985 MiB at
+            # 1M cases) and keeps the load under 2 GB; out of memory -> the checked path
+            con.execute("set memory_limit = '1536MB'")
+            result.counts = fastpath.write(con, batch, replace=replace, merge=_merge)
             con.execute("reset memory_limit")
+            _build_facts(con, progress)
+            fastpath.verify(con, batch, vetted.result())
+        except (fastpath.Doubt, duckdb.Error):  # any doubt at all: the checked path decides
+            vetted.cancel()
+            return None  # commit[0] stays False: the copy is deleted, the store untouched
+        result.files = fastpath.files_of(batch)
+        result.load_id = _log(con, result, started, replace)
         commit[0] = True
     return result
 
@@ -194,13 +266,9 @@ def _apply(
 def _upsert(
     con: duckdb.DuckDBPyConnection, table: str, frame: pd.DataFrame, *, replace: bool
 ) -> dict[str, int]:
-    keys = store.KEYS[table]
     if table == "cases":
         frame = frame.assign(pathway=frame["treatment"].map(_PATHWAY_OF))
     columns = [r[0] for r in con.execute(f"describe {table}").fetchall()]
-    others = [c for c in columns if c not in keys]
-    on = " and ".join(f"i.{k} = t.{k}" for k in keys)
-    differs = " or ".join(f"i.{c} is distinct from t.{c}" for c in others)
     # Arrow, not pandas objects: DuckDB scans it without touching Python strings.
     # (columns= picks them without first copying the frame)
     incoming = pyarrow.Table.from_pandas(frame, columns=columns, preserve_index=False)
@@ -215,6 +283,19 @@ def _upsert(
     con.execute(f"create or replace temp table incoming as select * from {table} limit 0")
     con.execute("insert into incoming select * from incoming_frame")
     con.unregister("incoming_frame")
+    return _merge(con, table, replace)
+
+
+def _merge(con: duckdb.DuckDBPyConnection, table: str, replace: bool) -> dict[str, int]:
+    """Upsert the temp table `incoming` (the batch's rows, typed) into `table` and drop it.
+
+    Shared by the checked path and the fast path (fastpath.py).
+    """
+    keys = store.KEYS[table]
+    columns = [r[0] for r in con.execute(f"describe {table}").fetchall()]
+    others = [c for c in columns if c not in keys]
+    on = " and ".join(f"i.{k} = t.{k}" for k in keys)
+    differs = " or ".join(f"i.{c} is distinct from t.{c}" for c in others)
     inserted, updated, unchanged = _one(
         con,
         f"""select count(*) filter (where t.{keys[0]} is null),
