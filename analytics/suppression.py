@@ -32,9 +32,9 @@ from itertools import combinations
 
 import numpy as np
 import pandas as pd
-from scipy.optimize import linprog
 
 from analytics import stats
+from analytics.suppression_audit import pinned_figures
 
 # Numerator columns whose totals over hidden rows must stay away from 0 and from the
 # whole denominator; None means "the denominator passed to the suppression".
@@ -115,6 +115,7 @@ def suppression_mask(
     # Secondary cells: shown, not empty, and preferably not alone under a public total.
     eligible = ~empty & ~alone
     last_resort = ~empty & alone
+    pool: list[np.ndarray] = []  # the audit's solutions, kept from one round to the next
     changed = True
     while changed:
         changed = False
@@ -129,11 +130,12 @@ def suppression_mask(
             if pick is not None:
                 hidden[pick] = True
                 changed = True
-        if not changed and len(keys) >= 2:
-            # Lines combine: the union of some lines minus others is a line too
-            # (issue 10's cause x baseline_severity case). An LP audit finds what the
-            # line rules miss; each pinned cell gets one more hidden row beside it.
-            pick = _audit(frame, lines, hidden, eligible, size, denominator, counts)
+        if not changed:
+            # Lines combine (the union of some lines minus others is a line too, issue
+            # 10's cause x baseline_severity case) and a group's counts tie each other
+            # (returned = assessed + no baseline): the integer-programming audit finds
+            # what the line rules miss, and a pinned figure gets a hidden row beside it.
+            pick = _audit(frame, lines, hidden, eligible, size, denominator, counts, pool)
             if pick is not None:
                 hidden[pick] = True
                 changed = True
@@ -148,48 +150,17 @@ def _audit(
     size: np.ndarray,
     denominator: str,
     counts: Sequence[str],
+    pool: list[np.ndarray],
 ) -> int | None:
-    """A shown row to hide because some hidden count is pinned by the public totals.
-
-    For each count, the hidden values are unknowns x >= 0 with one equation per line
-    (its hidden rows sum to the public total minus its shown rows). A hidden value whose
-    LP minimum equals its maximum is recovered; a 0 that a line's own public total of 0
-    already tells is not a disclosure. Returns None when nothing is pinned or nothing mends.
-    """
-    rows = np.flatnonzero(hidden)
-    if len(rows) < 2:
+    """A shown row to hide because some hidden figure is pinned (suppression_audit)."""
+    if hidden.sum() == 0:
         return None
-    where = {r: i for i, r in enumerate(rows)}
-    members = [[where[r] for r in line if hidden[r]] for line in lines]
-    used = [(m, line) for m, line in zip(members, lines, strict=True) if m]
-    a_eq = np.zeros((len(used), len(rows)))
-    for j, (m, _) in enumerate(used):
-        a_eq[j, m] = 1.0
-    # Not n_excluded: mostly 0, it would pin nearly every hidden zero and cascade
-    # until the whole table is hidden (measured: cause x pathway on the sample).
-    columns = [c for c in (denominator, *counts) if c in frame.columns and c != "n_excluded"]
-    for col in dict.fromkeys(columns):
-        value = _values(frame, col)
-        b_eq = a_eq @ value[rows]
-        told_zero = np.zeros(len(rows), dtype=bool)  # a line whose public total is 0
-        for m, line in used:
-            if value[line].sum() == 0:
-                told_zero[m] = True
-        for i, r in enumerate(rows):
-            if told_zero[i]:
-                continue
-            c = np.zeros(len(rows))
-            c[i] = 1.0
-            high = linprog(-c, A_eq=a_eq, b_eq=b_eq, bounds=(0, None), method="highs")
-            if high.status != 0 or -high.fun - value[r] > 0.5:
-                continue  # the truth is feasible: a higher value means not pinned
-            if value[r] > 0:  # a true 0 is the lowest possible; otherwise ask
-                low = linprog(c, A_eq=a_eq, b_eq=b_eq, bounds=(0, None), method="highs")
-                if low.status != 0 or value[r] - low.fun > 0.5:
-                    continue
-            pick = _beside(int(r), lines, hidden, eligible, size, value)
-            if pick is not None:
-                return pick
+    columns = [c for c in dict.fromkeys((denominator, *counts)) if c in frame.columns]
+    values = {c: _values(frame, c) for c in columns}
+    for pin in pinned_figures(values, hidden, lines, pool):
+        pick = _beside(pin.row, lines, hidden, eligible, size, pin.values)
+        if pick is not None:
+            return pick
     return None
 
 
@@ -202,7 +173,10 @@ def _beside(
     value: np.ndarray,
 ) -> int | None:
     """The smallest shown row sharing a line with row r, one with a non-zero count first."""
-    near = np.unique(np.concatenate([line for line in lines if r in line and len(line) > 1]))
+    shared = [line for line in lines if r in line and len(line) > 1]
+    if not shared:
+        return None
+    near = np.unique(np.concatenate(shared))
     near = near[~hidden[near] & eligible[near]]
     if len(near) == 0:
         return None

@@ -7,8 +7,8 @@ state.VIEWER_SCOPE, from which every Filters the pages build takes it (issue 10)
 Modes (chosen by `fbss dashboard`, dashboard/launch.py, and passed in the environment):
 - local accounts: FBSS_USERS names an accounts file that exists -> e-mail and password;
 - OIDC: Streamlit's secrets hold an [auth] section -> st.login; the role and scope come
-  from the ID token's claims (fbss_role, fbss_clinics, fbss_physician) or, when absent,
-  from the accounts file matched by e-mail;
+  from the ID token's claims (fbss_role, fbss_clinics, fbss_physician, fbss_can_import)
+  or, when absent, from the accounts file matched by e-mail;
 - neither: single-user local mode (bound to 127.0.0.1 by launch.py), the operator's view.
 """
 
@@ -24,7 +24,13 @@ from typing import Any
 import streamlit as st
 
 from access import audit
-from access.accounts import DEFAULT_USERS_NAME, AccessError, Account, check_scope
+from access.accounts import (
+    DEFAULT_USERS_NAME,
+    AccessError,
+    Account,
+    check_scope,
+    load_accounts,
+)
 from access.scope import Scope
 from access.signin import Refused, authenticate, session_expired
 from access.viewer import account_for
@@ -34,6 +40,7 @@ SESSION_KEY = "fbss_signed_in"
 VIEWER_KEY = "fbss_viewer"
 # Claim names an identity provider can send (documented in docs/deployment.md).
 ROLE_CLAIM, CLINICS_CLAIM, PHYSICIAN_CLAIM = "fbss_role", "fbss_clinics", "fbss_physician"
+IMPORT_CLAIM = "fbss_can_import"
 
 
 @dataclass(frozen=True)
@@ -43,11 +50,15 @@ class Viewer:
     email: str | None  # None in single-user local mode
     scope: Scope
     how: str  # "local", "password" or "oidc"
-    can_import: bool = False
 
     @property
     def is_admin(self) -> bool:
         return self.scope.is_everything
+
+    @property
+    def can_import(self) -> bool:
+        """Decided by the scope (access/scope.py): admin, or a manager granted Import."""
+        return self.scope.can_import
 
 
 def users_file(db: Path) -> Path:
@@ -82,7 +93,7 @@ def record(db: Path, action: str, user: str | None, what: Mapping[str, object]) 
 def viewer(db: Path) -> Viewer:
     """The signed-in viewer, or the sign-in page and st.stop()."""
     if not sign_in_required(db):
-        found = Viewer(None, Scope.everything(), "local", can_import=True)
+        found = Viewer(None, Scope.everything(), "local")
     elif oidc_configured():
         found = _oidc_viewer(db)
     else:
@@ -150,9 +161,15 @@ def _password_viewer(db: Path) -> Viewer:
             del st.session_state[SESSION_KEY]
             st.session_state["fbss_signin_note"] = "Your session timed out: sign in again."
         else:
-            signed["seen"] = now
-            account: Account = signed["account"]
-            return _from_account(account, "password")
+            # read again on every run: a removed account or a revoked grant takes effect
+            # at once, not at the next sign-in
+            account = load_accounts(users_file(db)).get(signed["email"])
+            if account is not None:
+                signed["seen"] = now
+                signed["account"] = account
+                return _from_account(account, "password")
+            record(db, "sign_out", signed["email"], {"reason": "account removed"})
+            del st.session_state[SESSION_KEY]
     _sign_in_page(db)
     st.stop()
     raise AssertionError("unreachable")  # st.stop() raises
@@ -186,9 +203,7 @@ def _sign_in_page(db: Path) -> None:
 
 
 def _from_account(account: Account, how: str) -> Viewer:
-    # Managers import only when granted: the accounts file has no grant field yet, so
-    # only admins import (issue 10: "no import unless granted").
-    return Viewer(account.email, Scope.of(account), how, can_import=account.role == "admin")
+    return Viewer(account.email, Scope.of(account), how)
 
 
 # --- OpenID Connect ---------------------------------------------------------------------
@@ -203,7 +218,9 @@ def _claims_scope(claims: Mapping[str, Any]) -> Scope | None:
     clinics = tuple([raw] if isinstance(raw, str) else [str(c) for c in raw])
     physician = claims.get(PHYSICIAN_CLAIM) or None
     check_scope(str(role), clinics, physician)
-    return Scope(str(role), clinics, physician)
+    # a manager's Import grant: true (a JSON boolean) or "true" from the provider
+    granted = str(claims.get(IMPORT_CLAIM, "")).strip().lower() == "true"
+    return Scope(str(role), clinics, physician, granted and str(role) == "manager")
 
 
 def _oidc_viewer(db: Path) -> Viewer:
@@ -231,7 +248,7 @@ def _oidc_viewer(db: Path) -> Viewer:
     if not st.session_state.get(SESSION_KEY):
         st.session_state[SESSION_KEY] = {"email": email, "how": "oidc"}
         record(db, "sign_in", email, {"how": "oidc", "role": scope.role})
-    return Viewer(email, scope, "oidc", can_import=scope.role == "admin")
+    return Viewer(email, scope, "oidc")
 
 
 # --- sidebar ----------------------------------------------------------------------------

@@ -21,6 +21,7 @@ import pyarrow
 
 from pipelines import facts, store
 from pipelines import problems as P
+from pipelines.clinic_scope import outside_clinics
 from pipelines.crosscheck import cross_check
 from pipelines.limits import Limits
 from pipelines.problems import Problem
@@ -56,8 +57,12 @@ def validate_paths(
     progress: Progress = _quiet,
     *,
     limits: Limits | None = None,
+    clinics: Sequence[str] | None = None,
 ) -> LoadResult:
-    """Every problem the batch has, checked against the store when it exists; writes nothing."""
+    """Every problem the batch has, checked against the store when it exists; writes nothing.
+
+    `clinics` (None: any) limits the batch to those clinics' records (pipelines/clinic_scope.py).
+    """
     progress("reading files")
     batch = read_paths(paths, limits)
     progress("validating")
@@ -69,6 +74,7 @@ def validate_paths(
             problems += cross_check(
                 con, checked.frames, checked.origin, replace=False, incomplete=checked.incomplete
             )
+            problems += outside_clinics(con, checked.frames, checked.origin, clinics)
     else:
         con = store.connect(":memory:", read_only=False)
         try:
@@ -76,6 +82,7 @@ def validate_paths(
             problems += cross_check(
                 con, checked.frames, checked.origin, replace=False, incomplete=checked.incomplete
             )
+            problems += outside_clinics(con, checked.frames, checked.origin, clinics)
         finally:
             con.close()
     return LoadResult(
@@ -95,8 +102,12 @@ def load_paths(
     progress: Progress = _quiet,
     limits: Limits | None = None,
     lock_timeout: float | None = None,
+    clinics: Sequence[str] | None = None,
 ) -> LoadResult:
-    """Validate and, when nothing is wrong, upsert the batch into the store at `db_path`."""
+    """Validate and, when nothing is wrong, upsert the batch into the store at `db_path`.
+
+    `clinics` (None: any) limits the batch to those clinics' records (pipelines/clinic_scope.py).
+    """
     started = dt.datetime.now()
     progress("reading files")
     batch = read_paths(paths, limits)
@@ -132,6 +143,7 @@ def load_paths(
             problems += cross_check(
                 con, checked.frames, checked.origin, replace=replace, incomplete=checked.incomplete
             )
+            problems += outside_clinics(con, checked.frames, checked.origin, clinics)
         if not problems:
             progress("writing")
             result.counts = _apply(con, checked, replace=replace)
