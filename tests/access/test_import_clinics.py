@@ -78,7 +78,10 @@ def test_a_case_of_another_clinic_is_refused_and_nothing_is_stored(
 ) -> None:
     paths = _write(tmp_path / "b", cases=_new_cases(cases, [MINE, OTHER]))
     before = _count(db)
-    for result in (validate_paths(paths, db, clinics=[MINE]), load_paths(paths, db, clinics=[MINE])):
+    for result in (
+        validate_paths(paths, db, clinics=[MINE]),
+        load_paths(paths, db, clinics=[MINE]),
+    ):
         assert not result.accepted
         [problem] = result.problems
         assert (problem.file, problem.row, problem.column) == (str(paths[0]), 3, "clinic")

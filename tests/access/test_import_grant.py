@@ -24,9 +24,7 @@ PASSWORD = "correct horse battery"
         (Scope("physician", ("North",), "Dr A"), False, AccessError),
     ],
 )
-def test_who_may_import_and_which_clinics(
-    scope: Scope, can_import: bool, clinics: object
-) -> None:
+def test_who_may_import_and_which_clinics(scope: Scope, can_import: bool, clinics: object) -> None:
     assert scope.can_import is can_import
     if clinics is AccessError:
         with pytest.raises(AccessError, match="may not import"):
