@@ -86,12 +86,16 @@ def suppression_mask(
     partition_by: Sequence[str] = (),
     numerators: Sequence[tuple[str, str | None]] | None = None,
     counts: Sequence[str] = (),
+    linked: bool = False,
 ) -> pd.Series:
     """Boolean Series: which rows must be hidden (primary and secondary suppression).
 
     `numerators` pairs a numerator column with its denominator column (None: the
     `denominator`); by default DEFAULT_NUMERATORS where both columns exist. `counts`
-    names the other published counts, checked for small values on empty rows.
+    names the other published counts, checked for small values on empty rows. `linked`:
+    the partitions share counts (one group's cases are the same for every measure or
+    event), so a group hidden in one partition is hidden in all of them; otherwise its
+    case count, shown beside another measure, would give the hidden one back.
     """
     if min_cell <= 0 or frame.empty:
         return pd.Series(False, index=frame.index)
@@ -139,7 +143,21 @@ def suppression_mask(
             if pick is not None:
                 hidden[pick] = True
                 changed = True
+        if not changed and linked and partition_by:
+            more = _linked_rows(frame, keys, hidden)
+            if more.any():
+                hidden |= more
+                changed = True
     return pd.Series(hidden, index=frame.index)
+
+
+def _linked_rows(frame: pd.DataFrame, keys: Sequence[str], hidden: np.ndarray) -> np.ndarray:
+    """Shown rows whose group (the same keys, another partition) is hidden somewhere."""
+    if not keys:
+        return ~hidden if hidden.any() else np.zeros(len(hidden), dtype=bool)
+    plain = frame[list(keys)].reset_index(drop=True)
+    anywhere = pd.Series(hidden).groupby([plain[k] for k in keys], dropna=False).transform("any")
+    return anywhere.to_numpy(dtype=bool) & ~hidden
 
 
 def _audit(
@@ -158,7 +176,7 @@ def _audit(
     columns = [c for c in dict.fromkeys((denominator, *counts)) if c in frame.columns]
     values = {c: _values(frame, c) for c in columns}
     for pin in pinned_figures(values, hidden, lines, pool):
-        pick = _beside(pin.row, lines, hidden, eligible, size, pin.values)
+        pick = _beside(pin.row, lines, hidden, eligible, size, pin.values, pin.value == 0)
         if pick is not None:
             return pick
     return None
@@ -171,13 +189,21 @@ def _beside(
     eligible: np.ndarray,
     size: np.ndarray,
     value: np.ndarray,
+    pinned_at_zero: bool = False,
 ) -> int | None:
-    """The smallest shown row sharing a line with row r, one with a non-zero count first."""
+    """The smallest shown row sharing a line with row r, one with a non-zero count first.
+
+    A figure pinned at 0 is freed only by a partner whose own value is not 0: when no
+    such row is left (a count that is 0 by construction, like "no baseline" in a baseline
+    band), hiding more would only hide the table whole, so None.
+    """
     shared = [line for line in lines if r in line and len(line) > 1]
     if not shared:
         return None
     near = np.unique(np.concatenate(shared))
     near = near[~hidden[near] & eligible[near]]
+    if pinned_at_zero:
+        near = near[value[near] > 0]
     if len(near) == 0:
         return None
     best = near[value[near] > 0] if (value[near] > 0).any() else near
@@ -224,8 +250,11 @@ def apply_suppression(
     value_columns: Sequence[str],
     partition_by: Sequence[str] = (),
     numerators: Sequence[tuple[str, str | None]] | None = None,
+    linked: bool = False,
 ) -> pd.DataFrame:
-    """A copy with a `suppressed` column and the value columns nulled where suppressed."""
+    """A copy with a `suppressed` column and the value columns nulled where suppressed.
+
+    `linked`: the partitions share counts; see suppression_mask."""
     out = frame.copy()
     counts = [
         c
@@ -242,6 +271,7 @@ def apply_suppression(
         partition_by=partition_by,
         numerators=numerators,
         counts=counts,
+        linked=linked,
     )
     for col in value_columns:
         if col not in out.columns:
