@@ -15,6 +15,7 @@ Modes (chosen by `fbss dashboard`, dashboard/launch.py, and passed in the enviro
 from __future__ import annotations
 
 import os
+import secrets
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -23,7 +24,7 @@ from typing import Any
 
 import streamlit as st
 
-from access import audit
+from access import audit, session_token
 from access.accounts import (
     DEFAULT_USERS_NAME,
     AccessError,
@@ -34,7 +35,7 @@ from access.accounts import (
 from access.scope import Scope
 from access.signin import Refused, authenticate, session_expired
 from access.viewer import account_for
-from dashboard import state
+from dashboard import session_cookie, state
 
 SESSION_KEY = "fbss_signed_in"
 VIEWER_KEY = "fbss_viewer"
@@ -155,27 +156,50 @@ def published(n: int) -> int:
 def _password_viewer(db: Path) -> Viewer:
     signed = st.session_state.get(SESSION_KEY)
     now = time.time()
+    users = users_file(db)
+    if not isinstance(signed, dict):
+        resumed = session_cookie.resume(users, now)  # a reload: the signed cookie
+        if resumed is not None:
+            session, account = resumed
+            signed = _hold(account, session.sid, session.signed_in_at, now)
+            record(db, "sign_in", account.email, {"how": "session cookie", "role": account.role})
     if isinstance(signed, dict):
         if session_expired(signed_in_at=signed["at"], last_seen=signed["seen"], now=now):
             record(db, "sign_out", signed["email"], {"reason": "session timed out"})
-            del st.session_state[SESSION_KEY]
+            _end(users, signed, now)
             st.session_state["fbss_signin_note"] = "Your session timed out: sign in again."
         else:
             # read again on every run: a removed account or a revoked grant takes effect
             # at once, not at the next sign-in
-            account = load_accounts(users_file(db)).get(signed["email"])
-            if account is not None:
+            current = load_accounts(users).get(signed["email"])
+            if current is not None:
                 signed["seen"] = now
-                signed["account"] = account
-                return _from_account(account, "password")
+                signed["account"] = current
+                session_cookie.keep(users, current, signed["sid"], signed["at"], now)
+                return _from_account(current, "password")
             record(db, "sign_out", signed["email"], {"reason": "account removed"})
-            del st.session_state[SESSION_KEY]
+            _end(users, signed, now)
     _sign_in_page(db)
     st.stop()
     raise AssertionError("unreachable")  # st.stop() raises
 
 
+def _hold(account: Account, sid: str, signed_in_at: float, now: float) -> dict[str, Any]:
+    held = {"account": account, "email": account.email, "at": signed_in_at, "seen": now,
+            "sid": sid}  # fmt: skip
+    st.session_state[SESSION_KEY] = held
+    return held
+
+
+def _end(users: Path, signed: Mapping[str, Any], now: float) -> None:
+    """End a local-account session: its token is refused from now on, its cookie cleared."""
+    session_token.sign_out(users, str(signed.get("sid", "")), now=now)
+    st.session_state.pop(SESSION_KEY, None)
+    session_cookie.clear_later()
+
+
 def _sign_in_page(db: Path) -> None:
+    session_cookie.clear_if_asked()
     st.title("Sign in")
     note = st.session_state.pop("fbss_signin_note", None)
     if note:
@@ -192,12 +216,7 @@ def _sign_in_page(db: Path) -> None:
         st.error(result.message)
         return
     now = time.time()
-    st.session_state[SESSION_KEY] = {
-        "account": result,
-        "email": result.email,
-        "at": now,
-        "seen": now,
-    }
+    _hold(result, secrets.token_urlsafe(16), now, now)
     record(db, "sign_in", result.email, {"how": "password", "role": result.role})
     st.rerun()
 
@@ -261,6 +280,9 @@ def sign_out_button(db: Path, who: Viewer) -> None:
     st.sidebar.caption(f"Signed in as {who.email} ({who.scope.role})")
     if st.sidebar.button("Sign out", key="w_sign_out", icon=":material/logout:"):
         record(db, "sign_out", who.email, {"how": who.how})
+        signed = st.session_state.get(SESSION_KEY)
+        if who.how == "password" and isinstance(signed, dict):
+            _end(users_file(db), signed, time.time())
         st.session_state.pop(SESSION_KEY, None)
         if who.how == "oidc":
             st.logout()
