@@ -10,6 +10,9 @@ Modes (chosen by `fbss dashboard`, dashboard/launch.py, and passed in the enviro
   from the ID token's claims (fbss_role, fbss_clinics, fbss_physician, fbss_can_import)
   or, when absent, from the accounts file matched by e-mail;
 - neither: single-user local mode (bound to 127.0.0.1 by launch.py), the operator's view.
+
+A little over 300 lines: both sign-in flows, the session and the audit hooks read best
+together; the browser cookie itself is in session_cookie.py.
 """
 
 from __future__ import annotations
