@@ -18,6 +18,12 @@ rows under one such total. Rules (issue 10):
   as a secondary cell only when nothing else in the line can be: hiding it protects only
   where that total is hidden too (docs/analytics.md). A line keeps a single hidden row
   only when every other row is empty, so its total is itself below min_cell.
+- Audit: a reader combines lines and ties a group's counts together (returned = assessed
+  + no baseline, ...). An integer-programming audit (suppression_audit.py) looks for a
+  hidden figure that only one value fits; the smallest shown row beside it that can free
+  it is hidden, and the rules run again.
+- Linked partitions (a summary over several measures, events over several events) share
+  each group's cases: a group hidden in one partition is hidden in all.
 
 Consistent suppression cannot stop differencing across differently filtered results;
 `round_counts` rounds published counts to a base (OpenSAFELY uses 5) and recomputes the
@@ -106,6 +112,7 @@ def suppression_mask(
         if col in frame.columns and col != denominator:
             other = _values(frame, col)
             hidden |= empty & (other > 0) & (other < min_cell)
+    primary = hidden.copy()  # small groups themselves, as against their partners
     pairs = _numerator_pairs(frame, denominator, numerators)
     lines = _lines(frame, keys, partition_by)
     # A row that is the only row under some total, besides empty rows left shown, equals
@@ -139,7 +146,7 @@ def suppression_mask(
             # 10's cause x baseline_severity case) and a group's counts tie each other
             # (returned = assessed + no baseline): the integer-programming audit finds
             # what the line rules miss, and a pinned figure gets a hidden row beside it.
-            pick = _audit(frame, lines, hidden, eligible, size, denominator, counts, pool)
+            pick = _audit(frame, lines, hidden, eligible, size, denominator, counts, pool, primary)
             if pick is not None:
                 hidden[pick] = True
                 changed = True
@@ -169,6 +176,7 @@ def _audit(
     denominator: str,
     counts: Sequence[str],
     pool: list[np.ndarray],
+    primary: np.ndarray,
 ) -> int | None:
     """A shown row to hide because some hidden figure is pinned (suppression_audit)."""
     if hidden.sum() == 0:
@@ -176,7 +184,9 @@ def _audit(
     columns = [c for c in dict.fromkeys((denominator, *counts)) if c in frame.columns]
     values = {c: _values(frame, c) for c in columns}
     for pin in pinned_figures(values, hidden, lines, pool):
-        pick = _beside(pin.row, lines, hidden, eligible, size, pin.values, pin.value == 0)
+        pick = _beside(
+            pin.row, lines, hidden, eligible, size, pin.values, pin.value == 0, primary[pin.row]
+        )
         if pick is not None:
             return pick
     return None
@@ -190,6 +200,7 @@ def _beside(
     size: np.ndarray,
     value: np.ndarray,
     pinned_at_zero: bool = False,
+    small: bool = False,
 ) -> int | None:
     """The smallest shown row sharing a line with row r, one with a non-zero count first.
 
@@ -200,10 +211,19 @@ def _beside(
     shared = [line for line in lines if r in line and len(line) > 1]
     if not shared:
         return None
-    near = np.unique(np.concatenate(shared))
-    near = near[~hidden[near] & eligible[near]]
+    around = np.unique(np.concatenate(shared))
+    around = around[~hidden[around]]
+    near = around[eligible[around]]
     if pinned_at_zero:
         near = near[value[near] > 0]
+    if len(near) == 0 and small and not pinned_at_zero:
+        # Last resort, for a small group itself: a row left out as empty (no
+        # denominator) or equal to a public total, when it shows this figure. A small
+        # "no baseline ODI" group whose line holds only other such groups is otherwise
+        # the line total minus the others. (Not for a partner's figure, nor for a 0:
+        # chasing those through empty rows hid whole columns, for zeros a reader knows
+        # anyway, like "nobody in a baseline band lacks a baseline".)
+        near = around[value[around] > 0]
     if len(near) == 0:
         return None
     best = near[value[near] > 0] if (value[near] > 0).any() else near

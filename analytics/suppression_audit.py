@@ -168,6 +168,7 @@ def pinned_figures(
         (c, ((c, 1.0),)) for c in model.columns if c not in NOT_PROTECTED
     ]
     figures += [(k, t) for k, t in FORMS.items() if all(c in model.index for c, _ in t)]
+    margins: _Margins | None = None  # made when first needed (few figures are pinned)
     for i, r in enumerate(model.rows):
         for name, terms in figures:
             w = model.weights(i, terms)
@@ -179,8 +180,34 @@ def pinned_figures(
                 continue  # two values already seen: not pinned
             if _moves(model, w, truth, table, pool, seen):
                 continue
+            if margins is None:
+                margins = _Margins(counts, lines)
+            if margins.pin(int(r), terms, truth):
+                continue  # the public totals alone give it: no hiding can take it back
             values = sum(coef * counts[c] for c, coef in terms)
             yield Pinned(int(r), name, truth, np.asarray(values, dtype=float))
+
+
+class _Margins:
+    """The reader's program with every row unknown: what the public totals alone pin.
+
+    A figure pinned there (a cause's only group with anyone lacking a baseline holds all
+    of that cause's such patients, the bands' totals being 0) is published by the totals
+    themselves; hiding more rows cannot take it back, only hide the table whole.
+    """
+
+    def __init__(self, counts: Mapping[str, np.ndarray], lines: Sequence[np.ndarray]) -> None:
+        n_rows = len(next(iter(counts.values())))
+        self.model = _Model(counts, np.ones(n_rows, dtype=bool), lines)
+        self.seen = [self.model.truth]
+        self.pool: list[np.ndarray] = []
+
+    def pin(self, row: int, terms: Sequence[tuple[str, float]], truth: float) -> bool:
+        w = self.model.weights(row, terms)  # every row is a variable: row i is row i
+        if any(abs(w @ x - truth) > 0.5 for x in self.seen):
+            return False
+        table = self.model.truth.reshape(-1, len(self.model.columns))
+        return not _moves(self.model, w, truth, table, self.pool, self.seen)
 
 
 def _keep(model: _Model, table: np.ndarray, pool: list[np.ndarray], x: np.ndarray | None) -> None:
