@@ -10,11 +10,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from analytics.suppression import (
+    _lines,
+    _values,
     apply_suppression,
     round_counts,
     round_to_base,
     suppression_mask,
 )
+from analytics.suppression_audit import pinned_figures
 
 
 def hidden(frame: pd.DataFrame, **kwargs: object) -> list[bool]:
@@ -363,3 +366,28 @@ def test_linked_partitions_hide_a_group_in_every_partition() -> None:
     kwargs = {"keys": ["g"], "denominator": "n", "min_cell": 5, "partition_by": ["measure"]}
     assert hidden(frame, **kwargs) == [True, True, False, False, False, False]
     assert hidden(frame, **kwargs, linked=True) == [True, True, False, True, True, False]
+
+
+def test_a_small_group_among_empty_groups_takes_one_of_them_as_partner() -> None:
+    # "none" (no baseline ODI) groups have nobody assessable: empty, left shown. But a's
+    # is small (4 cases) and hidden, and the "none" line would give its 4 cases back as
+    # the band's total (31) minus b's 15 and c's 12 unless one of them is hidden too.
+    rows = {
+        ("a", "mild"): (20, 20, 16, 0, 16, 0, 6),
+        ("a", "severe"): (30, 30, 25, 0, 25, 0, 9),
+        ("a", "none"): (4, 4, 3, 3, 0, 0, 0),
+        ("b", "mild"): (25, 25, 20, 0, 20, 0, 8),
+        ("b", "severe"): (35, 35, 30, 0, 30, 0, 12),
+        ("b", "none"): (15, 15, 11, 11, 0, 0, 0),
+        ("c", "mild"): (22, 22, 18, 0, 18, 0, 7),
+        ("c", "severe"): (28, 28, 24, 0, 24, 0, 10),
+        ("c", "none"): (12, 12, 8, 8, 0, 0, 0),
+    }
+    frame = pd.DataFrame([(c, b, *v) for (c, b), v in rows.items()], columns=["c", "b", *COUNTS])
+    frame = frame.assign(_den=frame["n_assessed"] - frame["n_excluded"])
+    mask = suppression_mask(frame, keys=["c", "b"], denominator="_den", min_cell=5, counts=COUNTS)
+    none = frame["b"] == "none"
+    assert mask[none].tolist() == [True, True, False]  # b's (15) is the smaller partner
+    lines = _lines(frame, ["c", "b"], ())
+    values = {c: _values(frame, c) for c in ["_den", *COUNTS]}
+    assert list(pinned_figures(values, mask.to_numpy(), lines)) == []
