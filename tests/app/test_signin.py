@@ -282,3 +282,24 @@ def test_without_a_store_only_an_admin_is_told_its_path(
     admin = _sign_in(make_app(missing), "ada@clinic.org")
     assert f"in `{missing}`" in infos(admin)
     assert "fbss load data/sample" in infos(admin)
+
+
+@pytest.mark.parametrize(
+    ("claims", "can_import"),
+    [
+        ({"fbss_role": "manager", "fbss_clinics": ["N"]}, False),
+        ({"fbss_role": "manager", "fbss_clinics": ["N"], "fbss_can_import": True}, True),
+        ({"fbss_role": "manager", "fbss_clinics": "N", "fbss_can_import": "true"}, True),
+        ({"fbss_role": "manager", "fbss_clinics": ["N"], "fbss_can_import": "yes"}, False),
+        # only a manager holds the grant: a physician's claim is ignored
+        ({"fbss_role": "physician", "fbss_physician": "Dr A", "fbss_can_import": True}, False),
+    ],
+)
+def test_the_import_grant_can_come_from_an_oidc_claim(
+    claims: dict[str, object], can_import: bool
+) -> None:
+    from dashboard.auth import _claims_scope
+
+    scope = _claims_scope(claims)
+    assert scope is not None
+    assert scope.can_import is can_import
