@@ -48,6 +48,7 @@ class Account:
     clinics: tuple[str, ...] = ()
     physician: str | None = None
     password_hash: str = field(default="", repr=False)  # never in a repr or a log line
+    can_import: bool = False  # a manager granted Import; an admin imports without it
 
 
 def users_path_from(users: str | Path | None, db: str | Path | None = None) -> Path:
@@ -75,6 +76,12 @@ def check_scope(role: str, clinics: Sequence[str], physician: str | None) -> Non
         raise AccessError("a physician account needs --physician NAME (as in the case records)")
     if role != "physician" and physician:
         raise AccessError("--physician is only for physician accounts")
+
+
+def check_import_grant(role: str, granted: bool) -> None:
+    """Only a manager is granted Import: an admin has it anyway, a physician never."""
+    if granted and role == "physician":
+        raise AccessError("a physician cannot be granted import; only managers can")
 
 
 def check_password(password: str) -> None:
@@ -121,12 +128,20 @@ def load_accounts(path: Path) -> dict[str, Account]:
                 clinics=tuple(str(c) for c in entry.get("clinics", ())),
                 physician=entry.get("physician"),
                 password_hash=str(entry.get("password_hash", "")),
+                can_import=_flag(path, email, entry.get("can_import", False)),
             )
         except KeyError as exc:
             raise AccessError(f"{path}: {email!r} has no {exc.args[0]}") from None
         check_scope(account.role, account.clinics, account.physician)
+        check_import_grant(account.role, account.can_import)
         out[account.email] = account
     return out
+
+
+def _flag(path: Path, email: str, value: object) -> bool:
+    if not isinstance(value, bool):
+        raise AccessError(f"{path}: can_import of {email!r} must be true or false")
+    return value
 
 
 def save_accounts(path: Path, accounts: dict[str, Account]) -> None:
@@ -137,6 +152,8 @@ def save_accounts(path: Path, accounts: dict[str, Account]) -> None:
         entry: dict[str, object] = {"role": a.role, "clinics": list(a.clinics)}
         if a.physician:
             entry["physician"] = a.physician
+        if a.can_import and a.role == "manager":
+            entry["can_import"] = True
         entry["password_hash"] = a.password_hash
         users[email] = entry
     atomic_write(path, tomli_w.dumps({"users": users}).encode("utf-8"))
@@ -150,13 +167,15 @@ def add_account(
     password: str,
     clinics: Sequence[str] = (),
     physician: str | None = None,
+    can_import: bool = False,
 ) -> Account:
     """Add a new account; refused when the e-mail already has one."""
     email = normalise_email(email)
     clinics = tuple(dict.fromkeys(c.strip() for c in clinics if c.strip()))
     physician = physician.strip() if physician else None
     check_scope(role, clinics, physician)
-    account = Account(email, role, clinics, physician, hash_password(password))
+    check_import_grant(role, can_import)
+    account = Account(email, role, clinics, physician, hash_password(password), can_import)
     with locked(path):
         accounts = load_accounts(path)
         if email in accounts:
@@ -185,5 +204,23 @@ def reset_password(path: Path, email: str, password: str) -> Account:
         if email not in accounts:
             raise AccessError(f"no account for {email}")
         accounts[email] = replace(accounts[email], password_hash=new_hash)
+        save_accounts(path, accounts)
+    return accounts[email]
+
+
+def set_import_grant(path: Path, email: str, granted: bool) -> Account:
+    """Grant or revoke Import for a manager; refused for other roles and unknown e-mails."""
+    email = normalise_email(email)
+    with locked(path):
+        accounts = load_accounts(path)
+        if email not in accounts:
+            raise AccessError(f"no account for {email}")
+        account = accounts[email]
+        if account.role != "manager":
+            raise AccessError(
+                f"{email} is a {account.role}: import is granted to managers only "
+                "(an admin always imports, a physician never does)"
+            )
+        accounts[email] = replace(account, can_import=granted)
         save_accounts(path, accounts)
     return accounts[email]

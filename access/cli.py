@@ -1,4 +1,4 @@
-"""`fbss users` (add, list, remove, reset) and `fbss audit`: accounts and the audit trail.
+"""`fbss users` (add, list, remove, reset, grant-import, revoke-import) and `fbss audit`.
 
 A password is read from standard input only (`--password-stdin`), never from an argument,
 so it stays out of the shell history and the process list. Exit codes: 0 done, 1 a file
@@ -22,7 +22,7 @@ def add_users_parser(subparsers: argparse._SubParsersAction[Any]) -> None:
     """Register `users` on the `fbss` command."""
     users = subparsers.add_parser(
         "users",
-        help="local accounts for the dashboard: add, list, remove, reset",
+        help="local accounts for the dashboard: add, list, remove, reset, grant-import",
         description="Local sign-in accounts, kept in --users FILE (default fbss-users.toml "
         "beside the store). Passwords are read from standard input and stored as argon2 "
         "hashes only.",
@@ -40,8 +40,21 @@ def add_users_parser(subparsers: argparse._SubParsersAction[Any]) -> None:
     add.add_argument("--clinic", action="append", default=[], metavar="NAME", help="repeatable")
     add.add_argument("--physician", metavar="NAME", help="the physician's name in the records")
     add.add_argument("--password-stdin", action="store_true", help="read the password from stdin")
+    add.add_argument(
+        "--can-import",
+        action="store_true",
+        help="let a manager load their own clinics' records (the Import page)",
+    )
     common(add)
     add.set_defaults(func=run_users)
+
+    for name, words in (("grant-import", "let"), ("revoke-import", "no longer let")):
+        grant = actions.add_parser(
+            name, help=f"{words} a manager load their own clinics' records (the Import page)"
+        )
+        grant.add_argument("email")
+        common(grant)
+        grant.set_defaults(func=run_users)
 
     listing = actions.add_parser("list", help="list accounts (never their passwords)")
     listing.add_argument("--format", choices=("table", "json"), default="table")
@@ -112,9 +125,16 @@ def run_users(args: argparse.Namespace) -> int:
                 password=_password(args),
                 clinics=args.clinic,
                 physician=args.physician,
+                can_import=args.can_import,
             )
-            _note(args, a.email, "added", role=a.role, clinics=list(a.clinics))
+            more = {"can_import": True} if a.can_import else {}
+            _note(args, a.email, "added", role=a.role, clinics=list(a.clinics), **more)
             print(f"added {a.email} ({a.role}) to {path}")
+        elif action in ("grant-import", "revoke-import"):
+            granted = action == "grant-import"
+            a = acc.set_import_grant(path, args.email, granted)
+            _note(args, a.email, "import granted" if granted else "import revoked")
+            print(f"{a.email} {'may now' if granted else 'may no longer'} import records")
         elif action == "remove":
             acc.remove_account(path, args.email)
             _note(args, acc.normalise_email(args.email), "removed")
@@ -141,7 +161,13 @@ def _note(args: argparse.Namespace, email: str, change: str, **more: object) -> 
 
 def _print_accounts(accounts: dict[str, acc.Account], fmt: str) -> None:
     rows = [
-        {"email": a.email, "role": a.role, "clinics": list(a.clinics), "physician": a.physician}
+        {
+            "email": a.email,
+            "role": a.role,
+            "clinics": list(a.clinics),
+            "physician": a.physician,
+            "can_import": a.role == "admin" or a.can_import,
+        }
         for a in accounts.values()
     ]
     if fmt == "json":
@@ -153,7 +179,8 @@ def _print_accounts(accounts: dict[str, acc.Account], fmt: str) -> None:
     for r in rows:
         scope = ", ".join(r["clinics"]) or "every clinic"  # type: ignore[arg-type]
         who = f"; physician {r['physician']}" if r["physician"] else ""
-        print(f"{r['email']}  {r['role']}  ({scope}{who})")
+        imports = "; can import" if r["can_import"] else ""
+        print(f"{r['email']}  {r['role']}  ({scope}{who}{imports})")
 
 
 def run_audit(args: argparse.Namespace) -> int:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from access.accounts import ROLES, AccessError, Account
+from access.accounts import ROLES, AccessError, Account, check_import_grant
 
 _IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)?$")
 
@@ -24,6 +24,8 @@ class Scope:
     role: str
     clinics: tuple[str, ...] = ()
     physician: str | None = None
+    # Import: always for admin; for a manager only when granted (`fbss users grant-import`)
+    import_granted: bool = False
 
     def __post_init__(self) -> None:
         if self.role not in ROLES:
@@ -32,12 +34,13 @@ class Scope:
             raise AccessError("a manager's scope needs at least one clinic")
         if self.role == "physician" and not self.physician:
             raise AccessError("a physician's scope needs the physician's name")
+        check_import_grant(self.role, self.import_granted)
         object.__setattr__(self, "clinics", tuple(dict.fromkeys(self.clinics)))
 
     @classmethod
     def of(cls, account: Account) -> Scope:
         """The scope an account signs in with."""
-        return cls(account.role, account.clinics, account.physician)
+        return cls(account.role, account.clinics, account.physician, account.can_import)
 
     @classmethod
     def everything(cls) -> Scope:
@@ -47,6 +50,21 @@ class Scope:
     @property
     def is_everything(self) -> bool:
         return self.role == "admin"
+
+    @property
+    def can_import(self) -> bool:
+        """May load records: an admin always, a manager when granted, a physician never."""
+        return self.role == "admin" or (self.role == "manager" and self.import_granted)
+
+    def import_clinics(self) -> tuple[str, ...] | None:
+        """The clinics whose records this scope may load (None: any clinic).
+
+        Passed to the load (`pipelines.load.load_paths(clinics=...)`), which refuses any
+        other clinic's record; raises AccessError when this scope may not import at all.
+        """
+        if not self.can_import:
+            raise AccessError("this account may not import records")
+        return None if self.role == "admin" else self.clinics
 
     def sql(
         self, *, clinic_column: str = "clinic", physician_column: str = "physician"

@@ -176,6 +176,7 @@ def events_summary(
         min_cell=min_cell,
         value_columns=figures,
         partition_by=("event",),
+        linked=True,  # a group's cases are the same for every event
     )
     return frames.order_rows(out, keys, {"event": _EVENT_RANK})
 

@@ -98,6 +98,7 @@ def summary(
         min_cell=min_cell,
         value_columns=figures,
         partition_by=("measure", "timepoint"),
+        linked=True,  # a group's cases are the same for every measure (and timepoint)
     )
     measure_rank = {c.measure: i for i, c in enumerate(definition.criteria)}
     out = frames.order_rows(out, keys, {"measure": measure_rank, "timepoint": _TP_RANK})

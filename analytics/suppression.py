@@ -18,6 +18,12 @@ rows under one such total. Rules (issue 10):
   as a secondary cell only when nothing else in the line can be: hiding it protects only
   where that total is hidden too (docs/analytics.md). A line keeps a single hidden row
   only when every other row is empty, so its total is itself below min_cell.
+- Audit: a reader combines lines and ties a group's counts together (returned = assessed
+  + no baseline, ...). An integer-programming audit (suppression_audit.py) looks for a
+  hidden figure that only one value fits; the smallest shown row beside it that can free
+  it is hidden, and the rules run again.
+- Linked partitions (a summary over several measures, events over several events) share
+  each group's cases: a group hidden in one partition is hidden in all.
 
 Consistent suppression cannot stop differencing across differently filtered results;
 `round_counts` rounds published counts to a base (OpenSAFELY uses 5) and recomputes the
@@ -32,9 +38,9 @@ from itertools import combinations
 
 import numpy as np
 import pandas as pd
-from scipy.optimize import linprog
 
 from analytics import stats
+from analytics.suppression_audit import pinned_figures
 
 # Numerator columns whose totals over hidden rows must stay away from 0 and from the
 # whole denominator; None means "the denominator passed to the suppression".
@@ -86,12 +92,16 @@ def suppression_mask(
     partition_by: Sequence[str] = (),
     numerators: Sequence[tuple[str, str | None]] | None = None,
     counts: Sequence[str] = (),
+    linked: bool = False,
 ) -> pd.Series:
     """Boolean Series: which rows must be hidden (primary and secondary suppression).
 
     `numerators` pairs a numerator column with its denominator column (None: the
     `denominator`); by default DEFAULT_NUMERATORS where both columns exist. `counts`
-    names the other published counts, checked for small values on empty rows.
+    names the other published counts, checked for small values on empty rows. `linked`:
+    the partitions share counts (one group's cases are the same for every measure or
+    event), so a group hidden in one partition is hidden in all of them; otherwise its
+    case count, shown beside another measure, would give the hidden one back.
     """
     if min_cell <= 0 or frame.empty:
         return pd.Series(False, index=frame.index)
@@ -102,6 +112,7 @@ def suppression_mask(
         if col in frame.columns and col != denominator:
             other = _values(frame, col)
             hidden |= empty & (other > 0) & (other < min_cell)
+    primary = hidden.copy()  # small groups themselves, as against their partners
     pairs = _numerator_pairs(frame, denominator, numerators)
     lines = _lines(frame, keys, partition_by)
     # A row that is the only row under some total, besides empty rows left shown, equals
@@ -115,6 +126,7 @@ def suppression_mask(
     # Secondary cells: shown, not empty, and preferably not alone under a public total.
     eligible = ~empty & ~alone
     last_resort = ~empty & alone
+    pool: list[np.ndarray] = []  # the audit's solutions, kept from one round to the next
     changed = True
     while changed:
         changed = False
@@ -129,15 +141,30 @@ def suppression_mask(
             if pick is not None:
                 hidden[pick] = True
                 changed = True
-        if not changed and len(keys) >= 2:
-            # Lines combine: the union of some lines minus others is a line too
-            # (issue 10's cause x baseline_severity case). An LP audit finds what the
-            # line rules miss; each pinned cell gets one more hidden row beside it.
-            pick = _audit(frame, lines, hidden, eligible, size, denominator, counts)
+        if not changed:
+            # Lines combine (the union of some lines minus others is a line too, issue
+            # 10's cause x baseline_severity case) and a group's counts tie each other
+            # (returned = assessed + no baseline): the integer-programming audit finds
+            # what the line rules miss, and a pinned figure gets a hidden row beside it.
+            pick = _audit(frame, lines, hidden, eligible, size, denominator, counts, pool, primary)
             if pick is not None:
                 hidden[pick] = True
                 changed = True
+        if not changed and linked and partition_by:
+            more = _linked_rows(frame, keys, hidden)
+            if more.any():
+                hidden |= more
+                changed = True
     return pd.Series(hidden, index=frame.index)
+
+
+def _linked_rows(frame: pd.DataFrame, keys: Sequence[str], hidden: np.ndarray) -> np.ndarray:
+    """Shown rows whose group (the same keys, another partition) is hidden somewhere."""
+    if not keys:
+        return ~hidden if hidden.any() else np.zeros(len(hidden), dtype=bool)
+    plain = frame[list(keys)].reset_index(drop=True)
+    anywhere = pd.Series(hidden).groupby([plain[k] for k in keys], dropna=False).transform("any")
+    return anywhere.to_numpy(dtype=bool) & ~hidden
 
 
 def _audit(
@@ -148,48 +175,20 @@ def _audit(
     size: np.ndarray,
     denominator: str,
     counts: Sequence[str],
+    pool: list[np.ndarray],
+    primary: np.ndarray,
 ) -> int | None:
-    """A shown row to hide because some hidden count is pinned by the public totals.
-
-    For each count, the hidden values are unknowns x >= 0 with one equation per line
-    (its hidden rows sum to the public total minus its shown rows). A hidden value whose
-    LP minimum equals its maximum is recovered; a 0 that a line's own public total of 0
-    already tells is not a disclosure. Returns None when nothing is pinned or nothing mends.
-    """
-    rows = np.flatnonzero(hidden)
-    if len(rows) < 2:
+    """A shown row to hide because some hidden figure is pinned (suppression_audit)."""
+    if hidden.sum() == 0:
         return None
-    where = {r: i for i, r in enumerate(rows)}
-    members = [[where[r] for r in line if hidden[r]] for line in lines]
-    used = [(m, line) for m, line in zip(members, lines, strict=True) if m]
-    a_eq = np.zeros((len(used), len(rows)))
-    for j, (m, _) in enumerate(used):
-        a_eq[j, m] = 1.0
-    # Not n_excluded: mostly 0, it would pin nearly every hidden zero and cascade
-    # until the whole table is hidden (measured: cause x pathway on the sample).
-    columns = [c for c in (denominator, *counts) if c in frame.columns and c != "n_excluded"]
-    for col in dict.fromkeys(columns):
-        value = _values(frame, col)
-        b_eq = a_eq @ value[rows]
-        told_zero = np.zeros(len(rows), dtype=bool)  # a line whose public total is 0
-        for m, line in used:
-            if value[line].sum() == 0:
-                told_zero[m] = True
-        for i, r in enumerate(rows):
-            if told_zero[i]:
-                continue
-            c = np.zeros(len(rows))
-            c[i] = 1.0
-            high = linprog(-c, A_eq=a_eq, b_eq=b_eq, bounds=(0, None), method="highs")
-            if high.status != 0 or -high.fun - value[r] > 0.5:
-                continue  # the truth is feasible: a higher value means not pinned
-            if value[r] > 0:  # a true 0 is the lowest possible; otherwise ask
-                low = linprog(c, A_eq=a_eq, b_eq=b_eq, bounds=(0, None), method="highs")
-                if low.status != 0 or value[r] - low.fun > 0.5:
-                    continue
-            pick = _beside(int(r), lines, hidden, eligible, size, value)
-            if pick is not None:
-                return pick
+    columns = [c for c in dict.fromkeys((denominator, *counts)) if c in frame.columns]
+    values = {c: _values(frame, c) for c in columns}
+    for pin in pinned_figures(values, hidden, lines, pool):
+        pick = _beside(
+            pin.row, lines, hidden, eligible, size, pin.values, pin.value == 0, primary[pin.row]
+        )
+        if pick is not None:
+            return pick
     return None
 
 
@@ -200,10 +199,31 @@ def _beside(
     eligible: np.ndarray,
     size: np.ndarray,
     value: np.ndarray,
+    pinned_at_zero: bool = False,
+    small: bool = False,
 ) -> int | None:
-    """The smallest shown row sharing a line with row r, one with a non-zero count first."""
-    near = np.unique(np.concatenate([line for line in lines if r in line and len(line) > 1]))
-    near = near[~hidden[near] & eligible[near]]
+    """The smallest shown row sharing a line with row r, one with a non-zero count first.
+
+    A figure pinned at 0 is freed only by a partner whose own value is not 0: when no
+    such row is left (a count that is 0 by construction, like "no baseline" in a baseline
+    band), hiding more would only hide the table whole, so None.
+    """
+    shared = [line for line in lines if r in line and len(line) > 1]
+    if not shared:
+        return None
+    around = np.unique(np.concatenate(shared))
+    around = around[~hidden[around]]
+    near = around[eligible[around]]
+    if pinned_at_zero:
+        near = near[value[near] > 0]
+    if len(near) == 0 and small and not pinned_at_zero:
+        # Last resort, for a small group itself: a row left out as empty (no
+        # denominator) or equal to a public total, when it shows this figure. A small
+        # "no baseline ODI" group whose line holds only other such groups is otherwise
+        # the line total minus the others. (Not for a partner's figure, nor for a 0:
+        # chasing those through empty rows hid whole columns, for zeros a reader knows
+        # anyway, like "nobody in a baseline band lacks a baseline".)
+        near = around[value[around] > 0]
     if len(near) == 0:
         return None
     best = near[value[near] > 0] if (value[near] > 0).any() else near
@@ -250,8 +270,11 @@ def apply_suppression(
     value_columns: Sequence[str],
     partition_by: Sequence[str] = (),
     numerators: Sequence[tuple[str, str | None]] | None = None,
+    linked: bool = False,
 ) -> pd.DataFrame:
-    """A copy with a `suppressed` column and the value columns nulled where suppressed."""
+    """A copy with a `suppressed` column and the value columns nulled where suppressed.
+
+    `linked`: the partitions share counts; see suppression_mask."""
     out = frame.copy()
     counts = [
         c
@@ -268,6 +291,7 @@ def apply_suppression(
         partition_by=partition_by,
         numerators=numerators,
         counts=counts,
+        linked=linked,
     )
     for col in value_columns:
         if col not in out.columns:

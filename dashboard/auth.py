@@ -7,14 +7,18 @@ state.VIEWER_SCOPE, from which every Filters the pages build takes it (issue 10)
 Modes (chosen by `fbss dashboard`, dashboard/launch.py, and passed in the environment):
 - local accounts: FBSS_USERS names an accounts file that exists -> e-mail and password;
 - OIDC: Streamlit's secrets hold an [auth] section -> st.login; the role and scope come
-  from the ID token's claims (fbss_role, fbss_clinics, fbss_physician) or, when absent,
-  from the accounts file matched by e-mail;
+  from the ID token's claims (fbss_role, fbss_clinics, fbss_physician, fbss_can_import)
+  or, when absent, from the accounts file matched by e-mail;
 - neither: single-user local mode (bound to 127.0.0.1 by launch.py), the operator's view.
+
+A little over 300 lines: both sign-in flows, the session and the audit hooks read best
+together; the browser cookie itself is in session_cookie.py.
 """
 
 from __future__ import annotations
 
 import os
+import secrets
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -23,17 +27,24 @@ from typing import Any
 
 import streamlit as st
 
-from access import audit
-from access.accounts import DEFAULT_USERS_NAME, AccessError, Account, check_scope
+from access import audit, session_token
+from access.accounts import (
+    DEFAULT_USERS_NAME,
+    AccessError,
+    Account,
+    check_scope,
+    load_accounts,
+)
 from access.scope import Scope
 from access.signin import Refused, authenticate, session_expired
 from access.viewer import account_for
-from dashboard import state
+from dashboard import session_cookie, state
 
 SESSION_KEY = "fbss_signed_in"
 VIEWER_KEY = "fbss_viewer"
 # Claim names an identity provider can send (documented in docs/deployment.md).
 ROLE_CLAIM, CLINICS_CLAIM, PHYSICIAN_CLAIM = "fbss_role", "fbss_clinics", "fbss_physician"
+IMPORT_CLAIM = "fbss_can_import"
 
 
 @dataclass(frozen=True)
@@ -43,11 +54,15 @@ class Viewer:
     email: str | None  # None in single-user local mode
     scope: Scope
     how: str  # "local", "password" or "oidc"
-    can_import: bool = False
 
     @property
     def is_admin(self) -> bool:
         return self.scope.is_everything
+
+    @property
+    def can_import(self) -> bool:
+        """Decided by the scope (access/scope.py): admin, or a manager granted Import."""
+        return self.scope.can_import
 
 
 def users_file(db: Path) -> Path:
@@ -82,7 +97,7 @@ def record(db: Path, action: str, user: str | None, what: Mapping[str, object]) 
 def viewer(db: Path) -> Viewer:
     """The signed-in viewer, or the sign-in page and st.stop()."""
     if not sign_in_required(db):
-        found = Viewer(None, Scope.everything(), "local", can_import=True)
+        found = Viewer(None, Scope.everything(), "local")
     elif oidc_configured():
         found = _oidc_viewer(db)
     else:
@@ -144,21 +159,50 @@ def published(n: int) -> int:
 def _password_viewer(db: Path) -> Viewer:
     signed = st.session_state.get(SESSION_KEY)
     now = time.time()
+    users = users_file(db)
+    if not isinstance(signed, dict):
+        resumed = session_cookie.resume(users, now)  # a reload: the signed cookie
+        if resumed is not None:
+            session, account = resumed
+            signed = _hold(account, session.sid, session.signed_in_at, now)
+            record(db, "sign_in", account.email, {"how": "session cookie", "role": account.role})
     if isinstance(signed, dict):
         if session_expired(signed_in_at=signed["at"], last_seen=signed["seen"], now=now):
             record(db, "sign_out", signed["email"], {"reason": "session timed out"})
-            del st.session_state[SESSION_KEY]
+            _end(users, signed, now)
             st.session_state["fbss_signin_note"] = "Your session timed out: sign in again."
         else:
-            signed["seen"] = now
-            account: Account = signed["account"]
-            return _from_account(account, "password")
+            # read again on every run: a removed account or a revoked grant takes effect
+            # at once, not at the next sign-in
+            current = load_accounts(users).get(signed["email"])
+            if current is not None:
+                signed["seen"] = now
+                signed["account"] = current
+                session_cookie.keep(users, current, signed["sid"], signed["at"], now)
+                return _from_account(current, "password")
+            record(db, "sign_out", signed["email"], {"reason": "account removed"})
+            _end(users, signed, now)
     _sign_in_page(db)
     st.stop()
     raise AssertionError("unreachable")  # st.stop() raises
 
 
+def _hold(account: Account, sid: str, signed_in_at: float, now: float) -> dict[str, Any]:
+    held = {"account": account, "email": account.email, "at": signed_in_at, "seen": now,
+            "sid": sid}  # fmt: skip
+    st.session_state[SESSION_KEY] = held
+    return held
+
+
+def _end(users: Path, signed: Mapping[str, Any], now: float) -> None:
+    """End a local-account session: its token is refused from now on, its cookie cleared."""
+    session_token.sign_out(users, str(signed.get("sid", "")), now=now)
+    st.session_state.pop(SESSION_KEY, None)
+    session_cookie.clear_later()
+
+
 def _sign_in_page(db: Path) -> None:
+    session_cookie.clear_if_asked()
     st.title("Sign in")
     note = st.session_state.pop("fbss_signin_note", None)
     if note:
@@ -175,20 +219,13 @@ def _sign_in_page(db: Path) -> None:
         st.error(result.message)
         return
     now = time.time()
-    st.session_state[SESSION_KEY] = {
-        "account": result,
-        "email": result.email,
-        "at": now,
-        "seen": now,
-    }
+    _hold(result, secrets.token_urlsafe(16), now, now)
     record(db, "sign_in", result.email, {"how": "password", "role": result.role})
     st.rerun()
 
 
 def _from_account(account: Account, how: str) -> Viewer:
-    # Managers import only when granted: the accounts file has no grant field yet, so
-    # only admins import (issue 10: "no import unless granted").
-    return Viewer(account.email, Scope.of(account), how, can_import=account.role == "admin")
+    return Viewer(account.email, Scope.of(account), how)
 
 
 # --- OpenID Connect ---------------------------------------------------------------------
@@ -203,7 +240,9 @@ def _claims_scope(claims: Mapping[str, Any]) -> Scope | None:
     clinics = tuple([raw] if isinstance(raw, str) else [str(c) for c in raw])
     physician = claims.get(PHYSICIAN_CLAIM) or None
     check_scope(str(role), clinics, physician)
-    return Scope(str(role), clinics, physician)
+    # a manager's Import grant: true (a JSON boolean) or "true" from the provider
+    granted = str(claims.get(IMPORT_CLAIM, "")).strip().lower() == "true"
+    return Scope(str(role), clinics, physician, granted and str(role) == "manager")
 
 
 def _oidc_viewer(db: Path) -> Viewer:
@@ -231,7 +270,7 @@ def _oidc_viewer(db: Path) -> Viewer:
     if not st.session_state.get(SESSION_KEY):
         st.session_state[SESSION_KEY] = {"email": email, "how": "oidc"}
         record(db, "sign_in", email, {"how": "oidc", "role": scope.role})
-    return Viewer(email, scope, "oidc", can_import=scope.role == "admin")
+    return Viewer(email, scope, "oidc")
 
 
 # --- sidebar ----------------------------------------------------------------------------
@@ -244,6 +283,9 @@ def sign_out_button(db: Path, who: Viewer) -> None:
     st.sidebar.caption(f"Signed in as {who.email} ({who.scope.role})")
     if st.sidebar.button("Sign out", key="w_sign_out", icon=":material/logout:"):
         record(db, "sign_out", who.email, {"how": who.how})
+        signed = st.session_state.get(SESSION_KEY)
+        if who.how == "password" and isinstance(signed, dict):
+            _end(users_file(db), signed, time.time())
         st.session_state.pop(SESSION_KEY, None)
         if who.how == "oidc":
             st.logout()

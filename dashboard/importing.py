@@ -10,6 +10,7 @@ ends, however it ends (`python -m dashboard.importing` is the child's entry poin
 
 from __future__ import annotations
 
+import json
 import os
 import pickle
 import re
@@ -20,7 +21,7 @@ import sys
 import tempfile
 import time
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -164,8 +165,12 @@ def run_isolated(
     tick: Callable[[], None] = lambda: None,
     memory_mb: int = MEMORY_MB,
     seconds: float = TIME_LIMIT_S,
+    clinics: Sequence[str] | None = None,
 ) -> LoadResult:
     """`validate` or `load` the files in a child process; return its LoadResult.
+
+    `clinics` (None: any) is passed to the pipeline, which refuses every record of another
+    clinic as a validation problem: a manager granted Import loads their own clinics only.
 
     `tick` is called between polls: the page passes a function that touches Streamlit,
     so a Cancel press or a closed session interrupts the wait there, and the `finally`
@@ -176,7 +181,11 @@ def run_isolated(
         open(Path(work) / "stderr.txt", "w+b") as err_file,  # a pipe could fill and block it
     ):
         out = Path(work) / "result.pickle"
-        limits = [str(memory_mb), str(seconds)]
+        limits = [
+            str(memory_mb),
+            str(seconds),
+            json.dumps(None if clinics is None else list(clinics)),
+        ]
         argv = [sys.executable, "-m", "dashboard.importing", step, str(db), str(out), *limits]
         proc = subprocess.Popen(
             [*argv, *map(str, paths)],
@@ -220,15 +229,16 @@ def _why(code: int, err: str, memory_mb: int) -> str:
 
 def _child(argv: list[str]) -> int:
     """The child process: set its limits, run one step, write the result for the parent."""
-    step, db, out, memory_mb, seconds, *paths = argv
+    step, db, out, memory_mb, seconds, allowed, *paths = argv
     _limit(int(memory_mb), float(seconds))
     from pipelines.load import load_paths, validate_paths
 
     files = [Path(p) for p in paths]
+    clinics = json.loads(allowed)
     if step == "validate":
-        result = validate_paths(files, Path(db))
+        result = validate_paths(files, Path(db), clinics=clinics)
     elif step == "load":
-        result = load_paths(files, Path(db))
+        result = load_paths(files, Path(db), clinics=clinics)
     else:
         return 2
     with open(out, "wb") as fh:

@@ -31,6 +31,11 @@ LOAD_HINT = (
     "or upload a clinic's export on the **Import** page, then press **Refresh** in the sidebar."
 )
 
+# What a signed-in user other than an admin reads instead: no path, no command.
+NO_DATA_FOR_USERS = (
+    "**No data loaded yet.** Figures appear here once an administrator has loaded the "
+    "clinic's records."
+)
 
 DAMAGED = (
     "**The store cannot be read.** Its file is damaged or is not an fbss store. Restore it "
@@ -58,6 +63,12 @@ def no_store(ctx: Context) -> None:
     """The friendly empty state when nothing has been loaded yet (or the store is damaged)."""
     if _unreadable(Path(ctx.db)):
         damaged_store()
+        return
+    who = auth.current()
+    if who is not None and not who.is_admin:
+        # store paths and load details are for admins only (issue 10)
+        hint = " Upload your clinic's export on the **Import** page." if who.can_import else ""
+        st.info(NO_DATA_FOR_USERS + hint, icon=":material/inbox:")
         return
     st.info(f"**No data loaded yet** in `{ctx.db}`.", icon=":material/inbox:")
     st.markdown(LOAD_HINT.format(db=ctx.db))

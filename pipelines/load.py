@@ -23,6 +23,7 @@ import pyarrow
 
 from pipelines import facts, fastpath, store
 from pipelines import problems as P
+from pipelines.clinic_scope import outside_clinics
 from pipelines.crosscheck import cross_check
 from pipelines.limits import Limits
 from pipelines.problems import Problem
@@ -59,8 +60,12 @@ def validate_paths(
     progress: Progress = _quiet,
     *,
     limits: Limits | None = None,
+    clinics: Sequence[str] | None = None,
 ) -> LoadResult:
-    """Every problem the batch has, checked against the store when it exists; writes nothing."""
+    """Every problem the batch has, checked against the store when it exists; writes nothing.
+
+    `clinics` (None: any) limits the batch to those clinics' records (pipelines/clinic_scope.py).
+    """
     progress("reading files")
     batch = read_paths(paths, limits)
     progress("validating")
@@ -72,6 +77,7 @@ def validate_paths(
             problems += cross_check(
                 con, checked.frames, checked.origin, replace=False, incomplete=checked.incomplete
             )
+            problems += outside_clinics(con, checked.frames, checked.origin, clinics)
     else:
         con = store.connect(":memory:", read_only=False)
         try:
@@ -79,6 +85,7 @@ def validate_paths(
             problems += cross_check(
                 con, checked.frames, checked.origin, replace=False, incomplete=checked.incomplete
             )
+            problems += outside_clinics(con, checked.frames, checked.origin, clinics)
         finally:
             con.close()
     return LoadResult(
@@ -99,6 +106,7 @@ def load_paths(
     limits: Limits | None = None,
     lock_timeout: float | None = None,
     fast: bool | None = None,
+    clinics: Sequence[str] | None = None,
 ) -> LoadResult:
     """Validate and, when nothing is wrong, upsert the batch into the store at `db_path`.
 
@@ -106,11 +114,14 @@ def load_paths(
     for goes the checked path below. `fast=False` (or FBSS_LOAD_PATH=checked, for tests
     and benchmarks) skips the fast path; FBSS_LOAD_PATH=fast (benchmarks) fails the load
     rather than fall back.
+
+    `clinics` (None: any) limits the batch to those clinics' records (pipelines/clinic_scope.py);
+    such a batch always goes the checked path, where that rule is applied.
     """
     forced = os.environ.get("FBSS_LOAD_PATH", "")
     if fast is None:
         fast = forced != "checked"
-    if fast:
+    if fast and clinics is None:
         done = _load_fast(
             paths,
             db_path,
@@ -158,6 +169,7 @@ def load_paths(
             problems += cross_check(
                 con, checked.frames, checked.origin, replace=replace, incomplete=checked.incomplete
             )
+            problems += outside_clinics(con, checked.frames, checked.origin, clinics)
         if not problems:
             progress("writing")
             result.counts = _apply(con, checked, replace=replace)

@@ -18,7 +18,17 @@ from pipelines.load import LoadResult
 STATE = "_import_batch"
 
 ctx = context()
+WHO = auth.current()
 st.title("Import")
+if WHO is None or not WHO.can_import:  # the page is not offered then; a stale link stops here
+    st.error("Your account may not import records.", icon=":material/block:")
+    st.stop()
+# None: any clinic (admin); a manager granted Import loads their own clinics' records only,
+# enforced by the pipeline (pipelines/clinic_scope.py), not by this page
+CLINICS = WHO.scope.import_clinics()
+yours = "" if CLINICS is None else f" Only records of **{', '.join(CLINICS)}** can be loaded."
+# the store's path is for admins only (issue 10)
+where = f" Store: `{ctx.db}`." if WHO.is_admin else ""
 st.markdown(
     f"""
 Upload the clinic's export: **cases**, **assessments** and **events** as CSV, Excel
@@ -26,7 +36,7 @@ Upload the clinic's export: **cases**, **assessments** and **events** as CSV, Ex
 `assessments_2026-10.xlsx`, `events.parquet`). **Up to {MAX_UPLOAD_MB} MB per file.**
 Every file is checked against the data contract first; **nothing is stored until you press
 Load**, and a batch with any problem is never stored. Loading the same records again
-changes nothing (records are matched by their keys). Store: `{ctx.db}`.
+changes nothing (records are matched by their keys).{yours}{where}
 """
 )
 
@@ -53,7 +63,7 @@ def _run(step: str, files: Sequence[UploadedFile]) -> tuple[LoadResult | None, P
     with importing.uploads_folder(uploads) as paths:
         folder = paths[0].parent
         try:
-            return importing.run_isolated(step, paths, ctx.db, tick=tick), folder
+            return importing.run_isolated(step, paths, ctx.db, tick=tick, clinics=CLINICS), folder
         except importing.ImportStopped as exc:
             st.error(f"Nothing was stored: {exc}.", icon=":material/error:")
             return None, folder
@@ -163,4 +173,5 @@ def render() -> None:
 
 
 ui.guarded(render)
-ui.guarded(lambda: followup_panels.event_capture_setting(ctx.db))
+if WHO.is_admin:  # it lists and changes every clinic's setting: not for a manager
+    ui.guarded(lambda: followup_panels.event_capture_setting(ctx.db))

@@ -35,8 +35,8 @@ def test_users_add_list_reset_remove(
     assert _run(["users", "list", "--db", str(db), "--format", "json"], monkeypatch) == 0
     out = capsys.readouterr().out
     listed = json.loads(out[out.index("[") :])
-    assert listed == [{"email": "ana@x.org", "role": "manager",
-                       "clinics": ["North", "South, East"], "physician": None}]  # fmt: skip
+    assert listed == [{"email": "ana@x.org", "role": "manager", "clinics": ["North", "South, East"],
+                       "physician": None, "can_import": False}]  # fmt: skip
 
     reset = [
         "users",

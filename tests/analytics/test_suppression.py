@@ -10,11 +10,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from analytics.suppression import (
+    _lines,
+    _values,
     apply_suppression,
     round_counts,
     round_to_base,
     suppression_mask,
 )
+from analytics.suppression_audit import pinned_figures
 
 
 def hidden(frame: pd.DataFrame, **kwargs: object) -> list[bool]:
@@ -302,3 +305,89 @@ def test_a_row_equal_to_a_public_total_is_hidden_when_nothing_else_can_be() -> N
     assert hidden(frame, **kwargs) == [True, True]
     one_way = hidden(frame[["cause", "n"]], keys=["cause"], denominator="n", min_cell=4)
     assert one_way == [True, True]
+
+
+COUNTS = ["n_cases", "n_due", "n_followup_returned", "n_no_baseline", "n_assessed",
+          "n_excluded", "responders"]  # fmt: skip
+
+
+def _summary_rows(rows: dict[str, tuple[int, ...]]) -> pd.DataFrame:
+    """A one-way summary result: group -> the seven counts in COUNTS order."""
+    frame = pd.DataFrame([(k, *v) for k, v in rows.items()], columns=["g", *COUNTS])
+    return frame.assign(_den=frame["n_assessed"] - frame["n_excluded"])
+
+
+def test_counts_tied_together_are_audited_together() -> None:
+    # a (3 assessed) is hidden and takes b (6) with it: the line rules hold (9 together,
+    # 3 responders of 9). But returned - assessed over a and b is 9 - 9 = 0, so each of
+    # them has nobody without a baseline, although neither count alone is pinned. The
+    # audit hides c, the smallest row with someone without a baseline.
+    frame = _summary_rows(
+        {
+            "a": (8, 5, 3, 0, 3, 0, 1),
+            "b": (11, 8, 6, 0, 6, 0, 2),
+            "c": (14, 11, 9, 1, 8, 0, 3),
+            "d": (27, 24, 22, 2, 20, 0, 10),
+        }
+    )
+    mask = hidden(frame, keys=["g"], denominator="_den", min_cell=5, counts=COUNTS)
+    assert mask == [True, True, True, False]
+
+
+def test_a_zero_by_construction_is_not_chased_through_the_table() -> None:
+    # The sample's one-way result by baseline severity at 12 months, as of 2024-06-30.
+    # Only the no_baseline_odi group (empty: nobody assessable) has anyone without a
+    # baseline, so the hidden bands' n_no_baseline is 0 whatever is hidden: hiding more
+    # bands cannot change that and would hide the whole result (it did: 5 of 6 rows).
+    frame = _summary_rows(
+        {
+            "bed_bound": (13, 6, 4, 0, 4, 0, 0),
+            "crippling": (84, 46, 34, 0, 34, 0, 9),
+            "minimal": (27, 15, 9, 0, 9, 0, 7),
+            "moderate": (135, 78, 54, 0, 54, 0, 21),
+            "no_baseline_odi": (43, 26, 19, 19, 0, 0, 0),
+            "severe": (173, 99, 68, 0, 68, 0, 23),
+        }
+    )
+    mask = hidden(frame, keys=["g"], denominator="_den", min_cell=5, counts=COUNTS)
+    assert frame.loc[mask, "g"].tolist() == ["bed_bound", "minimal"]
+
+
+def test_linked_partitions_hide_a_group_in_every_partition() -> None:
+    # Two measures over the same cases: a is small for leg pain only. Unlinked, a's case
+    # count shown under ODI would give back the count hidden under leg pain.
+    frame = pd.DataFrame(
+        {
+            "measure": ["leg_pain"] * 3 + ["odi"] * 3,
+            "g": ["a", "b", "c"] * 2,
+            "n": [3, 10, 12, 8, 10, 12],
+        }
+    )
+    kwargs = {"keys": ["g"], "denominator": "n", "min_cell": 5, "partition_by": ["measure"]}
+    assert hidden(frame, **kwargs) == [True, True, False, False, False, False]
+    assert hidden(frame, **kwargs, linked=True) == [True, True, False, True, True, False]
+
+
+def test_a_small_group_among_empty_groups_takes_one_of_them_as_partner() -> None:
+    # "none" (no baseline ODI) groups have nobody assessable: empty, left shown. But a's
+    # is small (4 cases) and hidden, and the "none" line would give its 4 cases back as
+    # the band's total (31) minus b's 15 and c's 12 unless one of them is hidden too.
+    rows = {
+        ("a", "mild"): (20, 20, 16, 0, 16, 0, 6),
+        ("a", "severe"): (30, 30, 25, 0, 25, 0, 9),
+        ("a", "none"): (4, 4, 3, 3, 0, 0, 0),
+        ("b", "mild"): (25, 25, 20, 0, 20, 0, 8),
+        ("b", "severe"): (35, 35, 30, 0, 30, 0, 12),
+        ("b", "none"): (15, 15, 11, 11, 0, 0, 0),
+        ("c", "mild"): (22, 22, 18, 0, 18, 0, 7),
+        ("c", "severe"): (28, 28, 24, 0, 24, 0, 10),
+        ("c", "none"): (12, 12, 8, 8, 0, 0, 0),
+    }
+    frame = pd.DataFrame([(c, b, *v) for (c, b), v in rows.items()], columns=["c", "b", *COUNTS])
+    frame = frame.assign(_den=frame["n_assessed"] - frame["n_excluded"])
+    mask = suppression_mask(frame, keys=["c", "b"], denominator="_den", min_cell=5, counts=COUNTS)
+    none = frame["b"] == "none"
+    assert mask[none].tolist() == [True, True, False]  # b's (15) is the smaller partner
+    lines = _lines(frame, ["c", "b"], ())
+    values = {c: _values(frame, c) for c in ["_den", *COUNTS]}
+    assert list(pinned_figures(values, mask.to_numpy(), lines)) == []

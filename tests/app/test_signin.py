@@ -199,3 +199,107 @@ def test_a_manager_is_offered_their_clinic_not_the_network(
     assert offered, captions
     assert "Lakeside Back Clinic" in offered[0]
     assert "whole network" not in offered[0]
+
+
+def _new_cases_csv(sample_cases: pd.DataFrame, clinics: list[str]) -> bytes:
+    """A cases file with one new case per clinic named (copied from a sample case)."""
+    rows = pd.concat(
+        [sample_cases[sample_cases["clinic"] == c].iloc[[0]] for c in clinics], ignore_index=True
+    )
+    rows["case_id"] = [f"NEW{i:04d}" for i in range(len(rows))]
+    return rows.to_csv(index=False).encode()
+
+
+def test_a_manager_granted_import_loads_only_their_clinics_records(
+    make_app: AppFactory,
+    store_copy: Path,
+    sample_cases: pd.DataFrame,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    users = tmp_path / "fbss-users.toml"
+    lakeside = ("Lakeside Back Clinic",)
+    add_account(users, "lee@clinic.org", role="manager", password=PASSWORD, clinics=lakeside,
+                can_import=True)  # fmt: skip
+    add_account(users, "max@clinic.org", role="manager", password=PASSWORD, clinics=lakeside)
+    monkeypatch.setenv("FBSS_USERS", str(users))
+    monkeypatch.setenv("FBSS_AUDIT", str(tmp_path / "audit.jsonl"))
+
+    ungranted = _sign_in(make_app(store_copy), "max@clinic.org")
+    with pytest.raises(ValueError, match="Could not find a navigation page"):
+        ungranted.switch_page("app_pages/import_data.py")
+
+    at = _sign_in(make_app(store_copy), "lee@clinic.org")
+    at.switch_page("app_pages/import_data.py").run()
+    assert not at.exception
+    assert "Import" in [t.value for t in at.title]
+    assert "Only records of **Lakeside Back Clinic** can be loaded." in _text(at)
+    assert str(store_copy) not in _text(at)  # the store path is for admins only
+    assert "How each clinic's events are captured" not in [s.value for s in at.subheader]
+
+    csv = _new_cases_csv(sample_cases, ["Lakeside Back Clinic", "Northgate Spine Centre"])
+    at.file_uploader(key="w_upload").upload("cases.csv", csv, "text/csv")
+    at.run()
+    assert not at.exception
+    assert any("1 problem found" in e.value for e in at.error)
+    report = next(d.value for d in at.dataframe if "problem" in d.value.columns)
+    assert report["kind"].tolist() == ["outside your clinics"]
+    assert "you may import only your own clinics' records" in report["problem"].iloc[0]
+    load = next(b for b in at.button if b.label == "Load into the store")
+    assert load.disabled
+
+    own = _new_cases_csv(sample_cases, ["Lakeside Back Clinic"])
+    at.file_uploader(key="w_upload").set_value(("cases.csv", own, "text/csv"))
+    at.run()
+    assert any("No problems found" in s.value for s in at.success)
+    next(b for b in at.button if b.label == "Load into the store").click()
+    at.run()
+    assert not at.exception
+    assert any(s.value.startswith("**Loaded**") for s in at.success)
+    entries, _ = audit.read(tmp_path / "audit.jsonl")
+    assert [e["what"] for e in entries if e["action"] == "import"] == [{"accepted": True}]
+
+
+def test_without_a_store_only_an_admin_is_told_its_path(
+    make_app: AppFactory, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    users = tmp_path / "fbss-users.toml"
+    for email, spec in ACCOUNTS.items():
+        add_account(users, email, password=PASSWORD, **spec)  # type: ignore[arg-type]
+    monkeypatch.setenv("FBSS_USERS", str(users))
+    monkeypatch.setenv("FBSS_AUDIT", str(tmp_path / "audit.jsonl"))
+    missing = tmp_path / "not-loaded-yet.duckdb"
+
+    def infos(at: AppTest) -> str:
+        return "\n".join([i.value for i in at.info] + [m.value for m in at.markdown])
+
+    for email in ("kim@clinic.org", "lee@clinic.org"):
+        at = _sign_in(make_app(missing), email)
+        assert not at.exception
+        assert "No data loaded yet." in infos(at)
+        assert str(missing) not in infos(at) + _text(at)
+        assert "fbss load" not in infos(at)
+    admin = _sign_in(make_app(missing), "ada@clinic.org")
+    assert f"in `{missing}`" in infos(admin)
+    assert "fbss load data/sample" in infos(admin)
+
+
+@pytest.mark.parametrize(
+    ("claims", "can_import"),
+    [
+        ({"fbss_role": "manager", "fbss_clinics": ["N"]}, False),
+        ({"fbss_role": "manager", "fbss_clinics": ["N"], "fbss_can_import": True}, True),
+        ({"fbss_role": "manager", "fbss_clinics": "N", "fbss_can_import": "true"}, True),
+        ({"fbss_role": "manager", "fbss_clinics": ["N"], "fbss_can_import": "yes"}, False),
+        # only a manager holds the grant: a physician's claim is ignored
+        ({"fbss_role": "physician", "fbss_physician": "Dr A", "fbss_can_import": True}, False),
+    ],
+)
+def test_the_import_grant_can_come_from_an_oidc_claim(
+    claims: dict[str, object], can_import: bool
+) -> None:
+    from dashboard.auth import _claims_scope
+
+    scope = _claims_scope(claims)
+    assert scope is not None
+    assert scope.can_import is can_import

@@ -7,6 +7,7 @@ PUT /users/{email} including the fbss_* role claims (docs/deployment.md).
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import json
 import os
@@ -207,3 +208,42 @@ def test_oidc_sign_in_with_role_claims(batches: Batches, tmp_path: Path, page: P
         entries, _ = audit.read(tmp_path / "audit.jsonl", user="oli@clinic.org")
         assert entries[0]["action"] == "sign_in"
         assert entries[0]["what"] == {"how": "oidc", "role": "manager"}
+
+
+def test_a_reload_keeps_a_local_session_until_sign_out(
+    accounts_server: tuple[str, Path], page: Page
+) -> None:
+    url, folder = accounts_server
+    _sign_in(page, url, "lee@clinic.org")
+    sidebar = page.locator('[data-testid="stSidebar"]')
+    expect(sidebar.get_by_text("Signed in as lee@clinic.org")).to_be_visible()
+    [cookie] = [c for c in page.context.cookies() if c["name"] == "fbss_session"]
+    assert cookie["sameSite"] == "Strict"
+
+    page.reload()  # a new connection: only the signed cookie remembers the session
+    wait_ready(page)
+    expect(page.get_by_role("heading", name="Overview")).to_be_visible()
+    expect(sidebar.get_by_text("Signed in as lee@clinic.org")).to_be_visible()
+
+    # a tampered token (another user's e-mail, the old signature) signs nobody in
+    body, mac = cookie["value"].split(".")
+    payload = json.loads(base64.urlsafe_b64decode(body + "=" * (-len(body) % 4)))
+    payload["e"] = "ada@clinic.org"
+    forged = base64.urlsafe_b64encode(json.dumps(payload).encode()).decode().rstrip("=")
+    page.context.add_cookies([{**cookie, "value": f"{forged}.{mac}"}])
+    page.reload()
+    wait_ready(page)
+    expect(page.get_by_role("heading", name="Sign in")).to_be_visible()
+
+    page.context.add_cookies([cookie])  # the genuine one again
+    page.reload()
+    wait_ready(page)
+    expect(sidebar.get_by_text("Signed in as lee@clinic.org")).to_be_visible()
+    sidebar.get_by_role("button", name="Sign out").click()
+    expect(page.get_by_role("heading", name="Sign in")).to_be_visible()
+    page.context.add_cookies([cookie])  # a copy kept from before: refused all the same
+    page.reload()
+    wait_ready(page)
+    expect(page.get_by_role("heading", name="Sign in")).to_be_visible()
+    actions = [e["action"] for e in audit.read(folder / "audit.jsonl", user="lee@clinic.org")[0]]
+    assert "sign_out" in actions
