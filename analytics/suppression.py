@@ -32,7 +32,6 @@ from itertools import combinations
 
 import numpy as np
 import pandas as pd
-from scipy.optimize import linprog
 
 from analytics import stats
 
@@ -159,6 +158,10 @@ def _audit(
     rows = np.flatnonzero(hidden)
     if len(rows) < 2:
         return None
+    # Imported here: scipy.optimize costs a fresh `fbss summary` 0.1-0.3 s, and most
+    # results never hide two rows of a line.
+    from scipy.optimize import linprog
+
     where = {r: i for i, r in enumerate(rows)}
     members = [[where[r] for r in line if hidden[r]] for line in lines]
     used = [(m, line) for m, line in zip(members, lines, strict=True) if m]

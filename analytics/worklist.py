@@ -19,14 +19,16 @@ import argparse
 import datetime as dt
 import sys
 from collections.abc import Sequence
-from typing import Any
-
-import pandas as pd
+from typing import TYPE_CHECKING, Any
 
 from access.scope import Scope
-from analytics import frames, queries
 from analytics.definitions import AnalyticsError
 from pipelines import vocabulary as vocab
+
+if TYPE_CHECKING:  # pandas and DuckDB load when a worklist is made: `fbss` registers this
+    import pandas as pd  # module's parser at every start, and pandas alone took 0.5 s
+
+    from analytics import queries
 
 COLUMNS: tuple[str, ...] = (
     "case_id", "patient_id", "clinic", "physician", "timepoint",
@@ -79,6 +81,10 @@ def worklist(
     """Open follow-up windows without an assessment, most urgent first. Columns: COLUMNS.
 
     Only cases within `scope` (default: everything, the operator's view)."""
+    import pandas as pd
+
+    from analytics import frames, queries
+
     day = frames.snapshot_day(as_of)
     if within is not None and within < 0:
         raise AnalyticsError(f"--within must be 0 or more days (got {within})")
