@@ -50,7 +50,14 @@ open_windows as (
         (f.treatment_date + w.opens)::date as window_opens,
         (f.treatment_date + w.closes)::date as window_closes,
         {assessed_on} as assessed_on
-    from case_facts as f
+    from (
+        -- only cases whose treatment date can put some window open on $as_of, and only
+        -- the clinics and physicians asked for (the facts carry both): fewer rows to pair
+        select * from case_facts
+        where treatment_date between $as_of::date - $longest and $as_of::date - $soonest
+          and (len($clinics) = 0 or list_contains($clinics, clinic::varchar))
+          and (len($physicians) = 0 or list_contains($physicians, physician::varchar))
+    ) as f
     cross join windows as w
     where $as_of::date between (f.treatment_date + w.opens)::date
         and (f.treatment_date + w.closes)::date
@@ -109,6 +116,8 @@ def worklist(
         "physicians": list(physicians),
         "as_of": day,
         "within": -1 if within is None else int(within),
+        "longest": max(w.closes for w in windows),
+        "soonest": min(w.opens for w in windows),
     }
     clause, scope_params = (scope or Scope.everything()).sql(
         clinic_column="c.clinic", physician_column="c.physician"
