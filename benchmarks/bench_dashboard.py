@@ -106,16 +106,23 @@ def _free_port() -> int:
 
 
 @contextlib.contextmanager
-def dashboard(db: Path, log: Path) -> Iterator[tuple[str, int]]:
-    """(url, pid) of `fbss dashboard` on `db`, stopped (by its own id) when the block ends."""
+def dashboard(db: Path, log: Path, src: Path | None = None) -> Iterator[tuple[str, int]]:
+    """(url, pid) of `fbss dashboard` on `db`, stopped (by its own id) when the block ends.
+
+    `src`: serve an older source tree's dashboard instead (same interpreter)."""
     port = _free_port()
-    fbss = Path(sys.executable).with_name("fbss")
+    fbss = [str(Path(sys.executable).with_name("fbss"))]
+    env = None
+    if src is not None:  # `python -m` puts the working folder first on sys.path
+        fbss, env = [sys.executable, "-m", "fbss.cli"], {**os.environ, "PYTHONPATH": str(src)}
     with open(log, "wb") as out:
         proc = subprocess.Popen(
-            [str(fbss), "dashboard", "--db", str(db), "--port", str(port)],
+            [*fbss, "dashboard", "--db", str(db), "--port", str(port)],
             stdout=out,
             stderr=subprocess.STDOUT,
             start_new_session=True,
+            env=env,
+            cwd=src,
         )
     url = f"http://localhost:{port}"
     try:
@@ -194,6 +201,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "out")
     parser.add_argument("--db", type=Path, help="use this store (e.g. one `fbss load` wrote)")
+    parser.add_argument("--against", type=Path, help="serve this older source tree instead")
     parser.add_argument("--pages", default=",".join(PAGES), help="comma-separated page titles")
     parser.add_argument(
         "--query", default="", help="query string opened with every page, e.g. compare_by=treatment"
@@ -227,7 +235,8 @@ def main(argv: list[str] | None = None) -> int:
     print(f"cpu cores  : {os.cpu_count()}, load average {os.getloadavg()[0]:.2f}")
 
     results: list[tuple[str, float, list[float], float]] = []
-    with dashboard(db, args.out / "bench-dashboard.log") as (url, pid), sync_playwright() as pw:
+    log = args.out / "bench-dashboard.log"
+    with dashboard(db, log, args.against) as (url, pid), sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         page = browser.new_page(viewport={"width": 1500, "height": 1400})
         for k, title in enumerate(pages):
