@@ -124,7 +124,7 @@ def _pathway(
     query = ((target - centre) / scale)[None, :]
     n = min(k, len(frame))
     # scikit-learn takes 1-3 s to import: paid by the first search, not by every process
-    # that imports this module (the dashboard's start, `fbss compare`, `fbss report`).
+    # that imports this module (the dashboard's data module imports it at its start).
     from sklearn.neighbors import NearestNeighbors
 
     distance, index = NearestNeighbors(n_neighbors=n).fit(z).kneighbors(query)
