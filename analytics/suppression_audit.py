@@ -21,7 +21,6 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.optimize import Bounds, LinearConstraint, milp
 
 
 @dataclass(frozen=True)
@@ -106,6 +105,10 @@ class _Model:
                 for c, coef in rel.terms:
                     a[i * nc + index[c]] = coef
                 (eq if rel.equal else ub).append(a)
+        # Imported here: scipy.optimize costs a fresh `fbss summary` 0.1-0.3 s, and a result
+        # with nothing hidden never builds a model.
+        from scipy.optimize import LinearConstraint
+
         self.constraints = []
         if eq:
             a_eq = np.array(eq)
@@ -123,6 +126,8 @@ class _Model:
 
     def solve(self, objective: np.ndarray) -> np.ndarray | None:
         """An integer solution minimising objective, or None when the solver gives none."""
+        from scipy.optimize import Bounds, milp
+
         res = milp(
             objective,
             constraints=self.constraints,

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
-from scipy import stats
+from scipy import special
 
 from analytics.definitions import CONFIDENCE
 
@@ -81,7 +81,8 @@ def estimates_at(table: pd.DataFrame, by: Sequence[str], days: dict[str, int]) -
     labels = [f"km_free_{lb}{sfx}" for lb in days for sfx in ("", "_ci_low", "_ci_high")]
     if table.empty:
         return pd.DataFrame(columns=[*keys, *labels])
-    z = float(stats.norm.ppf(1 - (1 - CONFIDENCE) / 2))
+    # scipy.stats.norm.ppf, without importing scipy.stats (0.7 s per fresh `fbss events`)
+    z = float(special.ndtri(1 - (1 - CONFIDENCE) / 2))
     gid = (
         table.groupby(keys, sort=False, dropna=False).ngroup().to_numpy()
         if keys

@@ -1,24 +1,24 @@
 """Time each dashboard page in a real browser after a filter change, and the server's memory.
 
     .venv/bin/python benchmarks/bench_dashboard.py --cases 1000000
+    .venv/bin/python benchmarks/bench_dashboard.py --db /tmp/fresh-1m.duckdb   # a loaded store
 
 Builds (or reuses) benchmarks/out/analytics-<cases>-<seed>.duckdb, the store
 bench_analytics.py makes (pipelines.sample.generate inserted straight into a
-schema-created store), starts `fbss dashboard` on it on a free port and drives Debian's
-Chromium with Playwright. For each page it opens the page once (not timed beyond the
-"first open" column: the first open after a load also builds the facts sidecar), then
+schema-created store, its facts built as a load builds them), or uses --db, starts
+`fbss dashboard` on it on a free port and drives Debian's
+Chromium with Playwright. For each page it opens the page once ("first open"), then
 --repeat times picks one more physician in the sidebar and times from the key press to
 "ready": the script run that the change started has finished and every chart has drawn.
 Each change is a filter no page has seen before, so no figure comes from the cache.
 Memory is the server's resident set (VmRSS) at the end and its peak (VmHWM).
-Goal (issue 4): every page's median within 2 s at 1,000,000 cases.
+Goal (issue 7, point 8): every page's median under 1 s at 1,000,000 cases (issue 4 had 2 s).
 """
 
 from __future__ import annotations
 
 import argparse
 import contextlib
-import datetime as dt
 import os
 import signal
 import socket
@@ -36,10 +36,9 @@ sys.path.insert(0, str(ROOT))
 from playwright.sync_api import Page, sync_playwright  # noqa: E402
 
 from analytics import filter_options  # noqa: E402
-from pipelines import sample, store  # noqa: E402
+from benchmarks.bench_analytics import build_store as build_store_with_facts  # noqa: E402
 
-AS_OF = dt.date(2026, 11, 1)
-BUDGET_S = 2.0
+BUDGET_S = 1.0
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -90,32 +89,14 @@ SPLIT_JS = """() => [window.__fbssT.running - window.__fbssT.click,
                      window.__fbssT.done - window.__fbssT.click]"""
 AFTER_RUN_JS = f"() => window.__fbssRan && ({READY_JS})()"
 SPLITS: list[tuple[float, float]] = []  # (run started, run ended) after each change, seconds
+SERVER_CPU: list[float] = []  # the server's CPU seconds for each change
 TWO_FRAMES_JS = "() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))"
 
 
 def build_store(path: Path, n_cases: int, seed: int) -> float:
-    """Generate the cases and insert them into a fresh store; seconds taken."""
-    started = time.perf_counter()
-    frames = sample.generate(n_cases, seed, AS_OF)
-    staging = path.with_name(path.name + ".building")
-    staging.unlink(missing_ok=True)
-    con = store.connect(staging, read_only=False)
-    try:
-        store.create_schema(con)
-        con.register("new_cases", frames["cases"])
-        con.execute(
-            "insert into cases by name select n.*, t.pathway from new_cases as n "
-            "join ref_treatments as t on t.code = n.treatment"
-        )
-        for table in ("assessments", "events"):
-            con.register("new_rows", frames[table])
-            con.execute(f"insert into {table} by name select * from new_rows")
-            con.unregister("new_rows")
-        con.execute("checkpoint")
-    finally:
-        con.close()
-    os.replace(staging, path)
-    return time.perf_counter() - started
+    """Generate the cases into a fresh store with its facts (as a load leaves it); seconds."""
+    records, facts = build_store_with_facts(path, n_cases, seed)
+    return records + facts
 
 
 def _free_port() -> int:
@@ -125,16 +106,23 @@ def _free_port() -> int:
 
 
 @contextlib.contextmanager
-def dashboard(db: Path, log: Path) -> Iterator[tuple[str, int]]:
-    """(url, pid) of `fbss dashboard` on `db`, stopped (by its own id) when the block ends."""
+def dashboard(db: Path, log: Path, src: Path | None = None) -> Iterator[tuple[str, int]]:
+    """(url, pid) of `fbss dashboard` on `db`, stopped (by its own id) when the block ends.
+
+    `src`: serve an older source tree's dashboard instead (same interpreter)."""
     port = _free_port()
-    fbss = Path(sys.executable).with_name("fbss")
+    fbss = [str(Path(sys.executable).with_name("fbss"))]
+    env = None
+    if src is not None:  # `python -m` puts the working folder first on sys.path
+        fbss, env = [sys.executable, "-m", "fbss.cli"], {**os.environ, "PYTHONPATH": str(src)}
     with open(log, "wb") as out:
         proc = subprocess.Popen(
-            [str(fbss), "dashboard", "--db", str(db), "--port", str(port)],
+            [*fbss, "dashboard", "--db", str(db), "--port", str(port)],
             stdout=out,
             stderr=subprocess.STDOUT,
             start_new_session=True,
+            env=env,
+            cwd=src,
         )
     url = f"http://localhost:{port}"
     try:
@@ -169,13 +157,22 @@ def memory_mib(pid: int) -> tuple[float, float]:
     return values.get("VmRSS", 0.0), values.get("VmHWM", 0.0)
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds a process has used so far (all its threads), from /proc."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def ready(page: Page, *, after_run: bool, timeout_ms: int = 120_000) -> None:
     page.wait_for_function(AFTER_RUN_JS if after_run else READY_JS, timeout=timeout_ms)
     page.evaluate(TWO_FRAMES_JS)
 
 
-def add_physician(page: Page, name: str) -> float:
-    """Pick one more physician in the sidebar; seconds from the key press to ready."""
+def add_physician(page: Page, name: str, server: int) -> float:
+    """Pick one more physician in the sidebar; seconds from the key press to ready.
+
+    The server's CPU seconds for the change go to SERVER_CPU: on a shared machine they
+    say what the page costs when wall time mostly says how busy the machine is."""
     box = page.locator('[data-testid="stSidebar"] [data-testid="stMultiSelect"]').filter(
         has_text="Physician"
     )
@@ -184,10 +181,12 @@ def add_physician(page: Page, name: str) -> float:
     option = page.get_by_role("option", name=name, exact=True)
     option.wait_for(timeout=30_000)
     page.evaluate(WATCH_JS)
+    cpu = cpu_seconds(server)
     started = time.perf_counter()
     option.click()
     ready(page, after_run=True)
     seconds = time.perf_counter() - started
+    SERVER_CPU.append(cpu_seconds(server) - cpu)
     SPLITS.append(tuple(x / 1000 for x in page.evaluate(SPLIT_JS)))
     page.keyboard.press("Escape")
     if page.locator('[data-testid="stException"]').count():
@@ -201,11 +200,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=20261101)
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "out")
+    parser.add_argument("--db", type=Path, help="use this store (e.g. one `fbss load` wrote)")
+    parser.add_argument("--against", type=Path, help="serve this older source tree instead")
     parser.add_argument("--pages", default=",".join(PAGES), help="comma-separated page titles")
     parser.add_argument(
         "--query", default="", help="query string opened with every page, e.g. compare_by=treatment"
     )
-    parser.add_argument("--check", action="store_true", help="exit 1 when a median is over 2 s")
+    parser.add_argument("--check", action="store_true", help="exit 1 when a median is over 1 s")
     args = parser.parse_args(argv)
     pages = [p.strip() for p in args.pages.split(",") if p.strip()]
     unknown = [p for p in pages if p not in PAGES]
@@ -215,8 +216,12 @@ def main(argv: list[str] | None = None) -> int:
         raise SystemExit(f"{CHROMIUM} is missing: install Debian's chromium (make browser)")
 
     args.out.mkdir(parents=True, exist_ok=True)
-    db = args.out / f"analytics-{args.cases}-{args.seed}.duckdb"
-    if db.exists():
+    db = args.db or args.out / f"analytics-{args.cases}-{args.seed}.duckdb"
+    if args.db:
+        if not db.is_file():
+            parser.error(f"no store at {db}")
+        print(f"store      : {db}")
+    elif db.exists():
         print(f"store      : {db} (reused)")
     else:
         print(f"store      : {db} (built in {build_store(db, args.cases, args.seed):.1f} s)")
@@ -229,8 +234,9 @@ def main(argv: list[str] | None = None) -> int:
         )
     print(f"cpu cores  : {os.cpu_count()}, load average {os.getloadavg()[0]:.2f}")
 
-    results: list[tuple[str, float, list[float]]] = []
-    with dashboard(db, args.out / "bench-dashboard.log") as (url, pid), sync_playwright() as pw:
+    results: list[tuple[str, float, list[float], float]] = []
+    log = args.out / "bench-dashboard.log"
+    with dashboard(db, log, args.against) as (url, pid), sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         page = browser.new_page(viewport={"width": 1500, "height": 1400})
         for k, title in enumerate(pages):
@@ -240,10 +246,15 @@ def main(argv: list[str] | None = None) -> int:
             first = time.perf_counter() - started
             # Page k adds physicians k, k+1, ...: every set is new to the server's cache.
             SPLITS.clear()
-            runs = [add_physician(page, physicians[k + i]) for i in range(args.repeat)]
-            results.append((title, first, runs))
+            SERVER_CPU.clear()
+            runs = [add_physician(page, physicians[k + i], pid) for i in range(args.repeat)]
+            cpu = statistics.median(SERVER_CPU)
+            results.append((title, first, runs, cpu))
             ended = statistics.median(end for _, end in SPLITS)
-            print(f"{'':22s} run ended (median) {ended:5.2f} s after the click; the rest drawing")
+            print(
+                f"{'':22s} run ended (median) {ended:5.2f} s after the click; the rest "
+                f"drawing; server CPU (median) {cpu:5.2f} s"
+            )
             print(
                 f"{title:22s} first open {first:6.2f} s   after a filter change: median "
                 f"{statistics.median(runs):5.2f} s  (runs {', '.join(f'{r:.2f}' for r in runs)})"
@@ -252,13 +263,16 @@ def main(argv: list[str] | None = None) -> int:
         browser.close()
     print(f"server memory: {rss:,.0f} MiB resident at the end, peak {peak:,.0f} MiB")
     print(f"load average at the end: {os.getloadavg()[0]:.2f}")
-    print("\n| page | first open | median after a filter change | runs |\n|---|---:|---:|---|")
-    for title, first, runs in results:
+    print(
+        "\n| page | first open | median after a filter change | server CPU (median) | runs |"
+        "\n|---|---:|---:|---:|---|"
+    )
+    for title, first, runs, cpu in results:
         print(
-            f"| {title} | {first:.2f} s | {statistics.median(runs):.2f} s | "
+            f"| {title} | {first:.2f} s | {statistics.median(runs):.2f} s | {cpu:.2f} s | "
             f"{', '.join(f'{r:.2f}' for r in runs)} |"
         )
-    over = [title for title, _, runs in results if statistics.median(runs) > BUDGET_S]
+    over = [title for title, _, runs, _ in results if statistics.median(runs) > BUDGET_S]
     if over:
         print(f"over the {BUDGET_S:g} s budget: {', '.join(over)}")
     return 1 if (args.check and over) else 0

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import os
 import tempfile
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -13,12 +15,17 @@ from analytics.definitions import DEFAULT_MIN_CELL
 from analytics.queries import StoreMissingError
 from reports.content import Progress, ReportData, build_report
 from reports.periods import Period
-from reports.render import Rendered, render_pdf
+from reports.render import Rendered, render_pdf, warm_up
 from reports.scope import Kind, Scope, resolve
 
 
 def _quiet(fraction: float, message: str) -> None:
     """No progress display."""
+
+
+def _warm_up() -> None:
+    with contextlib.suppress(Exception):
+        warm_up()
 
 
 def make_report(
@@ -33,6 +40,10 @@ def make_report(
     today: dt.date | None = None,
 ) -> tuple[ReportData, Rendered]:
     """Check the scope against the store, compute the figures and render the PDF."""
+    # The renderer loads while the figures are computed (see render.warm_up); a failure
+    # there shows again, with its traceback, when render_pdf loads the same things.
+    warming = threading.Thread(target=_warm_up, name="fbss-warm-up", daemon=True)
+    warming.start()
     options = overview.filter_options(db)
     if not options.get("n_cases"):
         raise StoreMissingError(f"the store {db} holds no cases yet: load some first")
@@ -47,6 +58,7 @@ def make_report(
         progress=progress,
         today=today,
     )
+    warming.join()
     rendered = render_pdf(report, progress=progress)
     progress(1.0, "Done")
     return report, rendered

@@ -170,11 +170,32 @@ def _sections(
 ) -> None:
     """Every section's figures, computed side by side: DuckDB releases the GIL while it
     scans, so the queries overlap with each other's pandas work (as the dashboard's do).
-    At most one job at a time reads the store's own tables (see store_job)."""
+
+    Each job opens its own short-lived read_only connection on the store (the facts live
+    in it), so any two run at once. The longest jobs are submitted first: the adjusted
+    comparisons (two model fits at a million cases) set the report's time, and a short
+    job queued before them would only delay them."""
     as_of = report.as_of
     measure = PRESETS[DEFAULT_RESPONDER].criteria[0].measure
     common: dict[str, Any] = {"as_of": as_of, "filters": filters}
+    # In submission order: longest first (measured at a million cases, docs/performance.md).
     jobs: dict[str, tuple[str, Callable[..., Any], dict[str, Any]]] = {
+        "adjusted": (
+            "Adjusted comparisons",
+            _adjusted,
+            {"scope": report.scope, "min_cell": min_cell, "options": options},
+        ),
+        "km": (
+            "Event-free survival",
+            events.km_curves,
+            {"event": "reoperation", "by": ("pathway",), "min_cell": min_cell},
+        ),
+        "dropout": (
+            "Who is lost to follow-up",
+            lost_to_followup.dropout,
+            {"measure": measure, "min_cell": min_cell},
+        ),
+        "completeness": ("Data completeness", overview.completeness, {}),
         "new_by_year": (
             "New cases",
             overview.cases_by_period,
@@ -190,11 +211,6 @@ def _sections(
             outcomes.summary,
             {"by": ("cause", "pathway"), "min_cell": min_cell},
         ),
-        "km": (
-            "Event-free survival",
-            events.km_curves,
-            {"event": "reoperation", "by": ("pathway",), "min_cell": min_cell},
-        ),
         "events_by_pathway": (
             "Reoperations",
             events.events_summary,
@@ -206,21 +222,8 @@ def _sections(
             {"measure": measure, "min_cell": min_cell},
         ),
         "out_of_window": ("Visit windows", windows.out_of_window, {}),
-        "dropout": (
-            "Who is lost to follow-up",
-            lost_to_followup.dropout,
-            {"measure": measure, "min_cell": min_cell},
-        ),
     }
     with ThreadPoolExecutor(max_workers=4, thread_name_prefix="fbss-report") as pool:
-        # One job for the two readers of the store's own tables (adjusted, completeness):
-        # they attach the facts file under one alias, which two threads cannot do at once.
-        store_job = pool.submit(
-            lambda: (
-                overview.completeness(db, **common),
-                adjusted.build(db, report.scope, as_of=as_of, min_cell=min_cell, options=options),
-            )
-        )
         futures = {
             pool.submit(fn, db, **common, **kwargs): (name, words)
             for name, (words, fn, kwargs) in jobs.items()
@@ -228,12 +231,24 @@ def _sections(
         for done, future in enumerate(as_completed(futures), start=1):
             name, words = futures[future]
             setattr(report, name, future.result())
-            progress(0.2 + 0.45 * done / len(futures), words)
-        progress(0.7, "Adjusted comparisons")
-        report.completeness, report.adjusted = store_job.result()
+            progress(0.2 + 0.5 * done / len(futures), words)
     report.by_cause = _first_measure(report.by_cause, measure)
     if report.out_of_window is not None:
         report.out_of_window = _window_counts(report.out_of_window, min_cell)
+
+
+def _adjusted(
+    db: Any,
+    *,
+    as_of: dt.date,
+    filters: Filters,
+    scope: Scope,
+    min_cell: int,
+    options: dict[str, object],
+) -> adjusted.Adjusted:
+    """The adjusted sections, called as the other jobs are (their filters are the scope's)."""
+    del filters  # adjusted.build takes the scope itself: its funnel spans the network
+    return adjusted.build(db, scope, as_of=as_of, min_cell=min_cell, options=options)
 
 
 def _first_measure(frame: pd.DataFrame | None, measure: str) -> pd.DataFrame | None:

@@ -19,7 +19,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from sklearn.neighbors import NearestNeighbors
 
 from analytics import stats
 from analytics.adjust import data
@@ -124,6 +123,10 @@ def _pathway(
     z = np.nan_to_num((values - centre) / scale, nan=0.0)
     query = ((target - centre) / scale)[None, :]
     n = min(k, len(frame))
+    # scikit-learn takes 1-3 s to import: paid by the first search, not by every process
+    # that imports this module (the dashboard's data module imports it at its start).
+    from sklearn.neighbors import NearestNeighbors
+
     distance, index = NearestNeighbors(n_neighbors=n).fit(z).kneighbors(query)
     chosen = frame.iloc[index[0]]
     percent = 100 * chosen["improvement"].to_numpy() / chosen["baseline_value"].to_numpy()

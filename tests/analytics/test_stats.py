@@ -100,6 +100,42 @@ def test_means_lie_within_their_t_intervals(values: list[float]) -> None:
         assert mean - 1e-9 <= high[0]
 
 
+@settings(max_examples=200, deadline=None)
+@given(
+    pairs=st.lists(st.tuples(st.integers(0, 100_000), st.integers(1, 100_000)), min_size=1),
+    confidence=st.sampled_from([0.95, 0.9, 0.99]),
+)
+def test_wilson_equals_statsmodels_bit_for_bit(
+    pairs: list[tuple[int, int]], confidence: float
+) -> None:
+    # Issue 7: the interval no longer imports statsmodels (0.7 s per fresh `fbss summary`);
+    # what it returns must not change at all.
+    from statsmodels.stats.proportion import proportion_confint
+
+    count = np.array([min(k, n) for k, n in pairs], dtype=float)
+    nobs = np.array([n for _, n in pairs], dtype=float)
+    low, high = stats.wilson(count, nobs, confidence)
+    ref_low, ref_high = proportion_confint(count, nobs, alpha=1 - confidence, method="wilson")
+    ref_low, ref_high = np.clip(ref_low, 0, 1), np.clip(ref_high, 0, 1)
+    ref_low[count == 0], ref_high[count == nobs] = 0.0, 1.0
+    np.testing.assert_array_equal(low, ref_low)
+    np.testing.assert_array_equal(high, ref_high)
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    n=st.lists(st.integers(2, 1_000_000), min_size=1),
+    confidence=st.sampled_from([0.95, 0.9, 0.99]),
+)
+def test_t_interval_equals_scipy_stats_bit_for_bit(n: list[int], confidence: float) -> None:
+    n_a = np.array(n, dtype=float)
+    mean, sd = np.linspace(-5, 5, len(n)), np.linspace(0.5, 30, len(n))
+    low, high = stats.t_interval(mean, sd, n_a, confidence)
+    half = sps.t.ppf(0.5 + confidence / 2, df=n_a - 1) * sd / np.sqrt(n_a)
+    np.testing.assert_array_equal(low, mean - half)
+    np.testing.assert_array_equal(high, mean + half)
+
+
 def _lifelines(days: np.ndarray, events: np.ndarray, removed: np.ndarray, day: int) -> tuple:
     from lifelines import KaplanMeierFitter
 
