@@ -102,7 +102,13 @@ def run(args: argparse.Namespace) -> int:
     if email is not None:
         from reports import permission
 
-        what = {"report": kind, "name": name, "period": period.code, "file": out.name}
+        # the name as the report resolved it, not as typed (case and spaces vary)
+        what: dict[str, object] = {
+            "report": kind,
+            "name": report.scope.name,
+            "period": period.code,
+            "file": out.name,
+        }
         permission.audit(email, db, what)
     empty = " (no cases up to the as-of date: the report says so)" if report.is_empty else ""
     print(

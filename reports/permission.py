@@ -15,7 +15,6 @@ import pandas as pd
 from access.accounts import AccessError, load_accounts, normalise_email, users_path_from
 from access.scope import Scope as AccountScope
 from analytics import overview
-from analytics.filters import Filters
 
 
 def account_scope(email: str, *, users: str | None, db: Any) -> tuple[str, AccountScope]:
@@ -28,28 +27,44 @@ def account_scope(email: str, *, users: str | None, db: Any) -> tuple[str, Accou
     return wanted, AccountScope.of(account)
 
 
-def _clinics_of(db: Any, physician: str) -> set[str]:
-    """The clinics where a physician has cases (exact counts; never printed)."""
-    frame = overview.cases_by_period(
-        db, by=("clinic",), period="year", min_cell=0, filters=Filters(physician=(physician,))
-    )
+def _clinics_by_physician(db: Any) -> dict[str, set[str]]:
+    """Every physician in the store -> the clinics of their cases (never printed)."""
+    frame = overview.cases_by_period(db, by=("physician", "clinic"), period="year", min_cell=0)
     counts = pd.to_numeric(frame["n_cases"]).fillna(0)
-    return set(frame.loc[counts > 0, "clinic"].astype(str))
+    found: dict[str, set[str]] = {}
+    for physician, clinic in frame.loc[counts > 0, ["physician", "clinic"]].itertuples(index=False):
+        found.setdefault(str(physician), set()).add(str(clinic))
+    return found
+
+
+def _same(a: str, b: str) -> bool:
+    # the report resolves names ignoring case and surrounding spaces (reports/scope.py),
+    # so the permission must compare them the same way, or a variant slips past it
+    return a.strip().casefold() == b.strip().casefold()
 
 
 def check(scope: AccountScope, kind: str, name: str | None, db: Any) -> None:
-    """Refuse, in plain words, a report outside the account's scope."""
+    """Refuse, in plain words, a report outside the account's scope.
+
+    Names are compared as the report resolves them (case and spaces ignored). A name the
+    account cannot see gets the same refusal whether or not it exists, so the refusal
+    never tells a non-admin who works elsewhere.
+    """
     if scope.is_everything:
         return
     if scope.role == "physician":
-        if kind == "physician" and name == scope.physician:
+        if kind == "physician" and name is not None and _same(name, scope.physician or ""):
             return
         raise AccessError(f"a physician's account may have only its own report ({scope.physician})")
     # a manager
-    if kind == "clinic" and name in scope.clinics:
+    if kind == "clinic" and name is not None and any(_same(name, c) for c in scope.clinics):
         return
-    if kind == "physician" and name and _clinics_of(db, name) <= set(scope.clinics):
-        return
+    if kind == "physician" and name:
+        clinics = [c for p, c in _clinics_by_physician(db).items() if _same(p, name)]
+        # an unknown name has no clinics: refused like a name of another clinic (an empty
+        # set would otherwise pass the subset test)
+        if clinics and all(c <= set(scope.clinics) for c in clinics):
+            return
     raise AccessError(
         f"this account may have reports of {', '.join(scope.clinics)} and of physicians "
         "working only there"

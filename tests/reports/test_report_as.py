@@ -41,6 +41,13 @@ def run(db: Path, users: Path, out: Path, email: str, *who: str) -> int:
         ("boss@example.org", ("--clinic", "Harbour Spine Institute"), False),
         ("boss@example.org", ("--network",), False),
         ("nobody@example.org", ("--network",), False),
+        # names as the report resolves them (case, spaces): the permission compares alike
+        ("doc@example.org", ("--physician", f" {PHYSICIAN.lower()}"), True),
+        ("boss@example.org", ("--physician", PHYSICIAN.upper()), True),
+        ("boss@example.org", ("--clinic", f"{CLINIC.lower()} "), True),
+        ("boss@example.org", ("--physician", "dr k. adeyemi"), False),  # Harbour's, any case
+        ("boss@example.org", ("--physician", "Dr K. Adeyemi "), False),
+        ("boss@example.org", ("--clinic", "harbour spine institute"), False),
     ],
 )
 def test_reports_only_within_the_accounts_scope(
@@ -66,9 +73,24 @@ def test_reports_only_within_the_accounts_scope(
         assert entry["action"] == "download"
         assert entry["what"]["period"] == "2019"
         assert entry["what"]["file"] == "r.pdf"
+        assert entry["what"]["name"] in (None, PHYSICIAN, CLINIC)  # as resolved, not as typed
     else:
         assert code == 2
         assert err.startswith("fbss report: ")
         assert err.count("\n") == 1
         assert not out.exists()
         assert not audit.exists()
+
+
+def test_a_refusal_never_names_a_physician_of_another_clinic(
+    sample_db: Path, accounts: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A near miss of another clinic's physician gets the refusal, not "did you mean …"."""
+    code = run(
+        sample_db, accounts, tmp_path / "r.pdf", "boss@example.org", "--physician", "Dr K. Adeyemy"
+    )
+    err = capsys.readouterr().err
+    assert code == 2
+    assert "Adeyemi" not in err
+    assert "did you mean" not in err
+    assert "this account may have reports of" in err
