@@ -64,6 +64,8 @@ def fast(data: Path, db: Path) -> None:
     ):
         vetted = pool.submit(fastpath.vet, batch, LIMITS)  # beside DuckDB, as load_paths
         lap("copy")
+        if "--keep-order" not in sys.argv:  # as load_paths does
+            con.execute("set preserve_insertion_order = false")
         fastpath.write(con, batch, replace=False, merge=load._merge)
         lap("read+type+check+write")
         load._build_facts(con, lambda _: None)
