@@ -74,18 +74,12 @@ def validate_paths(
     progress("checking against the store")
     if db_path is not None and db_path.exists():
         with store.reader(db_path) as con:
-            problems += cross_check(
-                con, checked.frames, checked.origin, replace=False, incomplete=checked.incomplete
-            )
-            problems += outside_clinics(con, checked.frames, checked.origin, clinics)
+            problems += _store_checks(con, checked, replace=False, clinics=clinics)
     else:
         con = store.connect(":memory:", read_only=False)
         try:
             store.create_schema(con)
-            problems += cross_check(
-                con, checked.frames, checked.origin, replace=False, incomplete=checked.incomplete
-            )
-            problems += outside_clinics(con, checked.frames, checked.origin, clinics)
+            problems += _store_checks(con, checked, replace=False, clinics=clinics)
         finally:
             con.close()
     return LoadResult(
@@ -94,6 +88,29 @@ def validate_paths(
         dropped=checked.dropped,
         ignored=batch.ignored,
         files=_file_list(batch, checked),
+    )
+
+
+def _store_checks(
+    con: duckdb.DuckDBPyConnection,
+    checked: Validated,
+    *,
+    replace: bool,
+    clinics: Sequence[str] | None,
+) -> list[Problem]:
+    """The batch against the store: cross-table rules, and the importer's clinics.
+
+    When a clinic-scoped batch touches another clinic's records, only that is reported:
+    the cross-table messages quote stored values (a case's treatment date), which must not
+    reach someone who may not see that clinic.
+    """
+    outside = outside_clinics(con, checked.frames, checked.origin, clinics)
+    if outside:
+        return list(outside)
+    return list(
+        cross_check(
+            con, checked.frames, checked.origin, replace=replace, incomplete=checked.incomplete
+        )
     )
 
 
@@ -166,10 +183,7 @@ def load_paths(
     with store.write_lock(db_path, lock_timeout), store.staged_copy(db_path) as (con, commit):
         if not problems:
             progress("checking against the store")
-            problems += cross_check(
-                con, checked.frames, checked.origin, replace=replace, incomplete=checked.incomplete
-            )
-            problems += outside_clinics(con, checked.frames, checked.origin, clinics)
+            problems += _store_checks(con, checked, replace=replace, clinics=clinics)
         if not problems:
             progress("writing")
             result.counts = _apply(con, checked, replace=replace)

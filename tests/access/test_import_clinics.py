@@ -116,3 +116,22 @@ def test_a_new_store_has_no_other_clinics_cases(cases: pd.DataFrame, tmp_path: P
     paths = _write(tmp_path / "b", cases=_new_cases(cases, [MINE, OTHER]))
     result = validate_paths(paths, tmp_path / "none.duckdb", clinics=[MINE])
     assert [p.value for p in result.problems] == [OTHER]
+
+
+def test_records_of_another_clinic_never_quote_its_stored_values(
+    db: Path, cases: pd.DataFrame, tmp_path: Path
+) -> None:
+    """An assessment dated before another clinic's stored case: refused as outside the
+    importer's clinics only, never with the cross-table rule that quotes that case's
+    treatment date (independent review F6)."""
+    theirs = cases[cases["clinic"] == OTHER].iloc[0]
+    assessments = pd.read_csv(SAMPLE / "assessments.csv", dtype=str, keep_default_na=False)
+    early = assessments[assessments["case_id"] == theirs["case_id"]].iloc[[0]]
+    early = early.assign(timepoint="24m", assessment_date="2000-01-01")
+    paths = _write(tmp_path / "b", assessments=early)
+    result = validate_paths(paths, db, clinics=[MINE])
+    assert [p.kind for p in result.problems] == [OUTSIDE]
+    assert all(theirs["treatment_date"] not in p.problem for p in result.problems)
+    # the operator (no clinic limit) is told the cross-table problem with the date
+    operator = validate_paths(paths, db)
+    assert any(theirs["treatment_date"] in p.problem for p in operator.problems)
