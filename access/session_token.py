@@ -9,6 +9,7 @@ A token signs nobody in when its signature does not match (tampered, or another
 secret), when the session is past SessionPolicy's idle or absolute limit, when the
 session id was signed out (`<accounts file>.signed-out.json`, kept until the ids would
 have expired anyway), or when the password was reset since (the fingerprint changes).
+A damaged signed-out list fails closed: a new secret ends every session.
 
 Time is passed in (`now`, seconds since the epoch), so the rules are pure and testable.
 """
@@ -98,8 +99,9 @@ def verify(
     if not token or token.count(".") != 1 or len(token) > 4096:
         return None
     body, mac = token.split(".")
-    expected = hmac.new(_secret(users_file), body.encode("ascii"), hashlib.sha256).digest()
     try:
+        # inside the try: a cookie with non-ASCII text is simply not a token
+        expected = hmac.new(_secret(users_file), body.encode("ascii"), hashlib.sha256).digest()
         if not hmac.compare_digest(expected, _unb64(mac)):
             return None  # tampered, or signed with another secret
         payload = json.loads(_unb64(body))
@@ -113,30 +115,74 @@ def verify(
         signed_in_at=session.signed_in_at, last_seen=session.last_seen, now=now, policy=policy
     ):
         return None
-    if session.sid in _signed_out(users_file):
-        return None
     account = load_accounts(users_file).get(session.email)
-    if account is None or _fingerprint(account) != fingerprint:
-        return None  # removed, or the password was reset since
+    if account is None or not still_valid(users_file, session.sid, fingerprint, account):
+        return None  # signed out, removed, or the password was reset since
     return session, account
+
+
+def fingerprint(account: Account) -> str:
+    """What a session remembers of the password it began with (not the hash itself)."""
+    return _fingerprint(account)
+
+
+def still_valid(users_file: Path, sid: str, began_with: str, account: Account) -> bool:
+    """May a session that began with password fingerprint `began_with` go on?
+
+    Asked on every page run of an open tab as well as on a reload: a sign-out in another
+    tab or a password reset ends the session everywhere, not only for new tokens.
+    """
+    try:
+        ended = _signed_out(users_file)
+    except _Damaged:
+        _start_over(users_file)
+        return False
+    return sid not in ended and _fingerprint(account) == began_with
 
 
 def sign_out(users_file: Path, sid: str, *, now: float, policy: SessionPolicy = POLICY) -> None:
     """Refuse this session id from now on (its token may still sit in a browser)."""
     path = signed_out_path(users_file)
     with locked(path):
-        ended = _signed_out(users_file)
+        try:
+            ended = _signed_out(users_file)
+        except _Damaged:
+            ended = {}
+            _new_secret(users_file)  # the lost list's sessions end with the old secret
         ended[sid] = now + policy.absolute_seconds  # after that, its token has expired anyway
         kept = {k: v for k, v in ended.items() if v > now}
         atomic_write(path, json.dumps(kept, sort_keys=True).encode("utf-8"))
 
 
+class _Damaged(Exception):
+    """The signed-out list cannot be read: which sessions were ended is unknown."""
+
+
 def _signed_out(users_file: Path) -> dict[str, float]:
     try:
         data = json.loads(signed_out_path(users_file).read_text(encoding="utf-8"))
-    except (FileNotFoundError, json.JSONDecodeError, UnicodeDecodeError):
+        if not isinstance(data, dict):
+            raise _Damaged
+        return {str(k): float(v) for k, v in data.items()}
+    except FileNotFoundError:
         return {}
-    return {str(k): float(v) for k, v in data.items()} if isinstance(data, dict) else {}
+    except (json.JSONDecodeError, UnicodeDecodeError, ValueError, TypeError) as exc:
+        raise _Damaged from exc
+
+
+def _new_secret(users_file: Path) -> None:
+    path = secret_path(users_file)
+    with locked(path):
+        atomic_write(path, secrets.token_bytes(32), mode=0o600)
+
+
+def _start_over(users_file: Path) -> None:
+    """Fail closed on a damaged signed-out list: a new secret ends every session (their
+    tokens no longer verify), so the empty list that replaces it forgets nothing."""
+    path = signed_out_path(users_file)
+    with locked(path):
+        _new_secret(users_file)
+        atomic_write(path, b"{}")
 
 
 def cookie_script(token: str | None, *, max_age: float) -> str:

@@ -175,12 +175,17 @@ def _password_viewer(db: Path) -> Viewer:
             # read again on every run: a removed account or a revoked grant takes effect
             # at once, not at the next sign-in
             current = load_accounts(users).get(signed["email"])
-            if current is not None:
+            # ...and a sign-out in another tab or a password reset ends this tab too
+            valid = current is not None and session_token.still_valid(
+                users, signed["sid"], signed["fp"], current
+            )
+            if current is not None and valid:
                 signed["seen"] = now
                 signed["account"] = current
                 session_cookie.keep(users, current, signed["sid"], signed["at"], now)
                 return _from_account(current, "password")
-            record(db, "sign_out", signed["email"], {"reason": "account removed"})
+            reason = "account removed" if current is None else "signed out or password reset"
+            record(db, "sign_out", signed["email"], {"reason": reason})
             _end(users, signed, now)
     _sign_in_page(db)
     st.stop()
@@ -189,7 +194,7 @@ def _password_viewer(db: Path) -> Viewer:
 
 def _hold(account: Account, sid: str, signed_in_at: float, now: float) -> dict[str, Any]:
     held = {"account": account, "email": account.email, "at": signed_in_at, "seen": now,
-            "sid": sid}  # fmt: skip
+            "sid": sid, "fp": session_token.fingerprint(account)}  # fmt: skip
     st.session_state[SESSION_KEY] = held
     return held
 

@@ -106,3 +106,33 @@ def test_cookie_script_sets_and_clears_and_refuses_odd_text() -> None:
     assert "Max-Age=0" in cookie_script(None, max_age=60)
     with pytest.raises(ValueError, match="not a session token"):
         cookie_script("x'; alert(1); '", max_age=60)
+
+
+def test_a_cookie_with_non_ascii_text_is_no_token(users: Path) -> None:
+    body, mac = _token(users).split(".")
+    assert verify(users, f"{body}é.{mac}", now=T0 + 5) is None  # was UnicodeEncodeError
+
+
+def test_a_damaged_signed_out_list_fails_closed(users: Path) -> None:
+    """Which sessions were ended is unknown: every token stops working (a new secret),
+    and new sign-ins work again."""
+    from access.session_token import signed_out_path
+
+    revoked, other = _token(users, sid="gone"), _token(users, sid="other")
+    sign_out(users, "gone", now=T0 + 1)
+    signed_out_path(users).write_text("{not json", encoding="utf-8")
+    assert verify(users, revoked, now=T0 + 5) is None
+    assert verify(users, other, now=T0 + 5) is None  # the secret changed
+    assert verify(users, _token(users, now=T0 + 6, sid="new"), now=T0 + 7) is not None
+
+
+def test_a_session_is_not_valid_after_a_reset_or_a_sign_out(users: Path) -> None:
+    from access.accounts import load_accounts
+    from access.session_token import fingerprint, still_valid
+
+    began = fingerprint(load_accounts(users)["lee@x.org"])
+    assert still_valid(users, "sid-1", began, load_accounts(users)["lee@x.org"])
+    sign_out(users, "sid-1", now=T0)
+    assert not still_valid(users, "sid-1", began, load_accounts(users)["lee@x.org"])
+    reset_password(users, "lee@x.org", "another long passphrase")
+    assert not still_valid(users, "sid-2", began, load_accounts(users)["lee@x.org"])

@@ -7,6 +7,7 @@ names them; expected counts come from the sample's cases.csv via pandas.
 from __future__ import annotations
 
 import argparse
+import time
 from pathlib import Path
 
 import pandas as pd
@@ -303,3 +304,27 @@ def test_the_import_grant_can_come_from_an_oidc_claim(
     scope = _claims_scope(claims)
     assert scope is not None
     assert scope.can_import is can_import
+
+
+@pytest.mark.parametrize("how", ["password reset", "signed out in another tab"])
+def test_an_open_tab_ends_with_a_reset_or_a_sign_out_elsewhere(
+    signed_app: tuple[AppFactory, Path], sample_store: Path, how: str
+) -> None:
+    """Independent review F5: the tab kept its session after `fbss users reset` or a
+    sign-out in another tab, and re-issued its cookie bound to the new password."""
+    from access import session_token
+    from access.accounts import reset_password
+    from dashboard.auth import SESSION_KEY
+
+    make, audit_file = signed_app
+    at = _sign_in(make(sample_store), "lee@clinic.org")
+    assert [t.value for t in at.title] != ["Sign in"]
+    users = audit_file.parent / "fbss-users.toml"
+    if how == "password reset":
+        reset_password(users, "lee@clinic.org", "a brand new passphrase")
+    else:
+        session_token.sign_out(users, at.session_state[SESSION_KEY]["sid"], now=time.time())
+    at.run()
+    assert [t.value for t in at.title] == ["Sign in"]
+    ended = [e for e in audit.read(audit_file)[0] if e["action"] == "sign_out"]
+    assert ended[-1]["what"]["reason"] == "signed out or password reset"
