@@ -3,6 +3,7 @@ matched by e-mail against the accounts file."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 
 from access.accounts import AccessError, Account, load_accounts, normalise_email
@@ -26,3 +27,19 @@ def account_for(email: str, users_file: Path) -> Account:
 def scope_for(email: str, users_file: Path) -> Scope:
     """What `email` may see, from the accounts file."""
     return Scope.of(account_for(email, users_file))
+
+
+def verified_email(claims: Mapping[str, object]) -> str:
+    """The e-mail an identity provider vouches for, to match against the accounts file.
+
+    A provider that lets users type any address marks it `email_verified: false`; such an
+    address must not take over the account of that address. Providers that never send
+    the claim (Entra ID) are trusted for their own directory's addresses.
+    """
+    email = normalise_email(str(claims.get("email") or ""))
+    if (
+        claims.get("email_verified") is False
+        or str(claims.get("email_verified")).lower() == "false"
+    ):
+        raise AccessError(f"the identity provider has not verified the address {email!r}")
+    return email

@@ -37,7 +37,7 @@ from access.accounts import (
 )
 from access.scope import Scope
 from access.signin import Refused, authenticate, session_expired
-from access.viewer import account_for
+from access.viewer import account_for, verified_email
 from dashboard import session_cookie, state
 
 SESSION_KEY = "fbss_signed_in"
@@ -262,13 +262,17 @@ def _oidc_viewer(db: Path) -> Viewer:
     try:
         scope = _claims_scope(user.to_dict())
         if scope is None:
-            scope = Scope.of(account_for(email, users_file(db)))
+            scope = Scope.of(account_for(verified_email(user.to_dict()), users_file(db)))
     except AccessError as exc:
         if not st.session_state.get("fbss_oidc_refused"):
             record(db, "sign_in_failed", None, {"email": email, "how": "oidc", "why": str(exc)})
             st.session_state["fbss_oidc_refused"] = True
         st.title("No access")
-        st.error(f"You are signed in as {email or 'an unnamed user'}, but {exc}.")
+        # the reason (which may name the accounts file) goes to the audit trail only
+        st.error(
+            f"You are signed in as {email or 'an unnamed user'}, but this dashboard has no "
+            "access for you. Ask your administrator to add your account."
+        )
         if st.button("Sign out"):
             st.logout()
         st.stop()

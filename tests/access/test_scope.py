@@ -82,3 +82,25 @@ def test_allows(clinic: str, physician: str, allowed: bool) -> None:
     scope = Scope("physician", clinics=("North",), physician="Dr Ana")
     assert scope.allows(clinic=clinic, physician=physician) is allowed
     assert Scope.everything().allows(clinic=clinic, physician=physician)
+
+
+@pytest.mark.parametrize(
+    ("claims", "expected"),
+    [
+        ({"email": " Lee@Clinic.org ", "email_verified": True}, "lee@clinic.org"),
+        ({"email": "lee@clinic.org"}, "lee@clinic.org"),  # Entra ID sends no such claim
+        ({"email": "lee@clinic.org", "email_verified": False}, None),
+        ({"email": "lee@clinic.org", "email_verified": "false"}, None),
+    ],
+)
+def test_an_unverified_oidc_address_matches_no_account(
+    claims: dict[str, object], expected: str | None
+) -> None:
+    from access.accounts import AccessError
+    from access.viewer import verified_email
+
+    if expected is None:
+        with pytest.raises(AccessError, match="not verified"):
+            verified_email(claims)
+    else:
+        assert verified_email(claims) == expected
