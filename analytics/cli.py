@@ -175,7 +175,7 @@ def _filters(args: argparse.Namespace) -> Any:
     lists = {dest: _split(getattr(args, dest)) for _, dest in _VOCAB_FILTERS}
     names = {dest: tuple(getattr(args, dest) or ()) for _, dest in _NAME_FILTERS}
     return Filters(
-        scope=_scope(args),
+        scope=getattr(args, "resolved_scope", None) or _scope(args),
         treatment_from=to_date(args.treatment_from, default_today=False),
         treatment_to=to_date(args.treatment_to, default_today=False),
         **lists,
@@ -185,7 +185,7 @@ def _filters(args: argparse.Namespace) -> Any:
 
 def _scope(args: argparse.Namespace) -> Any:
     """The scope of `--as EMAIL`, or everything (the operator); a non-admin's counts are
-    rounded to 5 as the dashboard rounds them, unless --round says otherwise."""
+    rounded to at least 5 and small cells suppressed at least as the dashboard does."""
     from access.accounts import AccessError, users_path_from
     from access.scope import Scope
     from access.viewer import scope_for
@@ -197,8 +197,12 @@ def _scope(args: argparse.Namespace) -> Any:
         scope = scope_for(email, users_path_from(getattr(args, "users", None), args.db))
     except AccessError as exc:
         raise defs.AnalyticsError(f"--as: {exc}") from None
-    if not scope.is_everything and not getattr(args, "round_base", 0):
-        args.round_base = 5
+    if not scope.is_everything:
+        # what that account would see: its limits can be raised here, never lowered
+        # (`--min-cell 0 --round 1` printed exact small counts "as" a physician)
+        args.round_base = max(getattr(args, "round_base", 0) or 0, 5)
+        if hasattr(args, "min_cell"):
+            args.min_cell = str(max(_min_cell(str(args.min_cell)), defs.DEFAULT_MIN_CELL))
     return scope
 
 
@@ -229,6 +233,9 @@ def _run(command: str, args: argparse.Namespace, work: Callable[[Any], int]) -> 
     from pipelines.store import db_path_from
 
     try:
+        # `--as` first: the account's floors on --min-cell and --round must be in place
+        # before any argument is read (keyword arguments are evaluated in order)
+        args.resolved_scope = _scope(args)
         return work(db_path_from(args.db))
     except defs.AnalyticsError as exc:
         print(f"fbss {command}: {exc}", file=sys.stderr)

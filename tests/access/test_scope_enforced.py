@@ -7,6 +7,7 @@ filters are shown to narrow the scope, never widen it.
 from __future__ import annotations
 
 import io
+import json
 from pathlib import Path
 
 import pandas as pd
@@ -153,3 +154,30 @@ def test_the_case_level_worklist_holds_only_cases_in_scope(sample_db: Path) -> N
     managed = worklist(sample_db, as_of=day, scope=MANAGER)
     assert len(managed) > 0
     assert len(managed) == int((everyone["clinic"] == "Lakeside Back Clinic").sum())
+
+
+def test_cli_as_cannot_lower_the_accounts_limits(
+    sample_db: Path, cases: pd.DataFrame, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`--min-cell 0 --round 1` printed exact small counts "as" a physician (review F4)."""
+    from access.accounts import add_account
+    from fbss.cli import main
+
+    users = sample_db.parent / "fbss-users.toml"
+    if not users.exists():
+        add_account(users, "kim@clinic.org", role="physician", password="correct horse battery",
+                    clinics=("Harbour Spine Institute",), physician="Dr K. Adeyemi")  # fmt: skip
+    argv = ["summary", "--db", str(sample_db), "--by", "sex", "--format", "json",
+            "--as-of", TODAY, "--min-cell", "0", "--round", "1"]  # fmt: skip
+    assert main([*argv, "--as", "kim@clinic.org"]) == 0
+    rows = json.loads(capsys.readouterr().out)
+    small = set(cases["sex"].value_counts().loc[lambda n: n < 5].index)
+    assert small  # the sample has a sex value with fewer than 5 cases
+    assert all(r["suppressed"] for r in rows if r["sex"] in small)
+    shown = [r for r in rows if not r["suppressed"]]
+    assert shown
+    assert all(r["n_cases"] % 5 == 0 for r in shown)
+    assert main(argv) == 0  # the operator may lower them
+    assert any(
+        r["sex"] in small and not r["suppressed"] for r in json.loads(capsys.readouterr().out)
+    )
