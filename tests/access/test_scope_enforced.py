@@ -6,12 +6,16 @@ filters are shown to narrow the scope, never widen it.
 
 from __future__ import annotations
 
+import hashlib
 import io
+from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 
 import pandas as pd
 import pytest
 
+from access.peer_key import keyed, peer_key
 from access.scope import Scope
 from analytics import overview
 from analytics.adjust.data import case_frame
@@ -153,3 +157,51 @@ def test_the_case_level_worklist_holds_only_cases_in_scope(sample_db: Path) -> N
     managed = worklist(sample_db, as_of=day, scope=MANAGER)
     assert len(managed) > 0
     assert len(managed) == int((everyone["clinic"] == "Lakeside Back Clinic").sum())
+
+
+def _labelled_counts(db: Path, scope: Scope) -> dict[str, int]:
+    table = summary(db, by="physician", min_cell=0, as_of=TODAY, filters=Filters(scope=scope))
+    return dict(zip(table["physician"], pd.to_numeric(table["n_cases"]).astype(int), strict=True))
+
+
+def _order(names: set[str], digest: Callable[[str], str]) -> dict[str, str]:
+    """Peer labels as a reader would compute them: names sorted by a digest, numbered."""
+    return {name: f"Peer {i}" for i, name in enumerate(sorted(names, key=digest), start=1)}
+
+
+def test_peer_labels_follow_a_secret_key_not_the_unkeyed_md5_of_the_name(
+    sample_db: Path, cases: pd.DataFrame
+) -> None:
+    exact = _labelled_counts(sample_db, Scope.everything())  # real names, exact counts
+    others = set(cases["physician"]) - {"Dr K. Adeyemi"}
+    key_a, key_b = "a" * 64, "b" * 64
+    shown_a = _labelled_counts(sample_db, replace(PHYSICIAN, peer_key=key_a))
+    # the labels are SHA-256(key || name) order, checked by each peer's own case count
+    keyed_a = _order(others, lambda n: hashlib.sha256((key_a + n).encode()).hexdigest())
+    assert {keyed_a[n]: exact[n] for n in others} == {
+        label: n for label, n in shown_a.items() if label != "Dr K. Adeyemi"
+    }
+    # ... not the order anyone with the staff list can compute (MD5 of the name)
+    unkeyed = _order(others, lambda n: hashlib.md5(n.encode()).hexdigest())
+    assert unkeyed != keyed_a
+    # another deployment's key gives other labels; one key gives the same every time
+    keyed_b = _order(others, lambda n: hashlib.sha256((key_b + n).encode()).hexdigest())
+    assert keyed_b != keyed_a
+    assert _labelled_counts(sample_db, replace(PHYSICIAN, peer_key=key_b)) == {
+        **{keyed_b[n]: exact[n] for n in others}, "Dr K. Adeyemi": exact["Dr K. Adeyemi"],
+    }  # fmt: skip
+    assert _labelled_counts(sample_db, replace(PHYSICIAN, peer_key=key_a)) == shown_a
+
+
+def test_the_cli_viewer_gets_the_deployment_key_kept_beside_the_accounts(tmp_path: Path) -> None:
+    users = tmp_path / "fbss-users.toml"
+    secret = tmp_path / "fbss-users.secret"
+    first = peer_key(users)  # made on first use, readable by the owner only
+    assert secret.stat().st_mode & 0o777 == 0o600
+    assert peer_key(users) == first
+    assert len(first) == 64
+    assert keyed(PHYSICIAN, users).peer_key == first
+    assert keyed(MANAGER, users).peer_key == ""  # only a physician's view labels peers
+    assert first not in repr(keyed(PHYSICIAN, users))
+    secret.write_bytes(bytes(range(32)))  # another deployment's secret
+    assert peer_key(users) != first
