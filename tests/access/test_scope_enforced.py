@@ -205,3 +205,57 @@ def test_the_cli_viewer_gets_the_deployment_key_kept_beside_the_accounts(tmp_pat
     assert first not in repr(keyed(PHYSICIAN, users))
     secret.write_bytes(bytes(range(32)))  # another deployment's secret
     assert peer_key(users) != first
+
+
+def _kim(sample_db: Path) -> None:
+    from access.accounts import add_account
+
+    users = sample_db.parent / "fbss-users.toml"
+    if not users.exists() or "kim@clinic.org" not in users.read_text():
+        add_account(users, "kim@clinic.org", role="physician", password="correct horse battery",
+                    clinics=("Harbour Spine Institute",), physician="Dr K. Adeyemi")  # fmt: skip
+
+
+def test_providers_and_compare_print_rounded_counts_to_a_non_admin(
+    sample_db: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import json
+
+    from fbss.cli import main
+
+    _kim(sample_db)
+    argv = ["--db", str(sample_db), "--as-of", TODAY, "--format", "json"]
+    assert main(["providers", *argv]) == 0
+    exact = pd.DataFrame(json.loads(capsys.readouterr().out)).dropna(subset=["n"])
+    assert (exact["n"] % 5 != 0).any()  # the operator's counts are exact
+    assert main(["providers", *argv, "--as", "kim@clinic.org"]) == 0
+    shown = pd.DataFrame(json.loads(capsys.readouterr().out)).dropna(subset=["n"])
+    assert len(shown) == len(exact)
+    assert (shown["n"] % 5 == 0).all()
+    assert (shown["responders"] % 5 == 0).all()
+    # the crude rate from the rounded counts, or it would give the exact n back
+    assert shown["rate"].tolist() == pytest.approx((shown["responders"] / shown["n"]).tolist())
+    own = exact.loc[exact["physician"] == "Dr K. Adeyemi", "n"].iloc[0]
+    mine = shown.loc[shown["physician"] == "Dr K. Adeyemi", "n"].iloc[0]
+    assert mine == 5 * ((own + 2.5) // 5)
+
+    assert main(["compare", *argv, "--as", "kim@clinic.org"]) == 0
+    result = json.loads(capsys.readouterr().out)
+    for row in result["pathways"]:
+        assert row["n_analysed"] % 5 == 0
+        assert row["responders"] % 5 == 0
+        assert row["rate"] == pytest.approx(row["responders"] / row["n_analysed"])
+        assert row["mean_change"] == round(row["mean_change"], 1)
+
+
+def test_case_counts_in_notes_and_errors_are_rounded() -> None:
+    from analytics.published import rounded_text
+
+    text = "8 cases with cause=arachnoiditis (all had repeat_surgery); 12 cases with sex=male"
+    assert rounded_text(text, 5) == (
+        "10 cases with cause=arachnoiditis (all had repeat_surgery); 10 cases with sex=male"
+    )
+    assert rounded_text(text, 0) == text
+    assert (
+        rounded_text("fewer than 5 cases with sex=other", 5) == "fewer than 5 cases with sex=other"
+    )
