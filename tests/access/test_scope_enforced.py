@@ -259,3 +259,33 @@ def test_case_counts_in_notes_and_errors_are_rounded() -> None:
     assert (
         rounded_text("fewer than 5 cases with sex=other", 5) == "fewer than 5 cases with sex=other"
     )
+
+
+def test_the_dashboard_publishes_adjusted_figures_rounded_to_a_non_admin() -> None:
+    from dashboard import data
+
+    frame = pd.DataFrame({"physician": ["Dr K. Adeyemi"], "n": [18], "responders": [7],
+                          "rate": [7 / 18], "rate_ci_low": [0.2], "rate_ci_high": [0.6]})  # fmt: skip
+    mine = {"filters": Filters(scope=PHYSICIAN)}
+    shown = data._published(frame, mine, "analytics.adjust.providers.providers").iloc[0]
+    assert [shown["n"], shown["responders"], shown["rate"]] == [20, 5, 0.25]
+    result = {
+        "pathways": [{"pathway": "repeat_surgery", "n_analysed": 179, "responders": 74,
+                      "rate": 74 / 179, "rate_ci_low": 0.3, "rate_ci_high": 0.5,
+                      "mean_change": 9.372625698324022, "effective_n": 133.7}],
+        "difference": {"unadjusted": 0.10341, "adjusted": 0.18277886},
+        "set_aside": ["8 cases with cause=arachnoiditis (all had repeat_surgery)"],
+        "warnings": [],
+    }  # fmt: skip
+    out = data._published(result, mine, "analytics.adjust.pathways.compare")
+    row = out["pathways"][0]
+    assert [row["n_analysed"], row["responders"], row["mean_change"], row["effective_n"]] == [
+        180, 75, 9.4, 135,
+    ]  # fmt: skip
+    assert row["rate"] == pytest.approx(75 / 180)
+    assert out["difference"] == {"unadjusted": 0.1, "adjusted": 0.18277886}
+    assert out["set_aside"] == ["10 cases with cause=arachnoiditis (all had repeat_surgery)"]
+    # the operator's dashboard keeps them exact
+    assert data._published(
+        frame, {"filters": Filters()}, "analytics.adjust.providers.providers"
+    ).equals(frame)
