@@ -10,7 +10,7 @@ export and report is cut to the scope before any filter is applied.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from access.accounts import ROLES, AccessError, Account, check_import_grant
 
@@ -26,6 +26,8 @@ class Scope:
     physician: str | None = None
     # Import: always for admin; for a manager only when granted (`fbss users grant-import`)
     import_granted: bool = False
+    # Orders a physician's anonymous peers (access.peer_key): secret, so never in a repr
+    peer_key: str = field(default="", repr=False)
 
     def __post_init__(self) -> None:
         if self.role not in ROLES:
@@ -98,11 +100,14 @@ class Scope:
         whose peers are shown as "Peer 1", "Peer 2"... A physician sees the network as
         aggregates (the dashboard shows no case-level row) with every other physician
         anonymised, their own name kept: their own results, compared with anonymous peers.
+        `$s_peer_key` keys the peers' order (access.peer_key), so the staff list alone
+        does not give the labels back.
         """
         return {
             "s_clinics": list(self.clinics) if self.role == "manager" else [],
             "s_physician": None,
             "s_peers_of": self.physician if self.role == "physician" else None,
+            "s_peer_key": self.peer_key,
         }
 
     def allows(self, *, clinic: str | None = None, physician: str | None = None) -> bool:

@@ -25,8 +25,10 @@ def account_for(email: str, users_file: Path) -> Account:
 
 
 def scope_for(email: str, users_file: Path) -> Scope:
-    """What `email` may see, from the accounts file."""
-    return Scope.of(account_for(email, users_file))
+    """What `email` may see, from the accounts file (with the deployment's peer key)."""
+    from access.peer_key import keyed
+
+    return keyed(Scope.of(account_for(email, users_file)), users_file)
 
 
 def verified_email(claims: Mapping[str, object]) -> str:

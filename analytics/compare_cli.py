@@ -123,16 +123,22 @@ def run_compare(args: argparse.Namespace) -> int:
 
     def work(db: Any) -> int:
         from analytics.adjust.pathways import compare
+        from analytics.published import published_compare, rounded_text
 
-        result = compare(
-            db,
-            timepoint=defs.check_timepoint(args.timepoint),
-            responder=args.responder,
-            min_cell=base._min_cell(args.min_cell),
-            filters=base._filters(args),
-            as_of=args.as_of,
-        )
-        sys.stdout.write(_render_compare(result, args.format))
+        filters = base._filters(args)  # sets args.round_base to 5 for a non-admin --as
+        rounding = getattr(args, "round_base", 0)
+        try:
+            result = compare(
+                db,
+                timepoint=defs.check_timepoint(args.timepoint),
+                responder=args.responder,
+                min_cell=base._min_cell(args.min_cell),
+                filters=filters,
+                as_of=args.as_of,
+            )
+        except defs.AnalyticsError as exc:  # its counts are published too
+            raise defs.AnalyticsError(rounded_text(str(exc), rounding)) from None
+        sys.stdout.write(_render_compare(published_compare(result, rounding), args.format))
         return 0
 
     return base._run("compare", args, work)
@@ -175,17 +181,24 @@ def run_providers(args: argparse.Namespace) -> int:
     def work(db: Any) -> int:
         from analytics.adjust.providers import FIELDS, providers
         from analytics.output import render
+        from analytics.published import published_providers, rounded_text
 
-        frame = providers(
-            db,
-            by=args.by,
-            timepoint=defs.check_timepoint(args.timepoint),
-            responder=args.responder,
-            min_cell=base._min_cell(args.min_cell),
-            as_of=args.as_of,
-            filters=base._filters(args),
-            adjusted=args.adjusted,
-        )
+        filters = base._filters(args)  # sets args.round_base to 5 for a non-admin --as
+        rounding = getattr(args, "round_base", 0)
+        try:
+            frame = providers(
+                db,
+                by=args.by,
+                timepoint=defs.check_timepoint(args.timepoint),
+                responder=args.responder,
+                min_cell=base._min_cell(args.min_cell),
+                as_of=args.as_of,
+                filters=filters,
+                adjusted=args.adjusted,
+            )
+        except defs.AnalyticsError as exc:  # its counts are published too
+            raise defs.AnalyticsError(rounded_text(str(exc), rounding)) from None
+        frame = published_providers(frame, rounding)
         sys.stdout.write(render(frame, [args.by, *FIELDS], args.format))
         return 0
 

@@ -137,15 +137,17 @@ def last_assessment_sql() -> str:
 def peer_name_sql(table: str) -> str:
     """The physician as a physician-viewer may see it: their own name, others "Peer N".
 
-    N numbers the other physicians of the whole store by the MD5 of their name: stable
-    from view to view, and neither alphabetical nor by size, so it hints at no one.
-    With $s_peers_of null (admins, managers) the name is unchanged.
+    N numbers the other physicians of the whole store by a keyed hash of their name,
+    SHA-256 of $s_peer_key (a deployment secret, access.peer_key, not in the store) and
+    the name: stable from view to view for one key, neither alphabetical nor by size, and
+    not something the staff list alone gives back. With $s_peers_of null (admins,
+    managers) the name is unchanged.
     """
     if not re.fullmatch(r"[a-z_]+", table):  # defence in depth: callers pass a constant
         raise AnalyticsError(f"not a table name: {table!r}")
     return (
         f"coalesce((select 'Peer ' || p.n from (select q.physician, "
-        f"row_number() over (order by md5(q.physician::varchar)) as n "
+        f"row_number() over (order by sha256($s_peer_key::varchar || q.physician::varchar)) as n "
         f"from (select distinct physician from {table} "
         f"where physician::varchar <> $s_peers_of::varchar) as q) as p "
         f"where p.physician::varchar = {table}.physician::varchar), {table}.physician::varchar)"

@@ -40,6 +40,7 @@ import numpy as np
 import pandas as pd
 
 from analytics import stats
+from analytics.coarsening import coarsen_figures
 from analytics.suppression_audit import pinned_figures
 
 # Numerator columns whose totals over hidden rows must stay away from 0 and from the
@@ -341,6 +342,8 @@ SUMMARY_COUNTS: tuple[str, ...] = (
     "responders",
 )  # fmt: skip
 EVENTS_COUNTS: tuple[str, ...] = ("n_cases", "n_with_event")
+# Counts in the dashboard's trajectory and Kaplan-Meier frames, published rounded too.
+FIGURE_COUNTS: tuple[str, ...] = ("n_values", "at_risk", "n_events", "n_censored")
 
 
 def round_to_base(values: pd.Series, base: int) -> pd.Series:
@@ -356,13 +359,14 @@ def round_counts(
     frame: pd.DataFrame,
     base: int,
     *,
-    counts: Sequence[str] = SUMMARY_COUNTS + EVENTS_COUNTS,
+    counts: Sequence[str] = SUMMARY_COUNTS + EVENTS_COUNTS + FIGURE_COUNTS,
     rates: Sequence[Rate] = SUMMARY_RATES + EVENTS_RATES,
 ) -> pd.DataFrame:
     """A copy with counts rounded to `base` and rates (and intervals) from the rounded counts.
 
     base 0 or 1 returns the frame unchanged. A rate whose rounded denominator is 0 is
-    null. Means, SDs and survival estimates are not counts and are left as they are.
+    null. Means, SDs and survival estimates would give the exact counts back, so they are
+    coarsened too (analytics.coarsening: means to 1 decimal, survival to 2).
     """
     if base < 0:
         raise ValueError(f"rounding base must be 0 or more (got {base})")
@@ -390,4 +394,4 @@ def round_counts(
             low, high = stats.wilson(np.nan_to_num(num_a), np.nan_to_num(den_a))
             out[rate.interval[0]] = np.where(den_a > 0, low, np.nan)
             out[rate.interval[1]] = np.where(den_a > 0, high, np.nan)
-    return out
+    return coarsen_figures(out)

@@ -21,7 +21,7 @@ import os
 import secrets
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -35,6 +35,7 @@ from access.accounts import (
     check_scope,
     load_accounts,
 )
+from access.peer_key import keyed
 from access.scope import Scope
 from access.signin import Refused, authenticate, session_expired
 from access.viewer import account_for, verified_email
@@ -102,6 +103,9 @@ def viewer(db: Path) -> Viewer:
         found = _oidc_viewer(db)
     else:
         found = _password_viewer(db)
+    if found.email is not None:
+        # peers are numbered by a keyed hash, so the staff list cannot undo "Peer N"
+        found = replace(found, scope=keyed(found.scope, users_file(db)))
     state.VIEWER_SCOPE.set(found.scope)
     st.session_state[VIEWER_KEY] = (db, found)
     return found

@@ -29,6 +29,7 @@ from analytics.adjust import pathways as adjust_pathways
 from analytics.adjust import providers as adjust_providers
 from analytics.adjust import similar as adjust_similar
 from analytics.filters import Filters
+from analytics.published import published_compare, published_providers
 from analytics.stats import wilson
 from analytics.suppression import round_counts
 from pipelines import store
@@ -77,10 +78,10 @@ def _run(
     key: str, version: StoreFile, args: tuple[Any, ...], kwargs: tuple[tuple[str, Any], ...]
 ) -> Any:
     result = _REGISTRY[key](version.path, *args, **dict(kwargs))
-    return _published(result, dict(kwargs))
+    return _published(result, dict(kwargs), key)
 
 
-def _published(result: Any, kwargs: dict[str, Any]) -> Any:
+def _published(result: Any, kwargs: dict[str, Any], key: str = "") -> Any:
     """Counts rounded to 5 (rates from the rounded counts) for every role but admin.
 
     Exact internal counts (min_cell=0, as count_cases asks for) stay exact: they only
@@ -90,6 +91,11 @@ def _published(result: Any, kwargs: dict[str, Any]) -> Any:
     scope = getattr(filters, "scope", None)
     if scope is None or scope.is_everything or kwargs.get("min_cell") == 0:
         return result
+    # the adjusted figures name their counts differently (n, n_analysed): their own rules
+    if key == f"{adjust_providers.__name__}.providers" and isinstance(result, pd.DataFrame):
+        return published_providers(result, PUBLISHED_ROUNDING)
+    if key == f"{adjust_pathways.__name__}.compare" and isinstance(result, dict):
+        return published_compare(result, PUBLISHED_ROUNDING)
     if isinstance(result, pd.DataFrame):
         return round_counts(result, PUBLISHED_ROUNDING)
     if isinstance(result, overview.Headline):

@@ -391,3 +391,93 @@ def test_a_small_group_among_empty_groups_takes_one_of_them_as_partner() -> None
     lines = _lines(frame, ["c", "b"], ())
     values = {c: _values(frame, c) for c in ["_den", *COUNTS]}
     assert list(pinned_figures(values, mask.to_numpy(), lines)) == []
+
+
+def _grid_candidates(row: pd.Series, shown_n: int) -> list[int]:
+    """The attack of the review: n whose mean x n is a whole number of tenths (one-decimal
+    scores), among the five n that round to the shown count."""
+    return [
+        n
+        for n in range(shown_n - 2, shown_n + 3)
+        if all(abs(row[c] * n * 10 - round(row[c] * n * 10)) < 1e-6 for c in ("baseline_mean", "followup_mean"))
+    ]  # fmt: skip
+
+
+def test_rounded_counts_come_with_means_that_do_not_give_n_back() -> None:
+    # 32 assessed, baseline sum 1709.0 and follow-up sum 1734.5 (tenths of ODI points):
+    # exact means 53.40625 and 54.203125 fit only n = 32 of 28..32 (the review's attack).
+    frame = pd.DataFrame(
+        {
+            "n_assessed": [32],
+            "baseline_mean": [1709.0 / 32],
+            "followup_mean": [1734.5 / 32],
+            "mean_change": [(1709.0 - 1734.5) / 32],
+            "mean_change_ci_low": [-5.929383959572789],
+            "mean_change_ci_high": [4.335633959572789],
+        }
+    )
+    assert _grid_candidates(frame.iloc[0], 30) == [32]
+    out = round_counts(frame, 5).iloc[0]
+    assert out["n_assessed"] == 30
+    assert [out["baseline_mean"], out["followup_mean"], out["mean_change"]] == [53.4, 54.2, -0.8]
+    assert [out["mean_change_ci_low"], out["mean_change_ci_high"]] == [-5.9, 4.3]
+    # 53.4 x n is a whole number of tenths for every n: the attack no longer picks one
+    assert _grid_candidates(out, 30) == [28, 29, 30, 31, 32]
+    # admins (base 0) keep the exact means
+    assert round_counts(frame, 0).loc[0, "baseline_mean"] == 1709.0 / 32
+
+
+def test_rounded_counts_come_with_survival_in_whole_percent() -> None:
+    # 1 - 3/139 = 0.97841...: exact, only n = 139 of 137..141 gives it as (n - d) / n
+    frame = pd.DataFrame(
+        {
+            "n_cases": [139],
+            "km_free_12m": [136 / 139],
+            "km_free_12m_ci_low": [0.9371],
+            "km_free_12m_ci_high": [0.9926],
+            "km_free_24m": [0.9441467283859349],
+        }
+    )
+    out = round_counts(frame, 5).iloc[0]
+    assert out["n_cases"] == 140
+    assert [out["km_free_12m"], out["km_free_12m_ci_low"], out["km_free_12m_ci_high"]] == [
+        0.98, 0.94, 0.99,
+    ]  # fmt: skip
+    assert out["km_free_24m"] == 0.94
+    fits = [
+        n
+        for n in range(138, 143)
+        for d in range(1, n)
+        if abs((n - d) / n - out["km_free_12m"]) < 1e-12
+    ]
+    assert fits == []  # no n near the shown count gives 0.98 exactly: n is not recovered
+
+
+def test_plain_intervals_are_coarsened_by_what_they_bound() -> None:
+    curve = pd.DataFrame(
+        {"survival": [0.97841], "ci_low": [0.9371], "ci_high": [0.9926], "at_risk": [139]}
+    )
+    out = round_counts(curve, 5).iloc[0]
+    assert [out["survival"], out["ci_low"], out["ci_high"], out["at_risk"]] == [
+        0.98,
+        0.94,
+        0.99,
+        140,
+    ]
+    means = pd.DataFrame(
+        {
+            "n_values": [32],
+            "mean": [53.40625],
+            "sd": [12.345],
+            "ci_low": [49.06],
+            "ci_high": [57.75],
+        }
+    )
+    out = round_counts(means, 5).iloc[0]
+    assert [out["n_values"], out["mean"], out["sd"], out["ci_low"], out["ci_high"]] == [
+        30,
+        53.4,
+        12.3,
+        49.1,
+        57.8,
+    ]

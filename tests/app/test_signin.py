@@ -328,3 +328,22 @@ def test_an_open_tab_ends_with_a_reset_or_a_sign_out_elsewhere(
     assert [t.value for t in at.title] == ["Sign in"]
     ended = [e for e in audit.read(audit_file)[0] if e["action"] == "sign_out"]
     assert ended[-1]["what"]["reason"] == "signed out or password reset"
+
+
+def test_a_physicians_view_numbers_peers_with_the_deployments_key(
+    signed_app: tuple[AppFactory, Path], sample_store: Path
+) -> None:
+    """Independent review F3: the dashboard's scopes carried no key, so "Peer N" followed a
+    plain hash of the name and the staff list undid it."""
+    from access.peer_key import peer_key
+    from dashboard.auth import VIEWER_KEY
+
+    make, audit_file = signed_app
+    at = _sign_in(make(sample_store), "kim@clinic.org")
+    _, found = at.session_state[VIEWER_KEY]
+    users = audit_file.parent / "fbss-users.toml"
+    assert found.scope.peer_key == peer_key(users)
+    assert found.scope.peer_key  # not empty
+    manager = _sign_in(make(sample_store), "lee@clinic.org")
+    _, boss = manager.session_state[VIEWER_KEY]
+    assert not boss.scope.peer_key  # a manager sees names; no peers to number
