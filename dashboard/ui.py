@@ -171,9 +171,18 @@ def image_caption(title: str, view: Any, data_day: dt.date | None, today: dt.dat
 
 
 def table(
-    frame: pd.DataFrame, title: str, *, key: str, expanded: bool = False, height: int | None = None
+    frame: pd.DataFrame,
+    title: str,
+    *,
+    key: str,
+    expanded: bool = False,
+    height: int | None = None,
+    full: Callable[[], pd.DataFrame] | None = None,
 ) -> None:
-    """A table in an expander, with a CSV download (formulas neutralised)."""
+    """A table in an expander, with a CSV download (formulas neutralised).
+
+    The CSV holds `frame`, or `full()` when given: a longer table than the one shown,
+    made only when the download is clicked."""
     with st.expander(f"Table: {title}", expanded=expanded):
         kwargs: dict[str, Any] = {"hide_index": True, "width": "stretch"}
         if height is None and len(frame) <= 25:
@@ -185,7 +194,7 @@ def table(
         st.download_button(
             "Download CSV",
             # made only when clicked, and recorded in the audit trail then (issue 10)
-            data=lambda: auth.on_download(record_download, frame),
+            data=lambda: auth.on_download(record_download, frame if full is None else full()),
             file_name=downloads.file_name(title, st.session_state.get(SUFFIX_KEY, "")),
             mime="text/csv",
             key=f"dl_{key}",

@@ -21,25 +21,38 @@ st.caption(
 
 
 def _worklist(version: data.StoreFile) -> None:
-    """Follow-ups to collect: open visit windows without an assessment (analytics.worklist)."""
-    rows = data.worklist(
-        version, clinics=view.clinic, physicians=view.physician, scope=view.filters().scope
+    """Follow-ups to collect: open visit windows without an assessment (analytics.worklist).
+
+    Only the most urgent rows are shown (and cached); the CSV holds the whole list, made
+    when clicked: at a million cases three physicians have 64,514 open windows, and
+    sending them all to the browser on every filter change took seconds (issue 7)."""
+    clinics, physicians, scope = view.clinic, view.physician, view.filters().scope
+    head = data.worklist_head(
+        version,
+        limit=followup_figures.WORKLIST_SHOWN,
+        soon=WORKLIST_DAYS,
+        clinics=clinics,
+        physicians=physicians,
+        scope=scope,
     )
-    soon = rows[rows["days_left"] <= WORKLIST_DAYS]
     st.subheader("Follow-ups to collect")
     st.markdown(
-        f"**{labels.plural(len(soon), 'follow-up')} due in the next {WORKLIST_DAYS} days** "
-        f"(their visit window closes), of {labels.count(len(rows))} open windows without "
+        f"**{labels.plural(head.due_soon, 'follow-up')} due in the next {WORKLIST_DAYS} days** "
+        f"(their visit window closes), of {labels.count(head.total)} open windows without "
         "an assessment."
     )
     st.caption(
         "The call list: most urgent first. Follows the sidebar's clinic and physician "
-        "filters only (a list of patients to call, not a statistic: nothing is hidden)."
+        "filters only (a list of patients to call, not a statistic: nothing is hidden). "
+        + followup_figures.worklist_shown(len(head.rows), head.total)
     )
     ui.table(
-        followup_figures.worklist_table(rows),
+        followup_figures.worklist_table(head.rows),
         "Follow-up worklist (open windows without an assessment)",
         key="worklist",
+        full=lambda: followup_figures.worklist_table(
+            data.worklist(version, clinics=clinics, physicians=physicians, scope=scope)
+        ),
     )
 
 
