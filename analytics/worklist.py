@@ -79,15 +79,25 @@ due as (
 final as (
     select d.*, (d.window_closes - $as_of::date)::integer as days_left
     from due as d
+),
+
+listed as (
+    select * from final
+    where $within < 0 or days_left <= $within
+),
+
+-- the counts of the whole list ride along, so a page can take its first rows only
+-- (`limit`) and still say how many there are (as a window `count(*) over ()` this
+-- took 3 s at a million cases: DuckDB ran it on one thread)
+counts as (
+    select count(*) as n_total, count(*) filter (where days_left <= $soon) as n_soon
+    from listed
 )
 
--- the counts ride along as window aggregates over the whole list, so a page can take
--- the first rows only (`limit`) and still say how many there are
-select *, count(*) over () as n_total,
-    count(*) filter (where days_left <= $soon) over () as n_soon
-from final
-where $within < 0 or days_left <= $within
-order by days_left, tp_rank, clinic, case_id
+select l.*, counts.n_total, counts.n_soon
+from listed as l
+cross join counts
+order by l.days_left, l.tp_rank, l.clinic, l.case_id
 {limit}
 """
 
