@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from concurrent.futures import Future
+
 import streamlit as st
 
 from analytics import quality
+from analytics.worklist import WorklistHead
 from dashboard import auth, charts, data, labels, tables, ui
 from dashboard import followup as followup_figures
 from dashboard.sidebar import choice, context
@@ -20,21 +23,28 @@ st.caption(
 )
 
 
-def _worklist(version: data.StoreFile) -> None:
+def _start_worklist(version: data.StoreFile) -> Future[WorklistHead]:
+    """The worklist's most urgent rows and counts, started on the query pool with the
+    page's other figures."""
+    return data.submit(
+        data.worklist_head,
+        version,
+        limit=followup_figures.WORKLIST_SHOWN,
+        soon=WORKLIST_DAYS,
+        clinics=view.clinic,
+        physicians=view.physician,
+        scope=view.filters().scope,
+    )
+
+
+def _worklist(version: data.StoreFile, pending: Future[WorklistHead]) -> None:
     """Follow-ups to collect: open visit windows without an assessment (analytics.worklist).
 
     Only the most urgent rows are shown (and cached); the CSV holds the whole list, made
     when clicked: at a million cases three physicians have 64,514 open windows, and
     sending them all to the browser on every filter change took seconds (issue 7)."""
     clinics, physicians, scope = view.clinic, view.physician, view.filters().scope
-    head = data.worklist_head(
-        version,
-        limit=followup_figures.WORKLIST_SHOWN,
-        soon=WORKLIST_DAYS,
-        clinics=clinics,
-        physicians=physicians,
-        scope=scope,
-    )
+    head = pending.result()
     st.subheader("Follow-ups to collect")
     st.markdown(
         f"**{labels.plural(head.due_soon, 'follow-up')} due in the next {WORKLIST_DAYS} days** "
@@ -83,6 +93,7 @@ def render() -> None:
         )
         for unit in ("clinic", "physician")
     }
+    worklist = _start_worklist(version)
     loaded = quality.last_loaded(history.result())
     h = headline.result()
 
@@ -168,7 +179,7 @@ def render() -> None:
             "assessed at a timepoint when both a baseline and a follow-up ODI were recorded."
         )
 
-    _worklist(version)
+    _worklist(version, worklist)
 
     st.subheader("Who misses the 12-month follow-up target")
     st.caption(
