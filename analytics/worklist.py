@@ -19,6 +19,7 @@ import argparse
 import datetime as dt
 import sys
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from access.scope import Scope
@@ -78,12 +79,37 @@ due as (
 final as (
     select d.*, (d.window_closes - $as_of::date)::integer as days_left
     from due as d
+),
+
+listed as (
+    select * from final
+    where $within < 0 or days_left <= $within
+),
+
+-- the counts of the whole list ride along, so a page can take its first rows only
+-- (`limit`) and still say how many there are (as a window `count(*) over ()` this
+-- took 3 s at a million cases: DuckDB ran it on one thread)
+counts as (
+    select count(*) as n_total, count(*) filter (where days_left <= $soon) as n_soon
+    from listed
 )
 
-select * from final
-where $within < 0 or days_left <= $within
-order by days_left, tp_rank, clinic, case_id
+select l.*, counts.n_total, counts.n_soon
+from listed as l
+cross join counts
+order by l.days_left, l.tp_rank, l.clinic, l.case_id
+{limit}
 """
+
+
+@dataclass(frozen=True)
+class WorklistHead:
+    """The most urgent rows of a worklist and how many there are in all: what a page
+    shows, as small at a million cases as at a hundred (the whole list is case-level)."""
+
+    rows: pd.DataFrame  # the first `limit` rows of worklist(), same columns and order
+    total: int  # rows of the whole worklist
+    due_soon: int  # of them, windows closing within `soon` days
 
 
 def worklist(
@@ -98,6 +124,44 @@ def worklist(
     """Open follow-up windows without an assessment, most urgent first. Columns: COLUMNS.
 
     Only cases within `scope` (default: everything, the operator's view)."""
+    out = _query(db, as_of, within, clinics, physicians, scope, limit=None, soon=0)
+    return out[list(COLUMNS)].reset_index(drop=True)
+
+
+def worklist_head(
+    db: queries.Db,
+    *,
+    limit: int,
+    soon: int,
+    as_of: dt.date | str | None = None,
+    clinics: Sequence[str] = (),
+    physicians: Sequence[str] = (),
+    scope: Scope | None = None,
+) -> WorklistHead:
+    """The first `limit` rows of `worklist(...)`, its length and how many close within
+    `soon` days, from one query."""
+    if limit < 1:
+        raise AnalyticsError(f"a worklist shows at least 1 row (got {limit})")
+    if soon < 0:
+        raise AnalyticsError(f"'due within' must be 0 or more days (got {soon})")
+    out = _query(db, as_of, None, clinics, physicians, scope, limit=limit, soon=soon)
+    total = int(out["n_total"].iloc[0]) if len(out) else 0
+    due_soon = int(out["n_soon"].iloc[0]) if len(out) else 0
+    return WorklistHead(out[list(COLUMNS)].reset_index(drop=True), total, due_soon)
+
+
+def _query(
+    db: queries.Db,
+    as_of: dt.date | str | None,
+    within: int | None,
+    clinics: Sequence[str],
+    physicians: Sequence[str],
+    scope: Scope | None,
+    *,
+    limit: int | None,
+    soon: int,
+) -> pd.DataFrame:
+    """The worklist's rows (the first `limit`, or all) with the counts n_total, n_soon."""
     import pandas as pd
 
     from analytics import facts, frames, queries
@@ -118,7 +182,10 @@ def worklist(
         "within": -1 if within is None else int(within),
         "longest": max(w.closes for w in windows),
         "soonest": min(w.opens for w in windows),
+        "soon": int(soon),
     }
+    if limit is not None:
+        params["limit"] = int(limit)
     clause, scope_params = (scope or Scope.everything()).sql(
         clinic_column="c.clinic", physician_column="c.physician"
     )
@@ -134,11 +201,12 @@ def worklist(
             schema=queries.raw_schema(con),
             scope=clause,
             assessed_on=f"(case w.timepoint {assessed_on} end)",
+            limit="" if limit is None else "limit $limit",
         )
         out = con.execute(sql, params).df()
     for col in ("window_opens", "window_closes"):
         out[col] = pd.to_datetime(out[col]).dt.date
-    return out[list(COLUMNS)].reset_index(drop=True)
+    return out
 
 
 def due_count(

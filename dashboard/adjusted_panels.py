@@ -8,6 +8,7 @@ of the page still shows.
 
 from __future__ import annotations
 
+from concurrent.futures import Future
 from typing import Any
 
 import pandas as pd
@@ -45,19 +46,39 @@ def _single_criterion(responder: str) -> str | None:
     return None
 
 
-def pathway_comparison(
+def start_pathway_comparison(
     version: StoreFile, filters: Filters | None, *, timepoint: str, responder: str
-) -> None:
-    """Crude beside case-mix adjusted: rates, the difference, balance, effective n, warnings."""
-    st.subheader("Crude and case-mix adjusted comparison")
+) -> Future[dict[str, Any]] | None:
+    """Start the adjusted fit on the query pool (None: the definition has no single
+    measure), so a page's other figures are computed beside it, not after it."""
     criterion = _single_criterion(responder)
     if criterion is None:
+        return None
+    return data.submit(
+        data.compare_adjusted, version, timepoint=timepoint, responder=criterion, filters=filters
+    )
+
+
+def pathway_comparison(
+    version: StoreFile,
+    filters: Filters | None,
+    *,
+    timepoint: str,
+    responder: str,
+    started: Future[dict[str, Any]] | None = None,
+) -> None:
+    """Crude beside case-mix adjusted: rates, the difference, balance, effective n, warnings.
+
+    `started`: the fit from start_pathway_comparison with the same arguments, if any."""
+    st.subheader("Crude and case-mix adjusted comparison")
+    pending = started or start_pathway_comparison(
+        version, filters, timepoint=timepoint, responder=responder
+    )
+    if pending is None:
         st.info("The adjusted comparison needs a responder definition on one measure.")
         return
     try:
-        result = data.compare_adjusted(
-            version, timepoint=timepoint, responder=criterion, filters=filters
-        )
+        result = pending.result()
     except AnalyticsError as exc:
         st.warning(f"The adjusted comparison cannot be computed here: {exc}")
         return

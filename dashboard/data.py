@@ -23,6 +23,7 @@ import pandas as pd
 import streamlit as st
 from streamlit.runtime.scriptrunner import add_script_run_ctx, get_script_run_ctx
 
+from access.scope import Scope
 from analytics import events, lost_to_followup, outcomes, overview, quality, trajectories, windows
 from analytics import worklist as worklist_module
 from analytics.adjust import pathways as adjust_pathways
@@ -165,7 +166,9 @@ completeness = _cached(overview.completeness)
 filter_options = _cached(overview.filter_options)
 load_history = _cached(overview.load_history)
 last_rejection = _cached(quality.last_rejection)
-worklist = _cached(worklist_module.worklist)
+# The Overview's worklist: its first rows and counts are cached, never the whole list,
+# which is case-level (tens of thousands of rows per filter at a million cases).
+worklist_head = _cached(worklist_module.worklist_head)
 capture_rules = _cached(events.capture_rules)
 dropout = _cached(lost_to_followup.dropout)
 out_of_window = _cached(windows.out_of_window)
@@ -173,6 +176,20 @@ out_of_window = _cached(windows.out_of_window)
 compare_adjusted = _cached(adjust_pathways.compare)
 providers_adjusted = _cached(adjust_providers.providers)
 similar_patients = _cached(adjust_similar.similar)
+
+
+def worklist(
+    version: StoreFile,
+    *,
+    clinics: Sequence[str] = (),
+    physicians: Sequence[str] = (),
+    scope: Scope | None = None,
+) -> pd.DataFrame:
+    """The whole worklist (analytics.worklist), not cached: made for its CSV download only,
+    when clicked, so the server's memory does not grow with the cases per filter."""
+    return worklist_module.worklist(
+        version.path, clinics=clinics, physicians=physicians, scope=scope
+    )
 
 
 def count_cases(version: StoreFile, filters: Filters) -> int:

@@ -109,6 +109,21 @@ def units_short(frame: pd.DataFrame, unit: str) -> Sequence[str]:
     return list(under[labels.GROUP_TITLE[unit]])
 
 
+WORKLIST_SHOWN = 200  # rows of the worklist on the Overview; its CSV download holds them all
+
+
+def worklist_shown(shown: int, total: int) -> str:
+    """The worklist's caption line: how many of its rows the page shows."""
+    if total == 0:
+        return "No open window is waiting for an assessment."
+    if shown >= total:
+        return f"All {labels.count(total)} shown; the CSV download holds the same."
+    return (
+        f"{labels.count(shown)} of {labels.count(total)} shown, most urgent first; "
+        "the CSV download holds them all."
+    )
+
+
 def worklist_table(rows: pd.DataFrame) -> pd.DataFrame:
     """The follow-up worklist (analytics.worklist) with clinical headers."""
     return pd.DataFrame(

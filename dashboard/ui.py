@@ -24,6 +24,7 @@ from dashboard.sidebar import Context, current_view, set_view
 from pipelines import store
 
 SUFFIX_KEY = "_fbss_file_suffix"
+CHART_KEYS = "_fbss_chart_keys"  # chart titles drawn in this run (ui.guarded resets it)
 
 LOAD_HINT = (
     "Load the synthetic sample from a terminal with\n\n"
@@ -132,12 +133,16 @@ def _image_downloads(figure: Figure, key: str | None) -> None:
     from dashboard import screen_theme
     from dashboard.chart_images import chart_image
     from dashboard.sidebar import context
-    from reports.images import chart_title
 
-    title = chart_title(figure) or "chart"
+    title = _title(figure) or "chart"
     caption = image_caption(title, current_view(), data_date(context()), dt.date.today())
-    # Same title and spec on one page means the same chart: a stable, unique key.
-    ident = key or hashlib.sha1(figure.to_json().encode("utf-8")).hexdigest()[:12]
+    # A stable, unique key: the title, numbered when a page draws two charts of one title
+    # (hashing the whole spec, as before, cost 0.05 s a chart: Altair validates it).
+    seen: dict[str, int] = st.session_state.setdefault(CHART_KEYS, {})
+    base = hashlib.sha1(title.encode("utf-8")).hexdigest()[:12]
+    n = seen.get(base, 0)
+    seen[base] = n + 1
+    ident = key or (base if n == 0 else f"{base}_{n}")
     suffix = st.session_state.get(SUFFIX_KEY, "")
     name = downloads.file_name(title, suffix).rsplit(".", 1)[0]
     # The image is as wide as the chart's container at the reference window (screen_theme);
@@ -161,6 +166,24 @@ def _image_downloads(figure: Figure, key: str | None) -> None:
         )
 
 
+def _title(figure: Figure) -> str:
+    """The chart's title text, read off the figure (reports.images.chart_title turns the
+    whole chart into a validated spec first: 0.07 s a chart); that when it is not set at
+    the top."""
+    import altair as alt
+
+    from reports.images import chart_title
+
+    title: Any = getattr(figure, "title", alt.Undefined)
+    if isinstance(title, alt.TitleParams):
+        title = title.text
+    if isinstance(title, str):
+        return title
+    if isinstance(title, list) and all(isinstance(t, str) for t in title):
+        return " ".join(title)
+    return chart_title(figure)
+
+
 def image_caption(title: str, view: Any, data_day: dt.date | None, today: dt.date) -> list[str]:
     """A chart image's caption: its title, the page's Showing line, the figures' day."""
     return [
@@ -171,9 +194,18 @@ def image_caption(title: str, view: Any, data_day: dt.date | None, today: dt.dat
 
 
 def table(
-    frame: pd.DataFrame, title: str, *, key: str, expanded: bool = False, height: int | None = None
+    frame: pd.DataFrame,
+    title: str,
+    *,
+    key: str,
+    expanded: bool = False,
+    height: int | None = None,
+    full: Callable[[], pd.DataFrame] | None = None,
 ) -> None:
-    """A table in an expander, with a CSV download (formulas neutralised)."""
+    """A table in an expander, with a CSV download (formulas neutralised).
+
+    The CSV holds `frame`, or `full()` when given: a longer table than the one shown,
+    made only when the download is clicked."""
     with st.expander(f"Table: {title}", expanded=expanded):
         kwargs: dict[str, Any] = {"hide_index": True, "width": "stretch"}
         if height is None and len(frame) <= 25:
@@ -185,7 +217,7 @@ def table(
         st.download_button(
             "Download CSV",
             # made only when clicked, and recorded in the audit trail then (issue 10)
-            data=lambda: auth.on_download(record_download, frame),
+            data=lambda: auth.on_download(record_download, frame if full is None else full()),
             file_name=downloads.file_name(title, st.session_state.get(SUFFIX_KEY, "")),
             mime="text/csv",
             key=f"dl_{key}",
@@ -224,6 +256,7 @@ def page_header(ctx: Context) -> None:
 
 def guarded(render: Callable[[], None]) -> None:
     """Run a page body; a question the analytics cannot answer becomes a message."""
+    st.session_state[CHART_KEYS] = {}
     try:
         render()
     except AnalyticsError as exc:

@@ -155,14 +155,12 @@ def render() -> None:
     group, measure, tp = view.compare_by, view.measure, view.timepoint
     tp_label = labels.TIMEPOINT[tp].lower()
 
-    adjusted_panels.pathway_comparison(version, filters, timepoint=tp, responder=view.responder)
-    st.subheader("Over time, crude")
-
+    # Every figure is started before any is drawn: the adjusted fit and the crude figures
+    # are computed side by side on the query pool (issue 7: the fit used to run first).
     by = (group,)
-    open_cohort = followup_panels.open_cohort_toggle("compare_open_cohort")
     submit = data.submit
-    traj = submit(
-        data.trajectory, version, measure=measure, by=by, filters=filters, paired=not open_cohort
+    adjusted = adjusted_panels.start_pathway_comparison(
+        version, filters, timepoint=tp, responder=view.responder
     )
     change = submit(
         data.change_distribution, version, measure=measure, timepoint=tp, by=by, filters=filters
@@ -170,19 +168,33 @@ def render() -> None:
     responders = submit(
         data.summary, version, by=by, timepoint=tp, responder=view.responder, filters=filters
     )
-    opioids = submit(
-        data.trajectory,
-        version,
-        measure="opioid_mme",
-        by=by,
-        filters=filters,
-        paired=not open_cohort,
-    )
     reduction = submit(
         data.summary, version, by=by, timepoint=tp, responder=OPIOID_REDUCTION, filters=filters
     )
     curve = submit(data.km_curves, version, event="reoperation", by=by, filters=filters)
     event_rates = submit(data.events_summary, version, by=by, filters=filters)
+    # the trajectories follow the toggle below the adjusted panel: its value from the last
+    # run (the same as the toggle's default on a first run) starts them now too
+    paired = not bool(st.session_state.get("compare_open_cohort", False))
+    early = {
+        m: submit(data.trajectory, version, measure=m, by=by, filters=filters, paired=paired)
+        for m in (measure, "opioid_mme")
+    }
+
+    adjusted_panels.pathway_comparison(
+        version, filters, timepoint=tp, responder=view.responder, started=adjusted
+    )
+    st.subheader("Over time, crude")
+
+    open_cohort = followup_panels.open_cohort_toggle("compare_open_cohort")
+    if open_cohort == paired:  # the toggle changed in this run's widget state: start again
+        early = {
+            m: submit(
+                data.trajectory, version, measure=m, by=by, filters=filters, paired=not open_cohort
+            )
+            for m in (measure, "opioid_mme")
+        }
+    traj, opioids = early[measure], early["opioid_mme"]
     got = {
         "traj": traj.result(),
         "change": change.result(),

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from concurrent.futures import Future
+
 import streamlit as st
 
 from analytics import quality
+from analytics.worklist import WorklistHead
 from dashboard import auth, charts, data, labels, tables, ui
 from dashboard import followup as followup_figures
 from dashboard.sidebar import choice, context
@@ -20,26 +23,46 @@ st.caption(
 )
 
 
-def _worklist(version: data.StoreFile) -> None:
-    """Follow-ups to collect: open visit windows without an assessment (analytics.worklist)."""
-    rows = data.worklist(
-        version, clinics=view.clinic, physicians=view.physician, scope=view.filters().scope
+def _start_worklist(version: data.StoreFile) -> Future[WorklistHead]:
+    """The worklist's most urgent rows and counts, started on the query pool with the
+    page's other figures."""
+    return data.submit(
+        data.worklist_head,
+        version,
+        limit=followup_figures.WORKLIST_SHOWN,
+        soon=WORKLIST_DAYS,
+        clinics=view.clinic,
+        physicians=view.physician,
+        scope=view.filters().scope,
     )
-    soon = rows[rows["days_left"] <= WORKLIST_DAYS]
+
+
+def _worklist(version: data.StoreFile, pending: Future[WorklistHead]) -> None:
+    """Follow-ups to collect: open visit windows without an assessment (analytics.worklist).
+
+    Only the most urgent rows are shown (and cached); the CSV holds the whole list, made
+    when clicked: at a million cases three physicians have 64,514 open windows, and
+    sending them all to the browser on every filter change took seconds (issue 7)."""
+    clinics, physicians, scope = view.clinic, view.physician, view.filters().scope
+    head = pending.result()
     st.subheader("Follow-ups to collect")
     st.markdown(
-        f"**{labels.plural(len(soon), 'follow-up')} due in the next {WORKLIST_DAYS} days** "
-        f"(their visit window closes), of {labels.count(len(rows))} open windows without "
+        f"**{labels.plural(head.due_soon, 'follow-up')} due in the next {WORKLIST_DAYS} days** "
+        f"(their visit window closes), of {labels.count(head.total)} open windows without "
         "an assessment."
     )
     st.caption(
         "The call list: most urgent first. Follows the sidebar's clinic and physician "
-        "filters only (a list of patients to call, not a statistic: nothing is hidden)."
+        "filters only (a list of patients to call, not a statistic: nothing is hidden). "
+        + followup_figures.worklist_shown(len(head.rows), head.total)
     )
     ui.table(
-        followup_figures.worklist_table(rows),
+        followup_figures.worklist_table(head.rows),
         "Follow-up worklist (open windows without an assessment)",
         key="worklist",
+        full=lambda: followup_figures.worklist_table(
+            data.worklist(version, clinics=clinics, physicians=physicians, scope=scope)
+        ),
     )
 
 
@@ -70,6 +93,7 @@ def render() -> None:
         )
         for unit in ("clinic", "physician")
     }
+    worklist = _start_worklist(version)
     loaded = quality.last_loaded(history.result())
     h = headline.result()
 
@@ -155,7 +179,7 @@ def render() -> None:
             "assessed at a timepoint when both a baseline and a follow-up ODI were recorded."
         )
 
-    _worklist(version)
+    _worklist(version, worklist)
 
     st.subheader("Who misses the 12-month follow-up target")
     st.caption(

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from analytics.worklist import due_count, worklist
+from analytics.worklist import due_count, worklist, worklist_head
 from fbss.cli import main
 from tests.analytics.builders import assessment, case, days_after, make_store
 
@@ -112,3 +112,16 @@ def test_cli_bad_input_is_a_plain_message(
 def test_cli_without_a_store(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["worklist", "--db", str(tmp_path / "none.duckdb")]) == 1
     assert "fbss worklist:" in capsys.readouterr().err
+
+
+def test_the_head_is_the_first_rows_with_the_counts_of_the_whole_list(db: Path) -> None:
+    """What the Overview shows (issue 7): the 2 most urgent of the 7 rows above, of which
+    3 close within 30 days (days left 0, 1 and 30)."""
+    head = worklist_head(db, as_of=AS_OF, limit=2, soon=30)
+    assert list(head.rows["case_id"]) == ["C1", "C4"]
+    assert list(head.rows.columns) == list(worklist(db, as_of=AS_OF).columns)
+    assert (head.total, head.due_soon) == (7, 3)
+    everything = worklist_head(db, as_of=AS_OF, limit=100, soon=0)
+    assert (len(everything.rows), everything.total, everything.due_soon) == (7, 7, 1)
+    nobody = worklist_head(db, as_of=AS_OF, limit=5, soon=30, physicians=["Dr Nobody"])
+    assert (len(nobody.rows), nobody.total, nobody.due_soon) == (0, 0, 0)
