@@ -189,6 +189,7 @@ def _scope(args: argparse.Namespace) -> Any:
     from access.accounts import AccessError, users_path_from
     from access.scope import Scope
     from access.viewer import scope_for
+    from analytics.published import base_for
 
     email = getattr(args, "as_email", None)
     if not email:
@@ -200,7 +201,7 @@ def _scope(args: argparse.Namespace) -> Any:
     if not scope.is_everything:
         # what that account would see: its limits can be raised here, never lowered
         # (`--min-cell 0 --round 1` printed exact small counts "as" a physician)
-        args.round_base = max(getattr(args, "round_base", 0) or 0, 5)
+        args.round_base = max(getattr(args, "round_base", 0) or 0, base_for(scope))
         if hasattr(args, "min_cell"):
             args.min_cell = str(max(_min_cell(str(args.min_cell)), defs.DEFAULT_MIN_CELL))
     return scope

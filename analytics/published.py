@@ -13,12 +13,25 @@ the adjusted differences) are computed from the exact data and printed as they a
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from analytics.coarsening import MEAN_DECIMALS, PROPORTION_DECIMALS, coarsen_value
+from analytics.overview import Headline
+from analytics.stats import wilson
 from analytics.suppression import Rate, round_counts
+
+# OpenSAFELY's base (issue 10): every count published to a role other than admin.
+PUBLISHED_BASE = 5
+
+
+def base_for(scope: Any) -> int:
+    """The rounding base for what `scope` sees: exact for everything (admin, operator)."""
+    return 0 if scope is None or scope.is_everything else PUBLISHED_BASE
+
 
 _CRUDE_RATE = (Rate("rate", "responders", "n", None, ("rate_ci_low", "rate_ci_high")),)
 _PATHWAY_RATE = (Rate("rate", "responders", "n_analysed", None, ("rate_ci_low", "rate_ci_high")),)
@@ -74,3 +87,47 @@ def published_compare(result: dict[str, Any], base: int) -> dict[str, Any]:
         "set_aside": [rounded_text(t, base) for t in result["set_aside"]],
         "warnings": [rounded_text(t, base) for t in result["warnings"]],
     }
+
+
+def rounded_headline(h: Headline, base: int) -> Headline:
+    """The headline figures with counts rounded, the two rates from the rounded counts,
+    and the Kaplan-Meier estimate coarsened (an exact one gives n back)."""
+    if base <= 1:
+        return h
+
+    def r(n: int | None) -> int | None:
+        return None if n is None else round_number(n, base)
+
+    def rate(num: int | None, den: int | None) -> tuple[float | None, tuple[float, float] | None]:
+        if num is None or not den:
+            return None, None
+        num = min(num, den)
+        low, high = wilson(np.array([num]), np.array([den]))
+        return num / den, (float(low[0]), float(high[0]))
+
+    def coarse(pair: tuple[float, float] | None) -> tuple[float, float] | None:
+        if pair is None:
+            return None
+        low, high = (coarsen_value(v, PROPORTION_DECIMALS) for v in pair)
+        return (float(low), float(high)) if low is not None and high is not None else None
+
+    due, returned = r(h.followup_due), r(h.followup_returned)
+    n_resp, resp = r(h.responder_n), r(h.responders)
+    followup_rate, followup_ci = rate(returned, due)
+    responder_rate, responder_ci = rate(resp, n_resp)
+    return replace(
+        h,
+        n_cases=r(h.n_cases),
+        n_recent=r(h.n_recent),
+        followup_due=due,
+        followup_returned=returned,
+        followup_assessed=r(h.followup_assessed),
+        followup_rate=followup_rate if h.followup_rate is not None else None,
+        followup_ci=followup_ci if h.followup_ci is not None else None,
+        responder_n=n_resp,
+        responders=resp,
+        responder_rate=responder_rate if h.responder_rate is not None else None,
+        responder_ci=responder_ci if h.responder_ci is not None else None,
+        reoperation_free_12m=coarsen_value(h.reoperation_free_12m, PROPORTION_DECIMALS),
+        reoperation_free_12m_ci=coarse(h.reoperation_free_12m_ci),
+    )

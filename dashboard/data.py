@@ -14,11 +14,10 @@ import sys
 import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Concatenate, ParamSpec, TypeVar
 
-import numpy as np
 import pandas as pd
 import streamlit as st
 from streamlit.runtime.scriptrunner import add_script_run_ctx, get_script_run_ctx
@@ -30,12 +29,16 @@ from analytics.adjust import pathways as adjust_pathways
 from analytics.adjust import providers as adjust_providers
 from analytics.adjust import similar as adjust_similar
 from analytics.filters import Filters
-from analytics.published import published_compare, published_providers
-from analytics.stats import wilson
+from analytics.published import (
+    PUBLISHED_BASE,
+    published_compare,
+    published_providers,
+    rounded_headline,
+)
 from analytics.suppression import round_counts
 from pipelines import store
 
-PUBLISHED_ROUNDING = 5  # OpenSAFELY's base, issue 10
+PUBLISHED_ROUNDING = PUBLISHED_BASE  # OpenSAFELY's base, issue 10
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -100,42 +103,8 @@ def _published(result: Any, kwargs: dict[str, Any], key: str = "") -> Any:
     if isinstance(result, pd.DataFrame):
         return round_counts(result, PUBLISHED_ROUNDING)
     if isinstance(result, overview.Headline):
-        return _rounded_headline(result)
+        return rounded_headline(result, PUBLISHED_ROUNDING)
     return result
-
-
-def _rounded_headline(h: overview.Headline) -> overview.Headline:
-    """The Overview's headline with its counts rounded and its two rates from them."""
-    base = PUBLISHED_ROUNDING
-
-    def r(n: int | None) -> int | None:
-        return None if n is None else int(base * ((n + base / 2) // base))
-
-    def rate(num: int | None, den: int | None) -> tuple[float | None, tuple[float, float] | None]:
-        if num is None or not den:
-            return None, None
-        num = min(num, den)
-        low, high = wilson(np.array([num]), np.array([den]))
-        return num / den, (float(low[0]), float(high[0]))
-
-    due, returned = r(h.followup_due), r(h.followup_returned)
-    n_resp, resp = r(h.responder_n), r(h.responders)
-    followup_rate, followup_ci = rate(returned, due)
-    responder_rate, responder_ci = rate(resp, n_resp)
-    return replace(
-        h,
-        n_cases=r(h.n_cases),
-        n_recent=r(h.n_recent),
-        followup_due=due,
-        followup_returned=returned,
-        followup_assessed=r(h.followup_assessed),
-        followup_rate=followup_rate if h.followup_rate is not None else None,
-        followup_ci=followup_ci if h.followup_ci is not None else None,
-        responder_n=n_resp,
-        responders=resp,
-        responder_rate=responder_rate if h.responder_rate is not None else None,
-        responder_ci=responder_ci if h.responder_ci is not None else None,
-    )
 
 
 def _cached(fn: Callable[Concatenate[str, P], R]) -> Callable[Concatenate[StoreFile, P], R]:

@@ -343,9 +343,11 @@ def report_action() -> None:
 
 def _build_report(db: Any, kind: str, name: str | None, period: str, previous: bool) -> None:
     """Build with a progress bar; keep the PDF for the download button."""
+    from analytics.published import PUBLISHED_BASE
     from reports.build import make_report
     from reports.periods import parse_period
 
+    who = auth.current()
     bar = st.progress(0.0, text="Starting")
     with st.status("Building the report…", expanded=False) as status:
 
@@ -360,6 +362,8 @@ def _build_report(db: Any, kind: str, name: str | None, period: str, previous: b
                 name,
                 parse_period(period),
                 compare_previous=previous,
+                # rounded as every other figure this viewer sees (exact for an admin)
+                round_base=0 if who is None or who.is_admin else PUBLISHED_BASE,
                 progress=progress,
             )
         except AnalyticsError as exc:

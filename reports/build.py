@@ -36,6 +36,7 @@ def make_report(
     *,
     compare_previous: bool = False,
     min_cell: int = DEFAULT_MIN_CELL,
+    round_base: int = 0,
     progress: Progress = _quiet,
     today: dt.date | None = None,
 ) -> tuple[ReportData, Rendered]:
@@ -55,6 +56,7 @@ def make_report(
         options=options,
         compare_previous=compare_previous,
         min_cell=min_cell,
+        round_base=round_base,
         progress=progress,
         today=today,
     )

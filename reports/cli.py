@@ -77,13 +77,16 @@ def run(args: argparse.Namespace) -> int:
     try:
         period = parse_period(args.period)
         email = None
+        round_base = 0  # the operator's report: exact counts
         if args.as_email:
+            from analytics.published import base_for
             from reports import permission
 
             email, scope = permission.account_scope(args.as_email, users=args.users, db=db)
             permission.check(scope, kind, name, db)
+            round_base = base_for(scope)  # as that account would get it on the dashboard
         report, rendered = make_report(
-            db, kind, name, period, compare_previous=args.compare_previous
+            db, kind, name, period, compare_previous=args.compare_previous, round_base=round_base
         )
     except AnalyticsError as exc:
         print(f"fbss report: {exc}", file=sys.stderr)

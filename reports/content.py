@@ -25,7 +25,14 @@ from analytics.definitions import (
 )
 from analytics.filters import Filters
 from analytics.overview import Headline
+from analytics.published import (
+    published_compare,
+    published_providers,
+    rounded_headline,
+    rounded_text,
+)
 from analytics.quality import last_loaded
+from analytics.suppression import round_counts
 from reports import adjusted
 from reports.periods import Period
 from reports.scope import Scope
@@ -118,10 +125,15 @@ def build_report(
     options: dict[str, object],
     compare_previous: bool = False,
     min_cell: int = DEFAULT_MIN_CELL,
+    round_base: int = 0,
     progress: Progress = _quiet,
     today: dt.date | None = None,
 ) -> ReportData:
-    """Compute every figure of one report (the slow part; rendering is separate)."""
+    """Compute every figure of one report (the slow part; rendering is separate).
+
+    `round_base` > 1 publishes the report as the dashboard does to a non-admin: counts
+    rounded to that base, rates from the rounded counts, means and survival coarsened
+    (analytics.published). Small cells are suppressed either way."""
     filters = scope.filters()
     as_of = period.as_of
     progress(0.05, "Headline figures")
@@ -156,8 +168,38 @@ def build_report(
         progress(1.0, "Nothing to report")
         return report
     _sections(db, report, options, filters, min_cell, progress)
+    _publish(report, round_base)
     progress(0.8, "Laying out the pages")
     return report
+
+
+_FRAMES = (
+    "new_by_year", "new_totals", "by_cause", "km", "events_by_pathway", "followup",
+    "completeness", "dropout",
+)  # fmt: skip
+
+
+def _publish(report: ReportData, base: int) -> None:
+    """Every printed count rounded to `base` (0 or 1: exact, for an admin or the operator)."""
+    if base <= 1:
+        return
+    report.headline = [Column(c.label, rounded_headline(c.headline, base)) for c in report.headline]
+    own = report.headline[0].headline
+    report.n_cases = own.n_cases if own.n_cases is not None else report.n_cases
+    report.new_cases = own.n_recent
+    for name in _FRAMES:
+        frame = getattr(report, name)
+        if isinstance(frame, pd.DataFrame):
+            setattr(report, name, round_counts(frame, base))
+    if report.out_of_window is not None:
+        report.out_of_window = round_counts(report.out_of_window, base, counts=("n_visits",))
+    adj = report.adjusted
+    if adj is not None:
+        if adj.comparison is not None:
+            adj.comparison = published_compare(adj.comparison, base)
+        if adj.funnel is not None:
+            adj.funnel = published_providers(adj.funnel, base)
+        adj.notes = [rounded_text(t, base) for t in adj.notes]
 
 
 def _sections(

@@ -157,22 +157,24 @@ def test_headline_counts_are_rounded_and_rates_recomputed_from_them() -> None:
     from statsmodels.stats.proportion import proportion_confint
 
     from analytics.overview import Headline
-    from dashboard.data import _rounded_headline
+    from analytics.published import rounded_headline
 
     h = Headline(
         as_of=dt.date(2026, 1, 1), n_cases=99, n_recent=7, recent_days=90, timepoint="12m",
         followup_due=61, followup_returned=42, followup_assessed=40, followup_rate=42 / 61,
         followup_ci=(0.5, 0.8), responder_label="x", responder_measure="odi", responder_n=37,
         responders=12, responder_rate=12 / 37, responder_ci=(0.2, 0.5),
-        reoperation_free_12m=0.9, reoperation_free_12m_ci=(0.8, 0.95),
+        reoperation_free_12m=0.9137, reoperation_free_12m_ci=(0.8712, 0.9461),
     )  # fmt: skip
-    r = _rounded_headline(h)
+    r = rounded_headline(h, 5)
     assert (r.n_cases, r.n_recent, r.followup_due, r.followup_returned) == (100, 5, 60, 40)
     assert (r.responders, r.responder_n) == (10, 35)
     assert r.responder_rate == pytest.approx(10 / 35)
     assert r.responder_ci == pytest.approx(proportion_confint(10, 35, method="wilson"))
     assert r.followup_rate == pytest.approx(40 / 60)
-    assert r.reoperation_free_12m == 0.9  # an estimate, not a count
+    # an exact Kaplan-Meier estimate gives n back: whole percent (review F1)
+    assert r.reoperation_free_12m == 0.91
+    assert r.reoperation_free_12m_ci == (0.87, 0.95)
 
 
 def test_the_report_action_follows_the_account_scope(

@@ -55,13 +55,14 @@ def test_reports_only_within_the_accounts_scope(
     accounts: Path,
     tmp_path: Path,
     capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
     email: str,
     who: tuple[str, ...],
     allowed: bool,
 ) -> None:
     # the audit trail goes beside the accounts, never beside the shared sample store
     audit = tmp_path / "audit.jsonl"
-    pytest.MonkeyPatch().setenv("FBSS_AUDIT", str(audit))
+    monkeypatch.setenv("FBSS_AUDIT", str(audit))  # undone after the test
     out = tmp_path / "r.pdf"
     code = run(sample_db, accounts, out, email, *who)
     err = capsys.readouterr().err
