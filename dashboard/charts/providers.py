@@ -54,15 +54,7 @@ def funnel(
     ]
     data["ci_text"] = interval_text(data["ci_low"], data["ci_high"])
     present = [k for k in FUNNEL_POSITION_LABEL if k in set(data["position"])]
-    colour = alt.Color(
-        "position_label:N",
-        title="Against the limits",
-        scale=alt.Scale(
-            domain=[FUNNEL_POSITION_LABEL[k] for k in present],
-            range=[palette.FUNNEL_POSITION[k] for k in present],
-        ),
-        legend=alt.Legend(orient="bottom"),
-    )
+    colour = _position_colour(present)
     lim = limits.copy()
     lim = lim[lim["n"] >= 1]
     long = lim.melt(id_vars="n", var_name="limit", value_name="rate")
@@ -171,15 +163,7 @@ def adjusted_funnel(frame: pd.DataFrame, *, unit: str, overall_rate: float) -> F
         .encode(
             x="e:Q",
             y="ratio:Q",
-            color=alt.Color(
-                "position_label:N",
-                title="Against the limits",
-                scale=alt.Scale(
-                    domain=[FUNNEL_POSITION_LABEL[k] for k in present],
-                    range=[palette.FUNNEL_POSITION[k] for k in present],
-                ),
-                legend=alt.Legend(orient="bottom"),
-            ),
+            color=_position_colour(present),
             tooltip=[
                 alt.Tooltip("unit_name:N", title=labels.GROUP_TITLE[unit]),
                 alt.Tooltip("n:Q", title="Assessed (n)"),
@@ -234,3 +218,16 @@ def _marker(marked: pd.DataFrame, low: float, high: float) -> list[alt.Chart]:
             .encode(x="e:Q", y="ratio:Q", text=f"{HIGHLIGHT}:N")
         )
     return [ring, *words]
+
+
+def _position_colour(present: list[str]) -> alt.Color:
+    """Both funnels colour a unit by its place against the limits, in the same colours."""
+    return alt.Color(
+        "position_label:N",
+        title="Against the limits",
+        scale=alt.Scale(
+            domain=[FUNNEL_POSITION_LABEL[k] for k in present],
+            range=[palette.FUNNEL_POSITION[k] for k in present],
+        ),
+        legend=alt.Legend(orient="bottom"),
+    )

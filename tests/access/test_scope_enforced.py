@@ -117,16 +117,22 @@ def test_adjusted_comparison_data_is_cut_to_the_scope(sample_db: Path, cases: pd
     assert set(frame.cases["clinic"].astype(str)) == {"Lakeside Back Clinic"}
 
 
-def test_cli_as_prints_only_what_that_account_sees(
-    sample_db: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
+def _kim(sample_db: Path) -> None:
+    """Dr K. Adeyemi's account in the accounts file beside the shared sample store."""
     from access.accounts import add_account
-    from fbss.cli import main
 
     users = sample_db.parent / "fbss-users.toml"
     if not users.exists():
         add_account(users, "kim@clinic.org", role="physician", password="correct horse battery",
                     clinics=("Harbour Spine Institute",), physician="Dr K. Adeyemi")  # fmt: skip
+
+
+def test_cli_as_prints_only_what_that_account_sees(
+    sample_db: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from fbss.cli import main
+
+    _kim(sample_db)
     argv = ["summary", "--db", str(sample_db), "--by", "physician", "--format", "csv",
             "--as-of", TODAY, "--min-cell", "0"]  # fmt: skip
     assert main([*argv, "--physician", "Dr L. Haverkamp", "--as", "kim@clinic.org"]) == 0
@@ -164,13 +170,9 @@ def test_cli_as_cannot_lower_the_accounts_limits(
     sample_db: Path, cases: pd.DataFrame, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """`--min-cell 0 --round 1` printed exact small counts "as" a physician (review F4)."""
-    from access.accounts import add_account
     from fbss.cli import main
 
-    users = sample_db.parent / "fbss-users.toml"
-    if not users.exists():
-        add_account(users, "kim@clinic.org", role="physician", password="correct horse battery",
-                    clinics=("Harbour Spine Institute",), physician="Dr K. Adeyemi")  # fmt: skip
+    _kim(sample_db)
     argv = ["summary", "--db", str(sample_db), "--by", "sex", "--format", "json",
             "--as-of", TODAY, "--min-cell", "0", "--round", "1"]  # fmt: skip
     assert main([*argv, "--as", "kim@clinic.org"]) == 0
