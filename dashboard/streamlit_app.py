@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dashboard import auth, chrome, data, sidebar, ui
+from dashboard import auth, chrome, data, report_action, sidebar, ui
 
 st.set_page_config(
     page_title="FBSS outcomes",
@@ -75,6 +75,6 @@ context = sidebar.render(DB, show_store=WHO.is_admin)
 auth.sign_out_button(DB, WHO)
 auth.page_view(DB, WHO, auth.page_title(page), dict(st.query_params.to_dict()))
 ui.page_header(context)
-ui.report_action()  # the sidebar's Report (PDF) control
+report_action.report_action()  # the sidebar's Report (PDF) control
 page.run()
 sidebar.sync_url()
