@@ -28,6 +28,9 @@ rows under one such total. Rules (issue 10):
 Consistent suppression cannot stop differencing across differently filtered results;
 `round_counts` rounds published counts to a base (OpenSAFELY uses 5) and recomputes the
 rates from the rounded counts. See docs/analytics.md, "What suppression protects".
+
+Over 300 lines: the line rules, the mending loop and the audit hooks work on the same
+masks, and the rounding sits beside them because every published count passes both.
 """
 
 from __future__ import annotations

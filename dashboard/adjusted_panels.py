@@ -4,6 +4,10 @@ Pages call one function per section; each reads a cached figure from `dashboard.
 draws it with `dashboard.charts`, and turns a question the analytics cannot answer
 (too few cases, perfect separation) into a message inside its own section, so the rest
 of the page still shows.
+
+Over 300 lines: the three adjusted sections (pathway comparison, adjusted funnel,
+patients like mine) share the messages and table shapes here; one module per section
+would repeat them.
 """
 
 from __future__ import annotations

@@ -4,6 +4,10 @@ Strict: any problem and no record is written. Idempotent: rows are upserted by k
 a row equal to the stored one is not rewritten. Crash-safe: the batch is applied to a
 copy of the store that replaces the live file in one `os.replace()` (see `store.py`);
 the per-case facts the analytics read are rebuilt in that copy too (see `facts.py`).
+
+Over 300 lines: both load paths (the fast path's gate in fastpath.py, the checked path
+here) share the upsert, the load log and the staged-copy sequence; they are kept in one
+place so the two paths cannot drift apart in what they write.
 """
 
 from __future__ import annotations

@@ -3,6 +3,10 @@
 Every cell is read as text here, whatever the format, so one set of parsing rules
 (`parsing.py`) applies to CSV, .xlsx and .parquet alike. Each frame's index is the row
 number a spreadsheet shows (header = row 1), so a problem can point at the right row.
+
+Over 300 lines, on purpose: the three formats' readers share the header rules, the
+row numbering and the refusal messages defined here; split by format, each would import
+most of the others' helpers.
 """
 
 from __future__ import annotations
