@@ -12,14 +12,13 @@ import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from pipelines import store
 from pipelines import vocabulary as vocab
-from pipelines.parsing import parse_frame
-from pipelines.readers import read_paths
-from pipelines.schemas import MODELS
+
+if TYPE_CHECKING:  # pandas is imported where it is used: `fbss load` prints the store's
+    import pandas as pd  # windows (print_store) without it, down the fast path
 
 KIND = "assessment outside its visit window"
 SHOWN_LINES = 20
@@ -71,6 +70,8 @@ def _window_params() -> dict[str, object]:
 def outside(treated: pd.DataFrame, assessed: pd.DataFrame) -> pd.DataFrame:
     """Rows of `assessed` (case_id, timepoint, assessment_date, ...) outside their window,
     given `treated` (case_id, treatment_date); a `days` column is added."""
+    import pandas as pd
+
     both = assessed.merge(treated[["case_id", "treatment_date"]], on="case_id", how="inner")
     windows = pd.DataFrame(vocab.VISIT_WINDOWS.values())
     both = both.merge(windows, on="timepoint", how="inner")
@@ -83,6 +84,12 @@ def outside(treated: pd.DataFrame, assessed: pd.DataFrame) -> pd.DataFrame:
 
 def batch_warnings(paths: Sequence[Path], db_path: Path | None) -> list[WindowWarning]:
     """Out-of-window assessments in the files; treatment dates from the batch, else the store."""
+    import pandas as pd
+
+    from pipelines.parsing import parse_frame
+    from pipelines.readers import read_paths
+    from pipelines.schemas import MODELS
+
     batch = read_paths(paths)
     parts: dict[str, list[pd.DataFrame]] = {"cases": [], "assessments": []}
     for tf in batch.files:

@@ -17,7 +17,7 @@ import pandas as pd
 import pyarrow as pa
 import pytest
 
-from pipelines import fastpath, store
+from pipelines import fastpath, fastrules, fastrules_cache, store
 from pipelines.load import LoadResult, load_paths
 from pipelines.parsing import _PARSERS, kind_of
 from pipelines.sample.writing import write as write_sample
@@ -99,11 +99,22 @@ def _copy(sample: Path, to: Path) -> Path:
 
 
 def test_every_rule_of_the_models_is_known_to_the_fast_path() -> None:
-    rules = fastpath._rules()
+    rules = fastrules.derive()
     assert rules is not None, "a model has a check the fast path cannot translate"
-    assert {t: list(cols) for t, (cols, _) in rules.items()} == {
+    assert {t: list(r["columns"]) for t, r in rules.items()} == {
         t: list(m.to_schema().columns) for t, m in MODELS.items()
     }
+
+
+def test_the_cached_rules_are_the_models_rules() -> None:
+    """The fast path reads its SQL from a generated file (no pandera at load time); the
+    models stay the one statement of the contract: a stale cache fails here."""
+    assert fastrules.derive() == fastrules_cache.RULES, (
+        f"pipelines/fastrules_cache.py is stale: run `{fastrules.COMMAND}`"
+    )
+    assert fastpath._rules() is fastrules_cache.RULES
+    # the file is exactly what the command writes (so it is never edited by hand)
+    assert fastrules.CACHE.read_text("utf-8") == fastrules._source(fastrules.derive())
 
 
 def test_generated_export_first_load_and_reload(sample: Path, tmp_path: Path) -> None:
@@ -352,13 +363,13 @@ def test_cells_read_as_parsing_reads_them_or_not_at_all(kind: str) -> None:
         if kind_of(c) == kind
     )
     con = duckdb.connect()
-    con.execute(f"create table cells (i integer, {fastpath._text(name)} varchar)")
+    con.execute(f"create table cells (i integer, {fastpath.text_column(name)} varchar)")
     con.executemany("insert into cells values (?, ?)", list(enumerate(ODD_CELLS)))
     # the value and whether it was read as parsing.py reads it (before any range rule)
-    value, read = fastpath._value(kind, None, fastpath._text(name), f'"{name}"')
+    value, read = fastrules.value_sql(kind, None, fastpath.text_column(name), f'"{name}"')
     rows = con.execute(
         f'select i, "{name}", ({read}) is true from '
-        f'(select i, {value} as "{name}", {fastpath._text(name)} from cells) order by i'
+        f'(select i, {value} as "{name}", {fastpath.text_column(name)} from cells) order by i'
     ).fetchall()
     values, failed = _PARSERS[kind](pa.array(ODD_CELLS, pa.string()))
     taken = 0
