@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from pipelines import store
+from pipelines import facts, store
 from pipelines import vocabulary as vocab
 
 if TYPE_CHECKING:  # pandas is imported where it is used: `fbss load` prints the store's
@@ -121,10 +121,30 @@ def batch_warnings(paths: Sequence[Path], db_path: Path | None) -> list[WindowWa
     ]
 
 
+def _facts_sql() -> tuple[str, dict[str, object]]:
+    """_STORE_SQL's count read off the per-case facts: one date per case and timepoint
+    there ((case_id, timepoint) is a key; every assessment has its case), so the same
+    count without joining the assessments to the cases (0.7 s at 1M cases: it ran after
+    every `fbss load`; this is one scan of 1 M rows)."""
+    parts, params = [], {}
+    for i, w in enumerate(vocab.VISIT_WINDOWS.values()):
+        day = facts.date_column(w.timepoint)
+        parts.append(
+            f"count(*) filter (where datediff('day', treatment_date, {facts.quote(day)}) "
+            f"not between $opens{i} and $closes{i})"
+        )
+        params |= {f"opens{i}": w.opens, f"closes{i}": w.closes}
+    return f"select {' + '.join(parts)} from {facts.TABLE}", params
+
+
 def store_count(db_path: Path) -> int:
     """How many stored assessments are dated outside their window."""
     with store.reader(db_path) as con:
-        row = con.execute(_STORE_SQL, _window_params()).fetchone()
+        if facts.is_current(con):
+            sql, params = _facts_sql()
+            row = con.execute(sql, params).fetchone()
+        else:  # an older store, whose facts are missing or of another definition
+            row = con.execute(_STORE_SQL, _window_params()).fetchone()
     return int(row[0]) if row else 0
 
 
