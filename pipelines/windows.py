@@ -126,7 +126,8 @@ def _facts_sql() -> tuple[str, dict[str, object]]:
     there ((case_id, timepoint) is a key; every assessment has its case), so the same
     count without joining the assessments to the cases (0.7 s at 1M cases: it ran after
     every `fbss load`; this is one scan of 1 M rows)."""
-    parts, params = [], {}
+    parts: list[str] = []
+    params: dict[str, object] = {}
     for i, w in enumerate(vocab.VISIT_WINDOWS.values()):
         day = facts.date_column(w.timepoint)
         parts.append(
