@@ -8,6 +8,7 @@ aside, so the user gets the checked path's store or its report, word for word.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 import math
 from pathlib import Path
@@ -394,3 +395,31 @@ def test_load_log_lists_files_as_the_checked_path(sample: Path, tmp_path: Path) 
         files = json.loads(con.execute("select files from load_log").fetchone()[0])  # type: ignore[index]
     assert files == fast[0].files
     assert {f["table"] for f in files} == set(store.RECORD_TABLES)
+
+
+@pytest.mark.parametrize(
+    ("data", "lines"),
+    [
+        (b"a,b\n1,2\n3,4\n", 2),
+        (b"a,b\n1,2\n3,4", 2),  # no line end at the end
+        (b"a,b\r\n1,2\r\n3,4\r\n", 2),  # CRLF, straddling pieces at every offset below
+        (b"a,b\r\n1,2\r\n3,4\r", None),  # a CR at the very end
+        (b"a,b\r\n1,2\r3,4\r\n", None),  # a lone CR inside
+        (b"a,b\n1,2\n\r\n3,4\n", 3),  # a blank line: counted (DuckDB's count then differs)
+        (b'a,b\n1,"2"\n', None),  # a quote
+        (b"a,b\n1,\t2\n", None),  # a tab
+        (b"a,b\n1,\x002\n", None),  # a control byte
+        ("a,b\n1,é\n".encode(), None),  # not ASCII
+    ],
+)
+@pytest.mark.parametrize("piece", [1, 2, 3, 5, 1 << 20])
+def test_vetting_in_pieces_is_vetting_whole(
+    data: bytes, lines: int | None, piece: int, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The file is vetted a piece at a time; the verdict, line count and sha256 are those
+    of the whole file (a CRLF may fall across two pieces)."""
+    path = tmp_path / "cases.csv"
+    path.write_bytes(data)
+    monkeypatch.setattr(fastpath, "_CHUNK", piece)
+    whole = None if lines is None else (lines, hashlib.sha256(data).hexdigest())
+    assert fastpath._vet_file(path) == whole
