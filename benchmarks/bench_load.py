@@ -120,6 +120,7 @@ def main() -> None:
     bare_t, bare_m, load_t, load_m = [], [], [], []
     floor_t, summary_t = [], []
     old_load_t, old_load_m, old_summary_t = [], [], []
+    old_load_c: list[float] = []
     checked_t, checked_m = [], []
     bare_c: list[float] = []
     load_c: list[float] = []
@@ -132,6 +133,7 @@ def main() -> None:
             older = out / "against.duckdb"
             s, m = _run([*fbss, "load", str(data), "--db", str(older)], args.against)
             old_load_t.append(s)
+            old_load_c.append(_cpu[-1])
             old_load_m.append(m)
             old_summary_t.append(_run([*fbss, "summary", "--db", str(older)], args.against)[0])
         s, m = _run([sys.executable, "-c", BARE, str(data), str(out / "bare.duckdb")])
@@ -194,6 +196,19 @@ def main() -> None:
         f"  beside python+duckdb count: median {f:.2f} s  (goal: summary within 2 s)"
     )
     if args.against:
+        # the older load ran in the same rounds, just before the bare read: its pairs
+        # with the bare read and with this code's load, wall and CPU
+        op = sorted(x / y for x, y in zip(old_load_t, bare_t, strict=True))
+        ocp = sorted(x / y for x, y in zip(old_load_c, bare_c, strict=True))
+        new_old = sorted(x / y for x, y in zip(load_c, old_load_c, strict=True))
+        print(
+            f"older code / bare: {statistics.median(op):.2f}x wall "
+            f"({', '.join(f'{r:.2f}' for r in op)})"
+            f", {statistics.median(ocp):.2f}x CPU ({', '.join(f'{r:.2f}' for r in ocp)}); "
+            f"older load CPU median {statistics.median(old_load_c):.2f} s "
+            f"(runs {', '.join(f'{x:.2f}' for x in old_load_c)}); this load's CPU / the older's: "
+            f"{statistics.median(new_old):.2f}x ({', '.join(f'{r:.2f}' for r in new_old)})"
+        )
         print(
             f"older code       : load median {statistics.median(old_load_t):6.2f} s "
             f"(runs {', '.join(f'{x:.2f}' for x in old_load_t)}), peak {max(old_load_m):,.0f} "
