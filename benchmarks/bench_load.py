@@ -131,7 +131,11 @@ def main() -> None:
             old.unlink(missing_ok=True)
         if args.against:
             older = out / "against.duckdb"
-            s, m = _run([*fbss, "load", str(data), "--db", str(older)], args.against)
+            s, m = _run(
+                [*fbss, "load", str(data), "--db", str(older), *LIMITS],
+                args.against,
+                {"FBSS_LOAD_PATH": "fast"},  # an older version without a fast path ignores it
+            )
             old_load_t.append(s)
             old_load_c.append(_cpu[-1])
             old_load_m.append(m)
