@@ -56,7 +56,11 @@ def _run(
     if src or env:
         env = {**os.environ, **(env or {}), **({"PYTHONPATH": str(src)} if src else {})}
     started = time.perf_counter()
-    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
+    # In the older tree's folder: `python -m` puts the working folder first on sys.path,
+    # before PYTHONPATH, so from this repository it would import this code instead.
+    proc = subprocess.Popen(
+        cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env, cwd=src or None
+    )
     _, status, usage = os.wait4(proc.pid, 0)
     seconds = time.perf_counter() - started
     if os.waitstatus_to_exitcode(status) != 0:
@@ -91,9 +95,10 @@ def main() -> None:
     )
     args = ap.parse_args()
 
-    out = args.out / (f"load-{args.data.name}" if args.data else f"load-{args.cases}")
+    # absolute: the older code's jobs run in its own folder (see _run)
+    out = (args.out / (f"load-{args.data.name}" if args.data else f"load-{args.cases}")).resolve()
     out.mkdir(parents=True, exist_ok=True)
-    data = args.data or out / "data"
+    data = args.data.resolve() if args.data else out / "data"
     if not (data / "events.csv").exists():
         t0 = time.perf_counter()
         subprocess.run(
