@@ -56,7 +56,11 @@ def _run(
     if src or env:
         env = {**os.environ, **(env or {}), **({"PYTHONPATH": str(src)} if src else {})}
     started = time.perf_counter()
-    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
+    # In the older tree's folder: `python -m` puts the working folder first on sys.path,
+    # before PYTHONPATH, so from this repository it would import this code instead.
+    proc = subprocess.Popen(
+        cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env, cwd=src or None
+    )
     _, status, usage = os.wait4(proc.pid, 0)
     seconds = time.perf_counter() - started
     if os.waitstatus_to_exitcode(status) != 0:
@@ -91,9 +95,10 @@ def main() -> None:
     )
     args = ap.parse_args()
 
-    out = args.out / (f"load-{args.data.name}" if args.data else f"load-{args.cases}")
+    # absolute: the older code's jobs run in its own folder (see _run)
+    out = (args.out / (f"load-{args.data.name}" if args.data else f"load-{args.cases}")).resolve()
     out.mkdir(parents=True, exist_ok=True)
-    data = args.data or out / "data"
+    data = args.data.resolve() if args.data else out / "data"
     if not (data / "events.csv").exists():
         t0 = time.perf_counter()
         subprocess.run(
@@ -120,6 +125,7 @@ def main() -> None:
     bare_t, bare_m, load_t, load_m = [], [], [], []
     floor_t, summary_t = [], []
     old_load_t, old_load_m, old_summary_t = [], [], []
+    old_load_c: list[float] = []
     checked_t, checked_m = [], []
     bare_c: list[float] = []
     load_c: list[float] = []
@@ -130,8 +136,13 @@ def main() -> None:
             old.unlink(missing_ok=True)
         if args.against:
             older = out / "against.duckdb"
-            s, m = _run([*fbss, "load", str(data), "--db", str(older)], args.against)
+            s, m = _run(
+                [*fbss, "load", str(data), "--db", str(older), *LIMITS],
+                args.against,
+                {"FBSS_LOAD_PATH": "fast"},  # an older version without a fast path ignores it
+            )
             old_load_t.append(s)
+            old_load_c.append(_cpu[-1])
             old_load_m.append(m)
             old_summary_t.append(_run([*fbss, "summary", "--db", str(older)], args.against)[0])
         s, m = _run([sys.executable, "-c", BARE, str(data), str(out / "bare.duckdb")])
@@ -194,6 +205,19 @@ def main() -> None:
         f"  beside python+duckdb count: median {f:.2f} s  (goal: summary within 2 s)"
     )
     if args.against:
+        # the older load ran in the same rounds, just before the bare read: its pairs
+        # with the bare read and with this code's load, wall and CPU
+        op = sorted(x / y for x, y in zip(old_load_t, bare_t, strict=True))
+        ocp = sorted(x / y for x, y in zip(old_load_c, bare_c, strict=True))
+        new_old = sorted(x / y for x, y in zip(load_c, old_load_c, strict=True))
+        print(
+            f"older code / bare: {statistics.median(op):.2f}x wall "
+            f"({', '.join(f'{r:.2f}' for r in op)})"
+            f", {statistics.median(ocp):.2f}x CPU ({', '.join(f'{r:.2f}' for r in ocp)}); "
+            f"older load CPU median {statistics.median(old_load_c):.2f} s "
+            f"(runs {', '.join(f'{x:.2f}' for x in old_load_c)}); this load's CPU / the older's: "
+            f"{statistics.median(new_old):.2f}x ({', '.join(f'{r:.2f}' for r in new_old)})"
+        )
         print(
             f"older code       : load median {statistics.median(old_load_t):6.2f} s "
             f"(runs {', '.join(f'{x:.2f}' for x in old_load_t)}), peak {max(old_load_m):,.0f} "

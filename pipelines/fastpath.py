@@ -13,11 +13,11 @@ copy of the store and runs the checked path, which writes the same store or prod
 the detailed per-row report. So the fast path may be stricter than the checked path,
 never laxer; tests/pipelines/test_fastpath.py compares the two.
 
-The SQL is derived from the pandera models (`schemas.MODELS`): a column's dtype gives
-its typing expression, its Field checks (by pandera's check name and statistics) and
-`nullable` its conditions, `Config.unique` the keys checked. The models' own Python
-checks are translated by name in `_CUSTOM`; a model check not known here disables the
-fast path for good (a test pins that every one is known).
+The SQL is derived from the pandera models (`schemas.MODELS`) by fastrules.py and read
+here from its generated cache (fastrules_cache.py), so the fast path imports neither
+pandas nor pandera; a test re-derives it and fails when the cache is stale. A model check
+not known to the derivation disables the fast path for good (a test pins that every one
+is known).
 
 Over 300 lines, on purpose: the gate, the SQL derived from the models and the writes
 are one promise (the same store as the checked path, or step aside), read in one place.
@@ -25,22 +25,22 @@ are one promise (the same store as the checked path, or step aside), read in one
 
 from __future__ import annotations
 
-import functools
 import hashlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import duckdb
-import pandera.pandas as pa
 
-from pipelines import facts
+from pipelines import facts, fastrules_cache
 from pipelines import limits as L
 from pipelines import vocabulary as vocab
 from pipelines.facts import literal, quote
-from pipelines.parsing import kind_of
-from pipelines.readers import FORMATS, TABLES, table_for_name
-from pipelines.schemas import MEASURE_COLUMNS, MODELS, load_day
+from pipelines.filenames import FORMATS, table_for_name
+from pipelines.vocabulary import load_day
+
+TABLES: tuple[str, ...] = vocab.RECORD_TABLES
 
 
 class Doubt(Exception):
@@ -132,9 +132,10 @@ def _header(path: Path, table: str) -> list[str] | None:
     if end < 0 or not head[:end].isascii():
         return None
     header = head[:end].removesuffix(b"\r").decode("ascii").split(",")
-    schema = MODELS[table].to_schema()
-    required = {n for n, c in schema.columns.items() if not c.nullable}
-    if len(set(header)) != len(header) or not set(header) <= set(schema.columns):
+    rules = _rules()
+    assert rules is not None  # plan() returns None otherwise
+    required, columns = set(rules[table]["required"]), set(rules[table]["columns"])
+    if len(set(header)) != len(header) or not set(header) <= columns:
         return None
     return header if required <= set(header) else None
 
@@ -149,132 +150,56 @@ def vet(batch: Plan, limits: L.Limits) -> bool:
     differ from the line count here, which `verify` compares.
     """
     for csv in batch.files:
-        data = csv.path.read_bytes()
-        if not data.isascii() or data.translate(None, _PLAIN) or b'"' in data:
-            return False  # other characters, quoting, tabs, control bytes: the checked path
-        if b"\r" in data and data.count(b"\r") != data.count(b"\r\n"):
-            return False  # line ends other than LF or CRLF
-        csv.rows = data.count(b"\n") - (1 if data.endswith(b"\n") else 0)
+        found = _vet_file(csv.path)
+        if found is None:
+            return False
+        csv.rows, csv.sha256 = found
         if csv.rows > limits.max_rows:
             return False
-        csv.sha256 = hashlib.sha256(data).hexdigest()
     return True
 
 
-# ---- the SQL, derived from the models ------------------------------------------------
+_CHUNK = 1 << 20  # a file is read and checked a piece at a time (see _vet_file)
 
 
-def _text(name: str) -> str:
+def _vet_file(path: Path) -> tuple[int, str] | None:
+    """The file's data lines and sha256 when it is plain (see `vet`), else None.
+
+    Read in 1 MiB pieces rather than whole: at 1M cases reading the 219 MB assessments
+    file into one new bytes object cost more than hashing it (fresh pages for each
+    file), and held it in memory beside DuckDB's work."""
+    digest = hashlib.sha256()
+    newlines = crs = pairs = 0
+    last = b""  # the previous piece's last byte: a CRLF may straddle two pieces
+    with open(path, "rb") as fh:
+        while piece := fh.read(_CHUNK):
+            if not piece.isascii() or piece.translate(None, _PLAIN) or b'"' in piece:
+                return None  # other characters, quoting, tabs, control bytes: checked path
+            if b"\r" in piece or last == b"\r":
+                crs += piece.count(b"\r")
+                pairs += piece.count(b"\r\n") + (last == b"\r" and piece[:1] == b"\n")
+            newlines += piece.count(b"\n")
+            digest.update(piece)
+            last = piece[-1:]
+    if crs != pairs:
+        return None  # line ends other than LF or CRLF
+    return newlines - (last == b"\n"), digest.hexdigest()
+
+
+# ---- the SQL, derived from the models (fastrules.py) and cached --------------------
+
+
+def text_column(name: str) -> str:
     """The column of a cell's text as read (NULL when empty, as DuckDB reads an empty cell)."""
     return quote(f"_t_{name}")
 
 
-def _value(kind: str, normalise: str | None, t: str, v: str) -> tuple[str, str]:
-    """The typed value of text `t`, and the condition that `parsing.py` reads the text as
-    that value, over `t` and the typed column `v`. Stricter than parsing.py throughout:
-    a cell it would trim or normalise (spaces around it, capitals, levels written loosely,
-    7.0 for 7) goes the checked path, as does any form where DuckDB's cast is laxer than
-    Arrow's (see each line). Plain exports write none of these."""
-    if normalise == "levels":  # as written: "l4-l5 ; L5-S1" fails the pattern
-        return t, "true"
-    if kind == "text":  # spaces around it (parsing.py trims them; tabs never get here)
-        return t, f"not starts_with({t}, ' ') and not ends_with({t}, ' ')"
-    if kind == "code":  # as written: in capitals it fails the (lower-case) vocabulary
-        return t, "true"
-    if kind == "int":  # DuckDB rounds '.5' and reads '1_000', '0x10': only canonical digits
-        # and parsing.py reads through a double: beyond 2**53 it would round
-        return f"try_cast({t} as bigint)", f"cast({v} as varchar) = {t} and abs({v}) < 2 ** 53"
-    if kind == "float":  # DuckDB reads '1_000' and ' 7'; Arrow does not
-        return (
-            f"(try_cast({t} as double) + 0.0)",
-            f"isfinite({v}) and not contains({t}, '_') and not contains({t}, ' ')",
-        )
-    if kind == "bool":  # lower case only (lowering every cell cost more than it saves)
-        value = (
-            f"case {t} when 'true' then true when 'yes' then true when '1' then true "
-            f"when 'false' then false when 'no' then false when '0' then false end"
-        )
-        return value, f"{v} is not null"
-    if kind == "date":  # DuckDB reads '2023-1-5' and '2023/01/05': only YYYY-MM-DD
-        return f"try_cast({t} as date)", (
-            f"{t} glob '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]' "
-            f"and {v} >= date '1678-01-01'"  # pandas' datetime64[ns] starts in 1677
-        )
-    raise KeyError(kind)
-
-
-def _check(check: pa.Check, v: str) -> str:
-    """One pandera check on value `v` as SQL (KeyError: not known here)."""
-    s = check.statistics or {}
-    if check.name == "greater_than_or_equal_to":
-        return f"{v} >= {float(s['min_value'])!r}"
-    if check.name == "less_than_or_equal_to":
-        return f"{v} <= {float(s['max_value'])!r}"
-    if check.name == "isin":
-        allowed = [str(x) for x in s["allowed_values"]]
-        if any(x != x.lower() for x in allowed):
-            raise KeyError(check.name)  # the value is the cell as written: see _value
-        return f"{v} in ({', '.join(map(literal, allowed))})"
-    if check.name == "str_matches":  # anchored patterns: RE2 and Python's re agree
-        pattern = str(s["pattern"])
-        if not (pattern.startswith("^") and pattern.endswith("$")):
-            raise KeyError(pattern)
-        return f"regexp_matches({v}, {literal(pattern)})"
-    if check.name == "str_length":  # ASCII only (see vet): characters = bytes
-        low, high = s.get("min_value"), s.get("max_value")
-        parts = [f"length({v}) >= {int(low)}" if low is not None else "true"]
-        parts.append(f"length({v}) <= {int(high)}" if high is not None else "true")
-        return " and ".join(parts)
-    return _CUSTOM_COLUMN[check.name or ""](v)
-
-
-# The models' own checks (Python functions in schemas.py), by name.
-_CUSTOM_COLUMN = {"_not_future": lambda v: f"{v} <= $today"}
-_CUSTOM_FRAME = {
-    "_presented_after_surgery": "not coalesce(presentation_date < index_surgery_date, false)",
-    "_treated_after_presentation": "not coalesce(treatment_date < presentation_date, false)",
-    "_has_a_measure": "(" + " or ".join(f"{c} is not null" for c in MEASURE_COLUMNS) + ")",
-}
-
-
-@dataclass(frozen=True)
-class _Column:
-    value: str  # over the text _t_<name>
-    ok: str  # the cell passes every rule, over _t_<name> and the typed column
-
-
-def _same(checks: list[pa.Check], others: list[pa.Check]) -> bool:
-    return [(c.name, c.statistics) for c in checks] == [(c.name, c.statistics) for c in others]
-
-
-@functools.cache
-def _rules() -> dict[str, tuple[dict[str, _Column], list[str]]] | None:
-    """Per table, each contract column's SQL and the row-level conditions; None if a
-    model has a check not known here (then the fast path is never taken)."""
-    out: dict[str, tuple[dict[str, _Column], list[str]]] = {}
-    case_id = MODELS["cases"].to_schema().columns["case_id"]
-    try:
-        for table, model in MODELS.items():
-            schema = model.to_schema()
-            columns: dict[str, _Column] = {}
-            for name, column in schema.columns.items():
-                t, v = _text(name), quote(name)
-                normalise = (column.metadata or {}).get("normalise")
-                value, read = _value(kind_of(column), normalise, t, v)
-                checks = list(column.checks)
-                if table != "cases" and name == "case_id" and _same(checks, case_id.checks):
-                    # an assessment's or event's case_id must name a stored case (verify),
-                    # whose case_id passed these same checks: skip them (5 M regexes)
-                    checks = []
-                conds = " and ".join(f"({c})" for c in [read, *(_check(c, v) for c in checks)])
-                missing = "true" if column.nullable else "false"
-                columns[name] = _Column(
-                    value, f"case when {t} is null then {missing} else {conds} end"
-                )
-            out[table] = (columns, [_CUSTOM_FRAME[c.name or ""] for c in schema.checks])
-    except KeyError:
-        return None
-    return out
+def _rules() -> dict[str, dict[str, Any]] | None:
+    """Per table: "columns" {name: [typed value SQL, "the cell passes" SQL]}, "required",
+    "unique" and "frame" (row-level conditions); None when a model has a check the fast
+    path cannot translate (then it is never taken). Read from the generated cache, so a
+    load imports neither pandas nor pandera (fastrules.py derives it from the models)."""
+    return fastrules_cache.RULES
 
 
 # ---- reading, checking and writing in the staged copy ---------------------------------
@@ -285,20 +210,21 @@ def _select(table: str, csv: CsvFile) -> str:
     a row that breaks one raises DuckDB's error() and the statement fails."""
     rules = _rules()
     assert rules is not None  # plan() returns None otherwise
-    columns, frame_checks = rules[table]
+    columns: dict[str, list[str]] = rules[table]["columns"]
+    frame_checks: list[str] = rules[table]["frame"]
     spec = "{" + ", ".join(f"{literal(n)}: 'VARCHAR'" for n in csv.header) + "}"
     read = (
         f"read_csv($path, columns = {spec}, header = true, auto_detect = false, "
         "delim = ',', quote = '\"', escape = '\"', strict_mode = true)"
     )
-    texts = ", ".join(f"{quote(n)} as {_text(n)}" for n in csv.header)
+    texts = ", ".join(f"{quote(n)} as {text_column(n)}" for n in csv.header)
     typed = ", ".join(
-        f"{c.value} as {quote(n)}, {_text(n)}"
+        f"{value} as {quote(n)}, {text_column(n)}"
         if n in csv.header
-        else f"null as {quote(n)}, null::varchar as {_text(n)}"
-        for n, c in columns.items()
+        else f"null as {quote(n)}, null::varchar as {text_column(n)}"
+        for n, (value, _) in columns.items()
     )
-    ok = " and ".join([*(f"({c.ok})" for c in columns.values()), *frame_checks])
+    ok = " and ".join([*(f"({ok})" for _, ok in columns.values()), *frame_checks])
     names = list(columns)
     out = [f"case when {ok} then {quote(names[0])} else error('fbss: fast path doubt') end"]
     out += [quote(n) for n in names[1:]]
@@ -313,7 +239,9 @@ def _select(table: str, csv: CsvFile) -> str:
 
 
 def _insert(con: duckdb.DuckDBPyConnection, target: str, table: str, csv: CsvFile) -> None:
-    names = [*MODELS[table].to_schema().columns, *(["pathway"] if table == "cases" else [])]
+    rules = _rules()
+    assert rules is not None  # plan() returns None otherwise
+    names = [*rules[table]["columns"], *(["pathway"] if table == "cases" else [])]
     sql = f"insert into {target} ({', '.join(map(quote, names))}) {_select(table, csv)}"
     try:
         row = con.execute(sql, {"path": str(csv.path), "today": load_day()}).fetchone()
@@ -323,7 +251,9 @@ def _insert(con: duckdb.DuckDBPyConnection, target: str, table: str, csv: CsvFil
 
 
 def _unique(con: duckdb.DuckDBPyConnection, source: str, table: str) -> None:
-    keys = ", ".join(quote(k) for k in MODELS[table].to_schema().unique or [])
+    rules = _rules()
+    assert rules is not None  # plan() returns None otherwise
+    keys = ", ".join(quote(k) for k in rules[table]["unique"])
     twice = con.execute(
         f"select 1 from {source} group by {keys} having count(*) > 1 limit 1"
     ).fetchone()

@@ -19,22 +19,23 @@ import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import duckdb
-import pandas as pd
-import pyarrow
 
 from pipelines import facts, fastpath, store
 from pipelines import problems as P
-from pipelines.clinic_scope import outside_clinics
-from pipelines.crosscheck import cross_check
 from pipelines.limits import Limits
 from pipelines.problems import Problem
-from pipelines.readers import Batch, read_paths
-from pipelines.schemas import MODELS
-from pipelines.validate import Validated, validate_batch
 from pipelines.vocabulary import TREATMENTS
+
+if TYPE_CHECKING:
+    # The checked path's modules import pandas, pyarrow and pandera (about 1 s of CPU):
+    # imported where the checked path runs, so a load down the fast path never loads them.
+    import pandas as pd
+
+    from pipelines.readers import Batch
+    from pipelines.validate import Validated
 
 Progress = Callable[[str], None]
 _PATHWAY_OF = {treatment: pathway for treatment, (pathway, _) in TREATMENTS.items()}
@@ -70,6 +71,9 @@ def validate_paths(
 
     `clinics` (None: any) limits the batch to those clinics' records (pipelines/clinic_scope.py).
     """
+    from pipelines.readers import read_paths
+    from pipelines.validate import validate_batch
+
     progress("reading files")
     batch = read_paths(paths, limits)
     progress("validating")
@@ -108,6 +112,9 @@ def _store_checks(
     the cross-table messages quote stored values (a case's treatment date), which must not
     reach someone who may not see that clinic.
     """
+    from pipelines.clinic_scope import outside_clinics
+    from pipelines.crosscheck import cross_check
+
     outside = outside_clinics(con, checked.frames, checked.origin, clinics)
     if outside:
         return list(outside)
@@ -155,6 +162,9 @@ def load_paths(
             return done
         if forced == "fast":  # benchmarks: be sure of what is measured
             raise RuntimeError("FBSS_LOAD_PATH=fast, but the fast path declined the batch")
+    from pipelines.readers import read_paths
+    from pipelines.validate import validate_batch
+
     started = dt.datetime.now()
     progress("reading files")
     batch = read_paths(paths, limits)
@@ -287,6 +297,10 @@ def _file_list(batch: Batch, checked: Validated) -> list[dict[str, object]]:
 def _apply(
     con: duckdb.DuckDBPyConnection, checked: Validated, *, replace: bool
 ) -> dict[str, dict[str, int]]:
+    import pandas as pd
+
+    from pipelines.schemas import MODELS
+
     counts = {}
     for table in store.RECORD_TABLES:
         frame = checked.frames.get(table)
@@ -301,6 +315,8 @@ def _apply(
 def _upsert(
     con: duckdb.DuckDBPyConnection, table: str, frame: pd.DataFrame, *, replace: bool
 ) -> dict[str, int]:
+    import pyarrow
+
     if table == "cases":
         frame = frame.assign(pathway=frame["treatment"].map(_PATHWAY_OF))
     columns = [r[0] for r in con.execute(f"describe {table}").fetchall()]

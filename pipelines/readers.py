@@ -31,10 +31,10 @@ import pyarrow.parquet as pq
 from pipelines import limits as L
 from pipelines import problems as P
 from pipelines import vocabulary as vocab
+from pipelines.filenames import FORMATS, table_for_name  # re-exported
 from pipelines.problems import Problem
 
 TABLES: tuple[str, ...] = vocab.RECORD_TABLES  # the contract's tables, named once
-FORMATS: tuple[str, ...] = (".csv", ".xlsx", ".parquet")
 
 
 @dataclass
@@ -62,15 +62,6 @@ class Batch:
 
     def tables(self) -> set[str]:
         return {f.table for f in self.files}
-
-
-def table_for_name(path: Path) -> str | None:
-    """The table a file name stands for: cases.csv, cases_2026-10.csv, CASES.xlsx -> cases."""
-    stem = path.stem.lower().strip()
-    for table in TABLES:
-        if stem == table or (stem.startswith(table) and stem[len(table)] in "_-. "):
-            return table
-    return None
 
 
 def read_paths(paths: Iterable[Path], limits: L.Limits | None = None) -> Batch:

@@ -14,7 +14,6 @@ where a value could not be read.
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Iterable
 from functools import cache
 from typing import Any, TypeAlias
@@ -24,6 +23,7 @@ import pandera.pandas as pa
 from pandera.typing import Series
 
 from pipelines import vocabulary as vocab
+from pipelines.vocabulary import load_day  # re-exported (validate.py; the fast path)
 
 # Text columns use pandas' Arrow-backed strings (see parsing.py for why).
 Text: TypeAlias = pd.StringDtype
@@ -48,11 +48,6 @@ def _measure(code: str, *, whole: bool) -> Any:
 
 _LEVEL = "(?:" + "|".join(vocab.LEVELS) + ")"
 LEVELS_PATTERN = rf"^{_LEVEL}(?:;{_LEVEL})*$"
-
-
-def load_day() -> dt.date:
-    """The day of the load (local date): no record date may lie after it."""
-    return dt.date.today()
 
 
 def _not_after_load_day(series: pd.Series) -> pd.Series:

@@ -6,11 +6,19 @@ the analytics and the dashboard labels) reads from here.
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 
 # The record tables of the contract, in load order (a case before its assessments and
 # events). The pandera models (schemas.MODELS), the readers and the store key on these.
 RECORD_TABLES: tuple[str, ...] = ("cases", "assessments", "events")
+
+
+def load_day() -> dt.date:
+    """The day of the load (local date): no record date may lie after it (schemas.py, and
+    the fast path's SQL, which has no pandas to import it from)."""
+    return dt.date.today()
+
 
 SEXES: tuple[str, ...] = ("female", "male", "other", "unknown")
 

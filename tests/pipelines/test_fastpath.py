@@ -8,6 +8,7 @@ aside, so the user gets the checked path's store or its report, word for word.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 import math
 from pathlib import Path
@@ -17,7 +18,7 @@ import pandas as pd
 import pyarrow as pa
 import pytest
 
-from pipelines import fastpath, store
+from pipelines import fastpath, fastrules, fastrules_cache, store
 from pipelines.load import LoadResult, load_paths
 from pipelines.parsing import _PARSERS, kind_of
 from pipelines.sample.writing import write as write_sample
@@ -99,11 +100,22 @@ def _copy(sample: Path, to: Path) -> Path:
 
 
 def test_every_rule_of_the_models_is_known_to_the_fast_path() -> None:
-    rules = fastpath._rules()
+    rules = fastrules.derive()
     assert rules is not None, "a model has a check the fast path cannot translate"
-    assert {t: list(cols) for t, (cols, _) in rules.items()} == {
+    assert {t: list(r["columns"]) for t, r in rules.items()} == {
         t: list(m.to_schema().columns) for t, m in MODELS.items()
     }
+
+
+def test_the_cached_rules_are_the_models_rules() -> None:
+    """The fast path reads its SQL from a generated file (no pandera at load time); the
+    models stay the one statement of the contract: a stale cache fails here."""
+    assert fastrules.derive() == fastrules_cache.RULES, (
+        f"pipelines/fastrules_cache.py is stale: run `{fastrules.COMMAND}`"
+    )
+    assert fastpath._rules() is fastrules_cache.RULES
+    # the file is exactly what the command writes (so it is never edited by hand)
+    assert fastrules.CACHE.read_text("utf-8") == fastrules._source(fastrules.derive())
 
 
 def test_generated_export_first_load_and_reload(sample: Path, tmp_path: Path) -> None:
@@ -352,13 +364,13 @@ def test_cells_read_as_parsing_reads_them_or_not_at_all(kind: str) -> None:
         if kind_of(c) == kind
     )
     con = duckdb.connect()
-    con.execute(f"create table cells (i integer, {fastpath._text(name)} varchar)")
+    con.execute(f"create table cells (i integer, {fastpath.text_column(name)} varchar)")
     con.executemany("insert into cells values (?, ?)", list(enumerate(ODD_CELLS)))
     # the value and whether it was read as parsing.py reads it (before any range rule)
-    value, read = fastpath._value(kind, None, fastpath._text(name), f'"{name}"')
+    value, read = fastrules.value_sql(kind, None, fastpath.text_column(name), f'"{name}"')
     rows = con.execute(
         f'select i, "{name}", ({read}) is true from '
-        f'(select i, {value} as "{name}", {fastpath._text(name)} from cells) order by i'
+        f'(select i, {value} as "{name}", {fastpath.text_column(name)} from cells) order by i'
     ).fetchall()
     values, failed = _PARSERS[kind](pa.array(ODD_CELLS, pa.string()))
     taken = 0
@@ -383,3 +395,31 @@ def test_load_log_lists_files_as_the_checked_path(sample: Path, tmp_path: Path) 
         files = json.loads(con.execute("select files from load_log").fetchone()[0])  # type: ignore[index]
     assert files == fast[0].files
     assert {f["table"] for f in files} == set(store.RECORD_TABLES)
+
+
+@pytest.mark.parametrize(
+    ("data", "lines"),
+    [
+        (b"a,b\n1,2\n3,4\n", 2),
+        (b"a,b\n1,2\n3,4", 2),  # no line end at the end
+        (b"a,b\r\n1,2\r\n3,4\r\n", 2),  # CRLF, straddling pieces at every offset below
+        (b"a,b\r\n1,2\r\n3,4\r", None),  # a CR at the very end
+        (b"a,b\r\n1,2\r3,4\r\n", None),  # a lone CR inside
+        (b"a,b\n1,2\n\r\n3,4\n", 3),  # a blank line: counted (DuckDB's count then differs)
+        (b'a,b\n1,"2"\n', None),  # a quote
+        (b"a,b\n1,\t2\n", None),  # a tab
+        (b"a,b\n1,\x002\n", None),  # a control byte
+        ("a,b\n1,é\n".encode(), None),  # not ASCII
+    ],
+)
+@pytest.mark.parametrize("piece", [1, 2, 3, 5, 1 << 20])
+def test_vetting_in_pieces_is_vetting_whole(
+    data: bytes, lines: int | None, piece: int, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The file is vetted a piece at a time; the verdict, line count and sha256 are those
+    of the whole file (a CRLF may fall across two pieces)."""
+    path = tmp_path / "cases.csv"
+    path.write_bytes(data)
+    monkeypatch.setattr(fastpath, "_CHUNK", piece)
+    whole = None if lines is None else (lines, hashlib.sha256(data).hexdigest())
+    assert fastpath._vet_file(path) == whole

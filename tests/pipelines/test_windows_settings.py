@@ -6,10 +6,11 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
+import duckdb
 import pytest
 
 from fbss.cli import main
-from pipelines import settings, store
+from pipelines import settings, store, windows
 from tests.pipelines.helpers import assessment, batch, case
 
 
@@ -98,3 +99,38 @@ def test_event_capture_mistakes_are_plain_words(
     assert message in capsys.readouterr().err
     with store.reader(db) as con:
         assert settings.event_capture(con) == {}
+
+
+def test_the_stored_count_read_off_the_facts_is_the_joins(tmp_path: Path) -> None:
+    """After a load the count comes from the per-case facts (no join of the assessments
+    to the cases); it equals the join's, edges of the windows included, and a store
+    without current facts still gets the join's count."""
+    treated = dt.date(2023, 3, 1)
+
+    def on(timepoint: str, day: int, case_id: str = "C1") -> dict[str, str]:
+        when = (treated + dt.timedelta(days=day)).isoformat()
+        return assessment(case_id=case_id, timepoint=timepoint, assessment_date=when)
+
+    folder = batch(
+        tmp_path / "edges",
+        cases=[case(), case(case_id="C2", patient_id="P2")],
+        assessments=[
+            assessment(),  # baseline: no window
+            on("6w", 70),  # the window's last day (28-70): inside
+            on("3m", 62),  # a day before 63-140: outside
+            on("6m", 274),  # a day after 140-273: outside
+            on("12m", 273),  # the first day of 273-548: inside
+            on("24m", 1096),  # a day after 548-1095: outside
+            on("6w", 27, "C2"),  # a day before 28-70: outside
+            on("12m", 548, "C2"),  # the last day: inside
+        ],
+    )
+    db = tmp_path / "store.duckdb"
+    assert main(["load", str(folder), "--db", str(db)]) == 0
+    with store.reader(db) as con:
+        joined = con.execute(windows._STORE_SQL, windows._window_params()).fetchone()
+    assert joined == (4,)
+    assert windows.store_count(db) == 4  # read off the facts
+    with duckdb.connect(str(db)) as con:
+        con.execute("update facts_meta set version = 'older'")
+    assert windows.store_count(db) == 4  # facts not current: the join
