@@ -120,7 +120,7 @@ def chart(
     if on_select != "ignore":
         kwargs["on_select"] = on_select
         kwargs["selection_mode"] = ["pick"]
-    shown = st.altair_chart(Unvalidated(figure), **kwargs)  # type: ignore[arg-type]
+    shown = st.altair_chart(Unvalidated(figure), **kwargs)  # type: ignore[call-overload]
     _image_downloads(figure, key)
     return shown
 
