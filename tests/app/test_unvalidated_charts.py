@@ -13,8 +13,10 @@ import altair as alt
 import jsonschema
 import pandas as pd
 import pytest
+from altair.utils import schemapi
 from streamlit.elements.vega_charts import _convert_altair_to_vega_lite_spec
 
+from dashboard.charts import encodings
 from dashboard.ui import Unvalidated
 from tests.app.test_charts import ALL_CHARTS
 
@@ -39,3 +41,17 @@ def test_the_schema_check_is_really_skipped() -> None:
     with pytest.raises(jsonschema.ValidationError):
         figure.to_dict()
     assert Unvalidated(figure).to_dict()["mark"] == {"type": "no_such_mark"}
+
+
+@pytest.mark.parametrize("name", list(ALL_CHARTS))
+def test_a_shared_class_table_gives_the_same_spec(name: str) -> None:
+    """dashboard.charts.encodings: Altair's class table built once gives the same charts."""
+    shared = ALL_CHARTS[name]().to_dict()
+    encodings.uninstall()
+    try:
+        assert schemapi._FromDict.__init__ is not encodings._shared_table_init
+        own = ALL_CHARTS[name]().to_dict()
+    finally:
+        encodings.install()
+    assert schemapi._FromDict.__init__ is encodings._shared_table_init
+    assert json.dumps(shared, sort_keys=True) == json.dumps(own, sort_keys=True)
