@@ -1,4 +1,12 @@
-"""Altair's encoding conversion without rebuilding its class table for every channel.
+"""Altair without the work it repeats for every chart the dashboard builds (issue 7).
+
+Altair's "debug mode" (on by default) turns every schema object into a dict and validates
+it against the Vega-Lite schema when it is created, for better tracebacks while a chart is
+being written: 37 ms of each Causes heat map. It is switched off here with Altair's own
+`disable_debug_mode()`; a chart's spec is still validated whenever `to_dict()` is called
+with its default `validate=True` (the chart tests, the report's images).
+
+Encoding conversion:
 
 Every encoding given as text ("rate:Q"), as `alt.value(...)` or as a condition goes
 through Altair's `SchemaBase.from_dict`, which builds a `_FromDict`: a table of every
@@ -38,8 +46,9 @@ def _shared_table_init(self: Any, wrapper_classes: Iterable[type], /) -> None:
 
 
 def install() -> None:
-    """Share `_FromDict`'s class table (idempotent)."""
+    """No validation at creation; share `_FromDict`'s class table (idempotent)."""
     global _original
+    schemapi.disable_debug_mode()
     from_dict = getattr(schemapi, "_FromDict", None)
     if from_dict is None or _original is not None:
         return
@@ -50,6 +59,7 @@ def install() -> None:
 def uninstall() -> None:
     """Altair's own behaviour again (the tests compare both)."""
     global _original
+    schemapi.enable_debug_mode()
     if _original is not None:
         schemapi._FromDict.__init__ = _original  # type: ignore[method-assign]
         _original = None
