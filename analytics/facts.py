@@ -88,10 +88,33 @@ def _warn_outdated(path: object, state: str) -> None:
         log.warning(OUTDATED.format(path=path, state=state))
 
 
+# Store files (path, inode, size, mtime) whose stored facts are this code's version: a
+# new connection to one of them needs no check (issue 7: the check's two catalog
+# queries cost 10-30 ms of every query). A load replaces the file, so it gets a new key.
+_current_files: set[tuple[str, int, int, int]] = set()
+
+
+def _file_key(path: Path) -> tuple[str, int, int, int] | None:
+    try:
+        st = path.stat()
+    except OSError:
+        return None
+    return (str(path), st.st_ino, st.st_size, st.st_mtime_ns)
+
+
 @contextlib.contextmanager
 def open_facts(store_path: str | os.PathLike[str]) -> Iterator[duckdb.DuckDBPyConnection]:
     """A short-lived read_only connection on the store in which `case_facts` is current."""
+    path = Path(store_path)
+    before = _file_key(path)
     with store.reader(store_path) as con:
         con.execute("set enable_progress_bar = false")  # never draw on a terminal
-        ensure(con, Path(store_path))
+        # the same file before and after connecting: the connection is on that file
+        same = before is not None and before == _file_key(path)
+        if not (same and before in _current_files):
+            # a new connection has no temporary facts: only the stored version matters
+            if same and before is not None and _facts.stored_version(con) == _facts.version():
+                _current_files.add(before)
+            else:
+                ensure(con, path)
         yield con

@@ -33,6 +33,9 @@ from pipelines import vocabulary as vocab
 Db = str | os.PathLike[str] | duckdb.DuckDBPyConnection
 
 _PARAM = re.compile(r"\$([A-Za-z_]\w*)")
+_COMMENT = re.compile(r"--[^\n]*")
+# The tables whose physician column peer_name_sql renames (the only callers' arguments).
+_PEER_TABLES = ("case_facts", "cases")
 
 
 class StoreMissingError(RuntimeError):
@@ -154,6 +157,22 @@ def peer_name_sql(table: str) -> str:
     )
 
 
+def for_viewer(sql: str, params: Mapping[str, object]) -> str:
+    """`sql` without the peer renaming when nobody's peers are hidden ($s_peers_of null).
+
+    The renaming then gives every name back unchanged (its subquery finds no row), but
+    DuckDB still runs it: a distinct over the whole store and a join of every case, about
+    a third of a filtered query's time at a million cases (issue 7). Admins and managers
+    get the plain name, cast to text as the renaming returns it, so results are the same
+    (tests/analytics/test_for_viewer.py compares both formulations).
+    """
+    if params.get("s_peers_of") is not None:
+        return sql
+    for table in _PEER_TABLES:
+        sql = sql.replace(peer_name_sql(table), f"{table}.physician::varchar")
+    return sql
+
+
 def cohort_sql() -> str:
     """The cohort query (sql/cohort.sql) with its snapshot and band expressions filled in."""
     return fill(
@@ -241,8 +260,9 @@ def render(
 
 
 def bind(sql: str, params: Mapping[str, object]) -> dict[str, object]:
-    """The parameters the statement uses (DuckDB rejects extra ones)."""
-    used = dict.fromkeys(_PARAM.findall(sql))
+    """The parameters the statement uses (DuckDB rejects extra ones; a `$name` in a
+    comment is not a use)."""
+    used = dict.fromkeys(_PARAM.findall(_COMMENT.sub("", sql)))
     missing = [p for p in used if p not in params]
     if missing:
         raise KeyError(f"query parameters not supplied: {', '.join(missing)}")
@@ -251,6 +271,7 @@ def bind(sql: str, params: Mapping[str, object]) -> dict[str, object]:
 
 def run(con: duckdb.DuckDBPyConnection, sql: str, params: Mapping[str, object]) -> pd.DataFrame:
     """Execute a rendered statement with bound parameters and return a DataFrame."""
+    sql = for_viewer(sql, params)
     frame = con.execute(sql, bind(sql, params)).df()
     # ENUM group columns of the facts arrive as pandas categoricals: hand back plain text.
     for col in frame.columns:

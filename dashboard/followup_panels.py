@@ -4,9 +4,11 @@ assessments, and the event-capture setting on the Import page."""
 
 from __future__ import annotations
 
+from concurrent.futures import Future
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
 import streamlit as st
 
 from analytics.trajectories import COHORTS
@@ -41,11 +43,21 @@ def capture_caption(version: data.StoreFile) -> None:
     )
 
 
-def dropout_section(version: data.StoreFile, filters: Any, timepoint: str) -> None:
-    """Who is lost to follow-up at `timepoint`: the flags in words, the chart, the table."""
+def dropout_section(
+    version: data.StoreFile,
+    filters: Any,
+    timepoint: str,
+    started: Future[pd.DataFrame] | None = None,
+) -> None:
+    """Who is lost to follow-up at `timepoint`: the flags in words, the chart, the table.
+
+    `started`: the same figure already submitted (data.submit) with these arguments."""
     when = labels.TIMEPOINT[timepoint].lower()
     st.subheader(f"Who is lost to follow-up at {when}")
-    frame = data.dropout(version, timepoint=timepoint, filters=filters)
+    if started is not None:
+        frame = started.result()
+    else:
+        frame = data.dropout(version, timepoint=timepoint, filters=filters)
     if frame["suppressed"].all():
         st.info("Too few patients followed or lost to compare safely.")
         return
@@ -58,10 +70,17 @@ def dropout_section(version: data.StoreFile, filters: Any, timepoint: str) -> No
     ui.table(frame, f"Followed against lost at {when}", key="dropout")
 
 
-def out_of_window_section(version: data.StoreFile, filters: Any) -> None:
-    """Assessments dated outside their timepoint's visit window (still counted)."""
+def out_of_window_section(
+    version: data.StoreFile, filters: Any, started: Future[pd.DataFrame] | None = None
+) -> None:
+    """Assessments dated outside their timepoint's visit window (still counted).
+
+    `started`: the same figure already submitted (data.submit) with these arguments."""
     st.subheader("Assessments outside their visit window")
-    frame = data.out_of_window(version, filters=filters)
+    if started is not None:
+        frame = started.result()
+    else:
+        frame = data.out_of_window(version, filters=filters)
     windows = ", ".join(
         f"{labels.TIMEPOINT[t]} {w.opens}–{w.closes}" for t, w in vocab.VISIT_WINDOWS.items()
     )

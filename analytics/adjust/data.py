@@ -133,7 +133,9 @@ def case_frame(
         # Not queries.run: that turns the facts' ENUM columns into Python strings, which
         # took 1.2 s at half a million cases; pandas categoricals compare and group alike.
         day = frames.snapshot_day(as_of)
-        bound = queries.bind(sql, {**(filters or Filters()).params(), "as_of": day, **params})
+        values = {**(filters or Filters()).params(), "as_of": day, **params}
+        sql = queries.for_viewer(sql, values)
+        bound = queries.bind(sql, values)
         frame = con.execute(sql, bound).df()
     absent = tuple(f for f in RISK_FACTORS if f not in present)
     for factor in absent:

@@ -45,8 +45,13 @@ def render() -> None:
     filters = ctx.view.filters()
     if not ui.enough_cases(ctx, filters):
         return
+    # all four figures start together on the query pool (issue 7: the last two used to
+    # run one after the other once the first two were drawn)
     by_clinic = data.submit(data.followup_completion, version, by=("clinic",), filters=filters)
     columns = data.submit(data.completeness, version, filters=filters)
+    timepoint = ctx.view.timepoint
+    lost = data.submit(data.dropout, version, timepoint=timepoint, filters=filters)
+    outside = data.submit(data.out_of_window, version, filters=filters)
     followup, complete = by_clinic.result(), columns.result()
     ui.chart(charts.followup_heatmap(followup, unit="clinic"))
     ui.table(
@@ -56,8 +61,8 @@ def render() -> None:
     )
     ui.chart(charts.completeness(complete))
     ui.table(tables.completeness_table(complete), "Completeness by column", key="completeness")
-    followup_panels.dropout_section(version, filters, ctx.view.timepoint)
-    followup_panels.out_of_window_section(version, filters)
+    followup_panels.dropout_section(version, filters, timepoint, started=lost)
+    followup_panels.out_of_window_section(version, filters, started=outside)
 
 
 ui.guarded(render)

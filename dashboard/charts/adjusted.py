@@ -112,7 +112,9 @@ def crude_and_adjusted(result: Mapping[str, Any]) -> Figure:
         alt.Tooltip("n:Q", title="Analysed (n)"),
         alt.Tooltip("effective_n:Q", title="Effective n after weighting", format=".0f"),
     ]
-    base = alt.Chart(data).encode(y=y, yOffset=offset, color=colour, tooltip=tooltip)
+    # the layers carry no data; alt.layer gets it once (a DataFrame in every layer makes
+    # Altair hash each layer's text to hoist it: docs/performance.md, "Dashboard")
+    base = alt.Chart().encode(y=y, yOffset=offset, color=colour, tooltip=tooltip)
     bars = base.mark_rule(strokeWidth=2).encode(
         x=alt.X("low:Q", title="Responder rate", scale=alt.Scale(domain=[0, 1])), x2="high:Q"
     )
@@ -134,7 +136,7 @@ def crude_and_adjusted(result: Mapping[str, Any]) -> Figure:
         .encode(x=x, shape=shape)
         .transform_filter(alt.datum.estimate == ESTIMATE_ORDER[1])
     )
-    return alt.layer(bars, crude, adjusted, title=title).properties(
+    return alt.layer(bars, crude, adjusted, data=data, title=title).properties(
         height=55 * len(arms) + 20, autosize=PLOT_HEIGHT
     )
 

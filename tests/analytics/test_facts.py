@@ -221,3 +221,20 @@ def test_user_text_only_travels_as_bound_parameters(outcomes_db: Path) -> None:
     assert out.iloc[0]["n_cases"] == 0
     with pytest.raises(AnalyticsError):
         queries.render("summary", group_cols=["cause) --"])
+
+
+def test_a_store_known_current_is_checked_again_once_its_file_changes(
+    loaded: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Issue 7: open_facts skips the version check for a file version it has seen current;
+    writing the file (here: stripping its facts) makes it a new version, checked again."""
+    expected = summary(loaded, by="pathway", as_of=AS_OF, min_cell=0)
+    seen = facts._file_key(loaded)
+    assert seen in facts._current_files
+    _strip_facts(loaded)
+    assert facts._file_key(loaded) != seen
+    with caplog.at_level(logging.WARNING):
+        got = summary(loaded, by="pathway", as_of=AS_OF, min_cell=0)
+    _same(got, expected)  # answered from temporary facts, not from a missing table
+    assert "written by an older version of fbss" in caplog.records[0].getMessage()
+    assert facts._file_key(loaded) not in facts._current_files
