@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import duckdb
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from analytics import facts, frames, queries
 from analytics.definitions import (
@@ -73,6 +74,27 @@ def _present_columns(con: duckdb.DuckDBPyConnection) -> set[str]:
         "and schema_name = 'main' and table_name = 'cases'"
     ).fetchall()
     return {str(r[0]) for r in rows}
+
+
+def _fetch(con: duckdb.DuckDBPyConnection, sql: str, params: dict[str, object]) -> pd.DataFrame:
+    """The query's rows as a DataFrame, through Arrow (issue 7: the server's memory).
+
+    `.df()` builds every column in a NumPy array, then pandas copies same-typed columns
+    into one block, and each text cell becomes its own Python string. Arrow's conversion
+    frees each column of the Arrow table once converted (`self_destruct`), keeps the
+    columns as they are (`split_blocks`) and makes one Python string per distinct text.
+    Same frame: dtypes, categories and values (tests/analytics/test_adjust_frame.py).
+    """
+    table = con.sql(sql, params=params).to_arrow_table()
+    frame = table.to_pandas(
+        self_destruct=True, split_blocks=True, memory_pool=pa.system_memory_pool()
+    )
+    del table
+    for column in frame.columns:
+        # DuckDB's ENUMs are ordered (`.df()` says so); Arrow's dictionaries do not say.
+        if isinstance(frame[column].dtype, pd.CategoricalDtype):
+            frame[column] = frame[column].cat.as_ordered()
+    return frame
 
 
 def case_frame(
@@ -135,8 +157,7 @@ def case_frame(
         day = frames.snapshot_day(as_of)
         values = {**(filters or Filters()).params(), "as_of": day, **params}
         sql = queries.for_viewer(sql, values)
-        bound = queries.bind(sql, values)
-        frame = con.execute(sql, bound).df()
+        frame = _fetch(con, sql, queries.bind(sql, values))
     absent = tuple(f for f in RISK_FACTORS if f not in present)
     for factor in absent:
         frame[factor] = np.nan
