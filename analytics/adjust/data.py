@@ -84,6 +84,30 @@ def _present_columns(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
 _WHOLE = ("TINYINT", "SMALLINT", "INTEGER", "BIGINT", "UTINYINT", "USMALLINT", "UINTEGER")
 
 
+def _physician_sql(con: duckdb.DuckDBPyConnection, values: dict[str, object]) -> str:
+    """c.physician, as the facts' ENUM when that is safe (see sql/adjust_cases.sql).
+
+    The cohort hands the physician over as text (renamed "Peer N" for a physician
+    viewer). For anyone else every name is one of the stored facts' ENUM, which the load
+    made from the same cases; facts built in memory for an older store have text only.
+    """
+    if values.get("s_peers_of") is not None:
+        return "c.physician"
+    rows = con.execute(
+        "select (select count(*) from duckdb_types() where type_name = $type "
+        "and database_name = current_database()), "
+        "(select count(*) from duckdb_tables() where temporary and table_name = $table)",
+        {"type": _PHYSICIAN_TYPE, "table": facts.TABLE},
+    ).fetchall()  # fetchall: DuckDB 2 refuses a new query while a result is unfinished
+    if rows != [(1, 0)]:
+        return "c.physician"
+    return f"c.physician::{quote(_PHYSICIAN_TYPE)}"
+
+
+# The ENUM type the load gives the facts' physician column (pipelines/facts.py).
+_PHYSICIAN_TYPE = f"{facts.TABLE}_physician"
+
+
 def _risk_sql(present: dict[str, str]) -> str:
     """The risk-factor select list: k.<factor> in a narrow type, each followed by a comma."""
     out = []
@@ -162,6 +186,8 @@ def case_frame(
             f"{queries.fact(facts.value_column(m, 'baseline'))}::double as {quote(m + '_baseline')}"
             for m in ("back_pain", "leg_pain")
         )
+        day = frames.snapshot_day(as_of)
+        values = {**(filters or Filters()).params(), "as_of": day, **params}
         sql = queries.render(
             "adjust_cases",
             fragments={
@@ -169,18 +195,20 @@ def case_frame(
                 "followup": queries.fact(facts.value_column(criterion.measure, timepoint)),
                 "pain_baselines": pains,
                 "risk_factors": risk,
+                "physician": _physician_sql(con, values),
                 "source": source,
             },
         )
         # Not queries.run: that turns the facts' ENUM columns into Python strings, which
         # took 1.2 s at half a million cases; pandas categoricals compare and group alike.
-        day = frames.snapshot_day(as_of)
-        values = {**(filters or Filters()).params(), "as_of": day, **params}
         sql = queries.for_viewer(sql, values)
         frame = _fetch(con, sql, queries.bind(sql, values))
     absent = tuple(f for f in RISK_FACTORS if f not in present)
     for factor in absent:
         frame[factor] = np.nan
+    if isinstance(frame["physician"].dtype, pd.CategoricalDtype):
+        # Back to text, as the cohort gives it: an array of references to 15-odd strings.
+        frame["physician"] = frame["physician"].astype(object)
     for factor in RISK_FACTORS:
         # Arrow gives whole numbers with a NULL as float64 already; the others widen here
         # (exactly: integers and 0/1 are doubles without rounding).

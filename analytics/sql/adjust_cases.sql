@@ -6,6 +6,8 @@
 -- <risk_factors> the risk-factor columns the store has (whole numbers as they are, flags as
 -- 1/0 in one byte; data.py widens them to doubles after the read), each
 -- followed by a comma;
+-- <physician> c.physician, or it cast back to the facts' ENUM when nobody's peers are renamed
+-- (one byte a row through the join and the sort instead of the name);
 -- <source> the schema holding the store's tables.
 with cohort as not materialized (
     {{cohort}}
@@ -17,7 +19,7 @@ picked as (
         c.pathway,
         c.treatment,
         c.clinic,
-        c.physician,
+        {{physician}} as physician,
         c.cause,
         c.index_surgery,
         c.sex,

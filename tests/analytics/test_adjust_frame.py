@@ -16,6 +16,7 @@ import pandas as pd
 import pytest
 
 from access.scope import Scope
+from analytics import queries
 from analytics.adjust import data
 from analytics.adjust.design import build_design
 from analytics.filters import Filters
@@ -57,6 +58,23 @@ def _by_df(con: duckdb.DuckDBPyConnection, sql: str, params: dict[str, object]) 
     return con.execute(sql, params).df()
 
 
+def _doubles(present: dict[str, str]) -> str:
+    """The risk factors as the query read them before: every one a double."""
+    return "".join(
+        f'k."{f}"::{"double" if f in data.NUMERIC_FACTORS else "boolean::integer::double"}'
+        f' as "{f}",\n'
+        for f in data.RISK_FACTORS
+        if f in present
+    )
+
+
+def _before(monkeypatch: pytest.MonkeyPatch) -> None:
+    """case_frame as it was: the physician as text, doubles, and `.df()`."""
+    monkeypatch.setattr(data, "_fetch", _by_df)
+    monkeypatch.setattr(data, "_risk_sql", _doubles)
+    monkeypatch.setattr(data, "_physician_sql", lambda con, values: "c.physician")
+
+
 VIEWS = {
     "all cases": Filters(),
     "two physicians": Filters(physician=PHYSICIANS[:2]),
@@ -73,7 +91,7 @@ def test_the_frame_through_arrow_is_the_frame_dataframe_conversion_gives(
     confounded: Path, monkeypatch: pytest.MonkeyPatch, view: str
 ) -> None:
     ours = data.case_frame(confounded, timepoint="12m", responder="odi:30%", filters=VIEWS[view])
-    monkeypatch.setattr(data, "_fetch", _by_df)
+    _before(monkeypatch)
     before = data.case_frame(confounded, timepoint="12m", responder="odi:30%", filters=VIEWS[view])
     pd.testing.assert_frame_equal(ours.cases, before.cases, check_exact=True)
     for column in ours.cases.columns:  # ordered categoricals (the facts' ENUMs) both ways
@@ -87,10 +105,23 @@ def test_the_frame_through_arrow_is_the_frame_dataframe_conversion_gives(
         assert len(ours.cases) > 100
         assert ours.cases["asa_grade"].isna().any()
         assert ours.cases["asa_grade"].notna().any()
+    assert ours.cases["physician"].dtype == object
     if view.startswith("a physician's"):
         assert set(ours.cases["physician"]) - {PHYSICIANS[0]} <= {
             f"Peer {i}" for i in range(1, len(PHYSICIANS))
         }
+
+
+def test_the_physician_goes_through_the_sort_as_the_facts_enum_only_when_safe(
+    confounded: Path, tmp_path: Path
+) -> None:
+    admin = {**Filters().params(), "as_of": None}
+    peers = {**VIEWS["a physician's view (peers renamed)"].params(), "as_of": None}
+    with queries.connection(confounded) as con:
+        assert data._physician_sql(con, admin) == 'c.physician::"case_facts_physician"'
+        assert data._physician_sql(con, peers) == "c.physician"  # "Peer N" is no ENUM value
+    with queries.connection(_store(tmp_path / "old.duckdb")) as con:  # facts in memory: text
+        assert data._physician_sql(con, admin) == "c.physician"
 
 
 def test_the_frame_through_arrow_from_facts_built_in_memory(
@@ -99,7 +130,7 @@ def test_the_frame_through_arrow_from_facts_built_in_memory(
     """A store from before the facts were stored: its readers' facts have text, not ENUMs."""
     old = _store(tmp_path / "old.duckdb")
     ours = data.case_frame(old, timepoint="12m", responder="odi:30%")
-    monkeypatch.setattr(data, "_fetch", _by_df)
+    _before(monkeypatch)
     before = data.case_frame(old, timepoint="12m", responder="odi:30%")
     pd.testing.assert_frame_equal(ours.cases, before.cases, check_exact=True)
     assert ours.cases["pathway"].dtype == before.cases["pathway"].dtype == object
