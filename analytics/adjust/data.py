@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import duckdb
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from analytics import facts, frames, queries
 from analytics.definitions import (
@@ -66,13 +67,86 @@ def single_criterion(responder: str | ResponderDefinition | None) -> ResponderDe
     return definition
 
 
-def _present_columns(con: duckdb.DuckDBPyConnection) -> set[str]:
-    """The columns of the store's `cases` table (the schema queries.raw_schema names)."""
+def _present_columns(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
+    """The columns of the store's `cases` table (the schema queries.raw_schema names),
+    with their DuckDB types."""
     rows = con.execute(
-        "select column_name from duckdb_columns() where database_name = current_database() "
+        "select column_name, data_type from duckdb_columns() "
+        "where database_name = current_database() "
         "and schema_name = 'main' and table_name = 'cases'"
     ).fetchall()
-    return {str(r[0]) for r in rows}
+    return {str(r[0]): str(r[1]) for r in rows}
+
+
+# Whole numbers travel as themselves and flags as one byte (1 / 0 / NULL), not as doubles:
+# DuckDB's ORDER BY holds every row of the result (at 475,085 analysed cases 90 MiB with
+# all doubles, 74 MiB with one-byte flags, 49 MiB with the physician as an ENUM too);
+# pandas widens them to float64 afterwards.
+_WHOLE = ("TINYINT", "SMALLINT", "INTEGER", "BIGINT", "UTINYINT", "USMALLINT", "UINTEGER")
+
+
+def _physician_sql(con: duckdb.DuckDBPyConnection, values: dict[str, object]) -> str:
+    """c.physician, as the facts' ENUM when that is safe (see sql/adjust_cases.sql).
+
+    The cohort hands the physician over as text (renamed "Peer N" for a physician
+    viewer). For anyone else every name is one of the stored facts' ENUM, which the load
+    made from the same cases; facts built in memory for an older store have text only.
+    """
+    if values.get("s_peers_of") is not None:
+        return "c.physician"
+    rows = con.execute(
+        "select (select count(*) from duckdb_types() where type_name = $type "
+        "and database_name = current_database()), "
+        "(select count(*) from duckdb_tables() where temporary and table_name = $table)",
+        {"type": _PHYSICIAN_TYPE, "table": facts.TABLE},
+    ).fetchall()  # fetchall: DuckDB 2 refuses a new query while a result is unfinished
+    if rows != [(1, 0)]:
+        return "c.physician"
+    return f"c.physician::{quote(_PHYSICIAN_TYPE)}"
+
+
+# The ENUM type the load gives the facts' physician column (pipelines/facts.py).
+_PHYSICIAN_TYPE = f"{facts.TABLE}_physician"
+
+
+def _risk_sql(present: dict[str, str]) -> str:
+    """The risk-factor select list: k.<factor> in a narrow type, each followed by a comma."""
+    out = []
+    for f in RISK_FACTORS:  # identifiers from code, never from the store or a user
+        if f not in present:
+            continue
+        if f in FLAG_FACTORS:
+            kind = "boolean::utinyint"
+        else:
+            kind = present[f] if present[f] in _WHOLE else "double"
+        out.append(f"k.{quote(f)}::{kind} as {quote(f)},\n")
+    return "".join(out)
+
+
+def _fetch(con: duckdb.DuckDBPyConnection, sql: str, params: dict[str, object]) -> pd.DataFrame:
+    """The query's rows as a DataFrame, through Arrow (issue 7: the server's memory).
+
+    `.df()` builds every column in a NumPy array, then pandas copies same-typed columns
+    into one block, and each text cell becomes its own Python string. Arrow's conversion
+    frees each column of the Arrow table once converted (`self_destruct`), keeps the
+    columns as they are (`split_blocks`) and makes one Python string per distinct text.
+    Its arrays come from the C library's allocator, which gives large blocks back to the
+    system when freed (pyarrow's default pool, mimalloc, kept ~10 MiB more at 100,000
+    cases after the figure was done).
+    Same frame: dtypes, categories and values (tests/analytics/test_adjust_frame.py).
+    """
+    table = con.sql(sql, params=params).to_arrow_table()
+    if table.num_rows == 0:  # no batch, so no ENUM dictionary to take the categories from
+        return con.execute(sql, params).df()
+    frame = table.to_pandas(
+        self_destruct=True, split_blocks=True, memory_pool=pa.system_memory_pool()
+    )
+    del table
+    for column in frame.columns:
+        # DuckDB's ENUMs are ordered (`.df()` says so); Arrow's dictionaries do not say.
+        if isinstance(frame[column].dtype, pd.CategoricalDtype):
+            frame[column] = frame[column].cat.as_ordered()
+    return frame
 
 
 def case_frame(
@@ -108,18 +182,13 @@ def case_frame(
     with queries.connection(db, with_store=True) as con:
         source = queries.raw_schema(con)
         present = _present_columns(con)
-        # Identifiers come from RISK_FACTORS (code), never from the store or a user.
-        # Flags arrive as 1.0 / 0.0 / NULL: float columns with NaN, no pandas conversion.
-        risk = "".join(
-            f"k.{quote(f)}::{'double' if f in NUMERIC_FACTORS else 'boolean::integer::double'}"
-            f" as {quote(f)},\n"
-            for f in RISK_FACTORS
-            if f in present
-        )
+        risk = _risk_sql(present)
         pains = ",\n        ".join(
             f"{queries.fact(facts.value_column(m, 'baseline'))}::double as {quote(m + '_baseline')}"
             for m in ("back_pain", "leg_pain")
         )
+        day = frames.snapshot_day(as_of)
+        values = {**(filters or Filters()).params(), "as_of": day, **params}
         sql = queries.render(
             "adjust_cases",
             fragments={
@@ -127,17 +196,23 @@ def case_frame(
                 "followup": queries.fact(facts.value_column(criterion.measure, timepoint)),
                 "pain_baselines": pains,
                 "risk_factors": risk,
+                "physician": _physician_sql(con, values),
                 "source": source,
             },
         )
         # Not queries.run: that turns the facts' ENUM columns into Python strings, which
         # took 1.2 s at half a million cases; pandas categoricals compare and group alike.
-        day = frames.snapshot_day(as_of)
-        values = {**(filters or Filters()).params(), "as_of": day, **params}
         sql = queries.for_viewer(sql, values)
-        bound = queries.bind(sql, values)
-        frame = con.execute(sql, bound).df()
+        frame = _fetch(con, sql, queries.bind(sql, values))
     absent = tuple(f for f in RISK_FACTORS if f not in present)
     for factor in absent:
         frame[factor] = np.nan
+    if isinstance(frame["physician"].dtype, pd.CategoricalDtype):
+        # Back to text, as the cohort gives it: an array of references to 15-odd strings.
+        frame["physician"] = frame["physician"].astype(object)
+    for factor in RISK_FACTORS:
+        # Arrow gives whole numbers with a NULL as float64 already; the others widen here
+        # (exactly: integers and 0/1 are doubles without rounding).
+        if frame[factor].dtype != np.float64:
+            frame[factor] = frame[factor].astype(np.float64)
     return CaseFrame(frame, criterion, definition, timepoint, absent)

@@ -3,8 +3,11 @@
 -- same rules as summary.sql), and the patient's risk factors from the store's cases.
 -- Fragments (built in analytics/adjust/data.py from the vocabulary): <baseline> and
 -- <followup> the measure's fact columns; <pain_baselines> baseline back and leg pain;
--- <risk_factors> the risk-factor columns the store has, as doubles (flags 0/1), each
+-- <risk_factors> the risk-factor columns the store has (whole numbers as they are, flags as
+-- 1/0 in one byte; data.py widens them to doubles after the read), each
 -- followed by a comma;
+-- <physician> c.physician, or it cast back to the facts' ENUM when nobody's peers are renamed
+-- (one byte a row through the join and the sort instead of the name);
 -- <source> the schema holding the store's tables.
 with cohort as not materialized (
     {{cohort}}
@@ -16,7 +19,7 @@ picked as (
         c.pathway,
         c.treatment,
         c.clinic,
-        c.physician,
+        {{physician}} as physician,
         c.cause,
         c.index_surgery,
         c.sex,
