@@ -122,7 +122,7 @@ def _kim(sample_db: Path) -> None:
     from access.accounts import add_account
 
     users = sample_db.parent / "fbss-users.toml"
-    if not users.exists():
+    if not users.exists() or "kim@clinic.org" not in users.read_text():
         add_account(users, "kim@clinic.org", role="physician", password="correct horse battery",
                     clinics=("Harbour Spine Institute",), physician="Dr K. Adeyemi")  # fmt: skip
 
@@ -235,15 +235,6 @@ def test_the_cli_viewer_gets_the_deployment_key_kept_beside_the_accounts(tmp_pat
     assert first not in repr(keyed(PHYSICIAN, users))
     secret.write_bytes(bytes(range(32)))  # another deployment's secret
     assert peer_key(users) != first
-
-
-def _kim(sample_db: Path) -> None:
-    from access.accounts import add_account
-
-    users = sample_db.parent / "fbss-users.toml"
-    if not users.exists() or "kim@clinic.org" not in users.read_text():
-        add_account(users, "kim@clinic.org", role="physician", password="correct horse battery",
-                    clinics=("Harbour Spine Institute",), physician="Dr K. Adeyemi")  # fmt: skip
 
 
 def test_providers_and_compare_print_rounded_counts_to_a_non_admin(
