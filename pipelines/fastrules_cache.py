@@ -125,11 +125,11 @@ RULES: dict[str, dict[str, Any]] | None = {
         "columns": {
             "case_id": [
                 '"_t_case_id"',
-                'case when "_t_case_id" is null then false else (not starts_with("_t_case_id", \' \') and not ends_with("_t_case_id", \' \')) end',
+                "true",
             ],
             "timepoint": [
                 '"_t_timepoint"',
-                "case when \"_t_timepoint\" is null then false else (true) and (\"timepoint\" in ('baseline', '6w', '3m', '6m', '12m', '24m')) end",
+                "true",
             ],
             "assessment_date": [
                 'try_cast("_t_assessment_date" as date)',
@@ -181,7 +181,7 @@ RULES: dict[str, dict[str, Any]] | None = {
         "columns": {
             "case_id": [
                 '"_t_case_id"',
-                'case when "_t_case_id" is null then false else (not starts_with("_t_case_id", \' \') and not ends_with("_t_case_id", \' \')) end',
+                "true",
             ],
             "event_date": [
                 'try_cast("_t_event_date" as date)',
