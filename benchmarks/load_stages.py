@@ -2,21 +2,29 @@
 
     .venv/bin/python benchmarks/load_stages.py /tmp/speed-1m /tmp/speed-stages.duckdb
     .venv/bin/python benchmarks/load_stages.py /tmp/speed-1m /tmp/speed-stages.duckdb --fast
+    .venv/bin/python benchmarks/load_stages.py /tmp/speed-1m /tmp/s.db --fast --profile /tmp/prof
 
 Runs the same stages as `pipelines.load.load_paths` (into a fresh store at the given
 path; the checked path, or with --fast the fast path of pipelines/fastpath.py) and
 prints, after each, wall and CPU seconds, resident memory and its peak so far,
 and what Arrow's memory pool holds. CPU seconds stay meaningful on a busy machine.
+
+With --profile DIR (fast path), DuckDB's profile of each big statement (the three
+inserts, the facts table) is written to DIR as JSON and printed as an operator tree with
+each operator's time (summed over threads: compare shares, not seconds).
 """
 
 from __future__ import annotations
 
 import concurrent.futures
+import json
 import resource
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
+import duckdb
 import pyarrow
 
 from pipelines import facts, fastpath, load, store
@@ -52,6 +60,67 @@ def lap(stage: str) -> None:
 LIMITS = Limits(max_file_bytes=100_000 * MB, max_rows=10**9)
 
 
+class Profiled:
+    """A connection whose big statements (inserts, the facts table) DuckDB profiles into
+    DIR/<n>-<what>.json; the other statements' profiles go to a scratch file."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection, folder: Path) -> None:
+        self.con, self.folder, self.n = con, folder, 0
+        folder.mkdir(parents=True, exist_ok=True)
+        con.execute("pragma enable_profiling = 'json'")
+        self._to(folder / "scratch.json")
+
+    def _to(self, path: Path) -> None:
+        self.con.execute(f"pragma profiling_output = '{path}'")
+
+    def execute(self, sql: str, *args: Any) -> Any:
+        reads = sql.startswith("insert into") and "read_csv(" in sql
+        big = reads or sql.startswith(f"create table {facts.TABLE} ")
+        if not big:
+            return self.con.execute(sql, *args)
+        self.n += 1
+        path = self.folder / f"{self.n}-{sql.split()[2]}.json"
+        self._to(path)
+        rows = self.con.execute(sql, *args).fetchall()  # before the next statement
+        self._to(self.folder / "scratch.json")
+        show(path)
+        return Fetched(rows)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.con, name)
+
+
+class Fetched:
+    """A big statement's result rows, fetched before the profile's output was switched."""
+
+    def __init__(self, rows: list[tuple[Any, ...]]) -> None:
+        self.rows = rows
+
+    def fetchone(self) -> tuple[Any, ...] | None:
+        return self.rows[0] if self.rows else None
+
+    def fetchall(self) -> list[tuple[Any, ...]]:
+        return self.rows
+
+
+def show(path: Path) -> None:
+    """The operator tree of a DuckDB JSON profile, each operator's time and rows."""
+    profile = json.loads(path.read_text())
+    cpu = profile.get("query", profile).get("cpu_time", 0.0)
+    print(f"  {path.name}: query CPU (DuckDB's count, all threads) {cpu:.2f} s")
+
+    def walk(node: dict[str, Any], depth: int) -> None:
+        name = node.get("operator_name") or node.get("name") or node.get("operator_type")
+        timing = node.get("operator_timing", node.get("timing", 0.0))
+        rows = node.get("operator_cardinality", node.get("intermediate_rows"))
+        print(f"  {'  ' * depth}{name} {timing:.3f} s, {rows} rows")
+        for child in node.get("children", []):
+            walk(child, depth + 1)
+
+    for top in profile.get("children", profile.get("operator", [])):
+        walk(top, 0)
+
+
 def fast(data: Path, db: Path) -> None:
     lap("start")
     batch = fastpath.plan([data], LIMITS)
@@ -66,9 +135,14 @@ def fast(data: Path, db: Path) -> None:
         lap("copy")
         if "--keep-order" not in sys.argv:  # as load_paths does
             con.execute("set preserve_insertion_order = false")
-        fastpath.write(con, batch, replace=False, merge=load._merge)
+        con.execute("set memory_limit = '1536MB'")  # as load_paths does
+        run: Any = con
+        if "--profile" in sys.argv:
+            run = Profiled(con, Path(sys.argv[sys.argv.index("--profile") + 1]))
+        fastpath.write(run, batch, replace=False, merge=load._merge)
+        con.execute("reset memory_limit")
         lap("read+type+check+write")
-        load._build_facts(con, lambda _: None)
+        load._build_facts(run, lambda _: None)
         lap("facts")
         fastpath.verify(con, batch, vetted.result())
         lap("verify (+vet)")

@@ -32,7 +32,7 @@ RULES: dict[str, dict[str, Any]] | None = {
             ],
             "age": [
                 'try_cast("_t_age" as bigint)',
-                'case when "_t_age" is null then false else (cast("age" as varchar) = "_t_age" and abs("age") < 2 ** 53) and ("age" >= 18.0) and ("age" <= 110.0) end',
+                'case when "_t_age" is null then false else (cast("age" as varchar) = "_t_age" and abs("age") < 9007199254740992) and ("age" >= 18) and ("age" <= 110) end',
             ],
             "bmi": [
                 '(try_cast("_t_bmi" as double) + 0.0)',
@@ -48,7 +48,7 @@ RULES: dict[str, dict[str, Any]] | None = {
             ],
             "prior_surgeries": [
                 'try_cast("_t_prior_surgeries" as bigint)',
-                'case when "_t_prior_surgeries" is null then true else (cast("prior_surgeries" as varchar) = "_t_prior_surgeries" and abs("prior_surgeries") < 2 ** 53) and ("prior_surgeries" >= 1.0) and ("prior_surgeries" <= 20.0) end',
+                'case when "_t_prior_surgeries" is null then true else (cast("prior_surgeries" as varchar) = "_t_prior_surgeries" and abs("prior_surgeries") < 9007199254740992) and ("prior_surgeries" >= 1) and ("prior_surgeries" <= 20) end',
             ],
             "index_surgery": [
                 '"_t_index_surgery"',
@@ -60,11 +60,11 @@ RULES: dict[str, dict[str, Any]] | None = {
             ],
             "index_surgery_date": [
                 'try_cast("_t_index_surgery_date" as date)',
-                'case when "_t_index_surgery_date" is null then false else ("_t_index_surgery_date" glob \'[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]\' and "index_surgery_date" >= date \'1678-01-01\') and ("index_surgery_date" <= $today) end',
+                'case when "_t_index_surgery_date" is null then false else (cast("index_surgery_date" as varchar) = "_t_index_surgery_date" and "index_surgery_date" >= date \'1678-01-01\' and "index_surgery_date" <= date \'9999-12-31\') and ("index_surgery_date" <= $today) end',
             ],
             "presentation_date": [
                 'try_cast("_t_presentation_date" as date)',
-                'case when "_t_presentation_date" is null then false else ("_t_presentation_date" glob \'[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]\' and "presentation_date" >= date \'1678-01-01\') and ("presentation_date" <= $today) end',
+                'case when "_t_presentation_date" is null then false else (cast("presentation_date" as varchar) = "_t_presentation_date" and "presentation_date" >= date \'1678-01-01\' and "presentation_date" <= date \'9999-12-31\') and ("presentation_date" <= $today) end',
             ],
             "cause": [
                 '"_t_cause"',
@@ -76,15 +76,15 @@ RULES: dict[str, dict[str, Any]] | None = {
             ],
             "treatment_date": [
                 'try_cast("_t_treatment_date" as date)',
-                'case when "_t_treatment_date" is null then false else ("_t_treatment_date" glob \'[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]\' and "treatment_date" >= date \'1678-01-01\') and ("treatment_date" <= $today) end',
+                'case when "_t_treatment_date" is null then false else (cast("treatment_date" as varchar) = "_t_treatment_date" and "treatment_date" >= date \'1678-01-01\' and "treatment_date" <= date \'9999-12-31\') and ("treatment_date" <= $today) end',
             ],
             "asa_grade": [
                 'try_cast("_t_asa_grade" as bigint)',
-                'case when "_t_asa_grade" is null then true else (cast("asa_grade" as varchar) = "_t_asa_grade" and abs("asa_grade") < 2 ** 53) and ("asa_grade" >= 1.0) and ("asa_grade" <= 5.0) end',
+                'case when "_t_asa_grade" is null then true else (cast("asa_grade" as varchar) = "_t_asa_grade" and abs("asa_grade") < 9007199254740992) and ("asa_grade" >= 1) and ("asa_grade" <= 5) end',
             ],
             "symptom_months": [
                 'try_cast("_t_symptom_months" as bigint)',
-                'case when "_t_symptom_months" is null then true else (cast("symptom_months" as varchar) = "_t_symptom_months" and abs("symptom_months") < 2 ** 53) and ("symptom_months" >= 0.0) and ("symptom_months" <= 600.0) end',
+                'case when "_t_symptom_months" is null then true else (cast("symptom_months" as varchar) = "_t_symptom_months" and abs("symptom_months") < 9007199254740992) and ("symptom_months" >= 0) and ("symptom_months" <= 600) end',
             ],
             "workers_compensation": [
                 "case \"_t_workers_compensation\" when 'true' then true when 'yes' then true when '1' then true when 'false' then false when 'no' then false when '0' then false end",
@@ -125,23 +125,23 @@ RULES: dict[str, dict[str, Any]] | None = {
         "columns": {
             "case_id": [
                 '"_t_case_id"',
-                'case when "_t_case_id" is null then false else (not starts_with("_t_case_id", \' \') and not ends_with("_t_case_id", \' \')) end',
+                "true",
             ],
             "timepoint": [
                 '"_t_timepoint"',
-                "case when \"_t_timepoint\" is null then false else (true) and (\"timepoint\" in ('baseline', '6w', '3m', '6m', '12m', '24m')) end",
+                "true",
             ],
             "assessment_date": [
                 'try_cast("_t_assessment_date" as date)',
-                'case when "_t_assessment_date" is null then false else ("_t_assessment_date" glob \'[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]\' and "assessment_date" >= date \'1678-01-01\') and ("assessment_date" <= $today) end',
+                'case when "_t_assessment_date" is null then false else (cast("assessment_date" as varchar) = "_t_assessment_date" and "assessment_date" >= date \'1678-01-01\' and "assessment_date" <= date \'9999-12-31\') and ("assessment_date" <= $today) end',
             ],
             "back_pain": [
                 'try_cast("_t_back_pain" as bigint)',
-                'case when "_t_back_pain" is null then true else (cast("back_pain" as varchar) = "_t_back_pain" and abs("back_pain") < 2 ** 53) and ("back_pain" >= 0.0) and ("back_pain" <= 10.0) end',
+                'case when "_t_back_pain" is null then true else (cast("back_pain" as varchar) = "_t_back_pain" and abs("back_pain") < 9007199254740992) and ("back_pain" >= 0) and ("back_pain" <= 10) end',
             ],
             "leg_pain": [
                 'try_cast("_t_leg_pain" as bigint)',
-                'case when "_t_leg_pain" is null then true else (cast("leg_pain" as varchar) = "_t_leg_pain" and abs("leg_pain") < 2 ** 53) and ("leg_pain" >= 0.0) and ("leg_pain" <= 10.0) end',
+                'case when "_t_leg_pain" is null then true else (cast("leg_pain" as varchar) = "_t_leg_pain" and abs("leg_pain") < 9007199254740992) and ("leg_pain" >= 0) and ("leg_pain" <= 10) end',
             ],
             "odi": [
                 '(try_cast("_t_odi" as double) + 0.0)',
@@ -181,11 +181,11 @@ RULES: dict[str, dict[str, Any]] | None = {
         "columns": {
             "case_id": [
                 '"_t_case_id"',
-                'case when "_t_case_id" is null then false else (not starts_with("_t_case_id", \' \') and not ends_with("_t_case_id", \' \')) end',
+                "true",
             ],
             "event_date": [
                 'try_cast("_t_event_date" as date)',
-                'case when "_t_event_date" is null then false else ("_t_event_date" glob \'[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]\' and "event_date" >= date \'1678-01-01\') and ("event_date" <= $today) end',
+                'case when "_t_event_date" is null then false else (cast("event_date" as varchar) = "_t_event_date" and "event_date" >= date \'1678-01-01\' and "event_date" <= date \'9999-12-31\') and ("event_date" <= $today) end',
             ],
             "event": [
                 '"_t_event"',

@@ -5,10 +5,15 @@
 -- refuses a batch with a repeated key, and the upsert inserts only keys not stored
 -- (tests check it). DuckDB's key index made the write of a million-case load twice as
 -- slow (12.5 s against 6.3 s, measured), and nothing here looks rows up by key.
+--
+-- The ids of cases and patients are stored uncompressed: they are nearly all distinct, so
+-- DuckDB's dictionary + FSST compression gains little on them and its analysis of every
+-- segment cost about 0.3 s CPU per million cells at each load (docs/performance.md,
+-- "Step 8"). Values and types are the same; only the bytes on disk differ.
 
 create table if not exists cases (
-    case_id            varchar not null,  -- key
-    patient_id         varchar not null,
+    case_id            varchar using compression uncompressed not null,  -- key
+    patient_id         varchar using compression uncompressed not null,
     clinic             varchar not null,
     physician          varchar not null,
     sex                varchar not null,
@@ -42,7 +47,7 @@ alter table cases add column if not exists litigation boolean;
 alter table cases add column if not exists depression boolean;
 
 create table if not exists assessments (
-    case_id         varchar not null,
+    case_id         varchar using compression uncompressed not null,
     timepoint       varchar not null,
     assessment_date date not null,
     back_pain       integer,

@@ -176,6 +176,12 @@ def test_plain_variants_the_fast_path_reads_as_the_checked_path(
         ("assessments", "\n", "\n\n"),  # a blank line
         ("assessments", "\n", "\n   \n"),  # a line of spaces
         ("assessments", ",2026-", ", 2026-"),  # a space before a date
+        # cells the fast path leaves to `verify` (fastrules._verified): as written they
+        # match no case or timepoint, so the batch goes the checked path, which reads them
+        ("assessments", "\nC", "\n C"),  # a space before an assessment's case_id
+        ("assessments", ",6w,", ",6w ,"),  # and after its timepoint
+        ("assessments", ",12m,", ",12M,"),  # a timepoint in capitals
+        ("events", "\nC", "\n C"),  # a space before an event's case_id
     ],
 )
 def test_unusual_but_valid_cells_go_the_checked_path(
@@ -218,6 +224,9 @@ BAD_CELLS = [
     ("assessments", {"back_pain": "11"}),
     ("assessments", {"eq5d": "-0.7"}),
     ("assessments", {"timepoint": "7m"}),
+    ("assessments", {"timepoint": ""}),  # these three: left to `verify` by the fast path
+    ("assessments", {"case_id": ""}),
+    ("events", {"case_id": ""}),
     ("assessments", {"case_id": "C9"}),  # no such case
     ("assessments", {"assessment_date": "2023-03-05"}),  # baseline after treatment
     ("assessments", {"back_pain": "", "leg_pain": "", "odi": "", "eq5d": ""}),
@@ -351,6 +360,7 @@ ODD_CELLS = [
         ]
     ),
     *(["12023-01-01", "0999-01-01", "1677-12-31", "1678-01-01", "2023-01-05T00:00"]),
+    *(["infinity", "-infinity", "2023-01-05 (BC)", " 2023-01-05", "2023-01-05 "]),
     *(["true", "false", "TRUE", "yes", "No", "1", "0", "t", "f", "y", "n", "on"]),
 ]
 

@@ -215,13 +215,22 @@ def test_killed_load_leaves_before_or_after(tmp_path: Path) -> None:
     before = snapshot(db)
     b = _big_batch(tmp_path / "b", 20000, "B")
     seen = set()
-    for delay in (0.5, 1.5, 2.5, 3.5, 5.0):
+    # None: as soon as the load's staged copy appears (an event, so at least one kill
+    # lands mid-load however fast the load is: a 20,000-case load now takes 0.6-0.8 s,
+    # and at 0.5 s every kill could come after the swap); then kills at set moments.
+    for delay in (None, 0.5, 1.5, 2.5, 3.5, 5.0):
         proc = subprocess.Popen(
             [sys.executable, "-m", "fbss.cli", "load", str(b), "--db", str(db)],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
-        time.sleep(delay)
+        if delay is None:
+            staged = tmp_path / f".s.duckdb.loading-{proc.pid}"
+            while not staged.exists() and proc.poll() is None:
+                time.sleep(0.001)
+            assert proc.poll() is None  # still loading: its copy is not yet swapped in
+        else:
+            time.sleep(delay)
         proc.send_signal(signal.SIGKILL)
         proc.wait()
         now = snapshot(db)
