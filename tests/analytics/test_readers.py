@@ -91,6 +91,25 @@ def test_queries_share_one_connection_per_file_version(
     assert shared.open_versions() == [readers.file_key(db)]
 
 
+def _cached_store_bytes(con) -> int:  # type: ignore[no-untyped-def]
+    row = con.execute(
+        "select coalesce(sum(memory_usage_bytes), 0) from duckdb_memory() where tag = 'BASE_TABLE'"
+    ).fetchone()
+    return int(row[0])
+
+
+def test_an_unused_connection_keeps_no_store_blocks(
+    db: Path, shared: readers.SharedReaders
+) -> None:
+    with shared.cursor(db) as (cur, _key):
+        cur.execute("select count(*), max(case_id), max(odi) from assessments").fetchall()
+        assert _cached_store_bytes(cur) > 0  # read, and cached while the query's cursor lives
+    assert shared.open_versions() == [readers.file_key(db)]  # still open (idle)
+    with shared.cursor(db) as (cur, _key):
+        assert _cached_store_bytes(cur) == 0  # given back when its last query ended
+        assert cur.execute("select count(*) from cases").fetchone() == (2,)
+
+
 def test_a_query_after_a_swap_sees_the_new_file_while_the_old_one_is_in_use(
     tmp_path: Path, db: Path, shared: readers.SharedReaders
 ) -> None:
