@@ -1,12 +1,13 @@
 """Where the read side finds the per-case facts (`case_facts`).
 
-The load builds them inside the store file (see pipelines/facts.py), so a query opens a
-short-lived read_only connection on the store and scans `case_facts` there: the first
-query after a load costs what any other does, and no connection outlives its query, so
-a load is never blocked and nobody reads a replaced file.
+The load builds them inside the store file (see pipelines/facts.py), so a query takes a
+cursor on the read_only connection analytics.readers keeps per store file version and
+scans `case_facts` there: the first query after a load costs what any other does. Loads
+write a copy and swap it in, so they are never blocked; a swapped file gets a new
+connection, so nobody reads a replaced file.
 
 A store written by an older fbss has no facts, or facts of an older definition. A reader
-may not write the live file, so it builds them as a temp table in its own connection
+may not write the live file, so it builds them as a temp table in its own cursor
 (correct answers, seconds slower per query at a million cases) and logs once per store
 file that `fbss migrate` (or the next `fbss load`) rebuilds them in the file.
 """
@@ -22,8 +23,8 @@ from pathlib import Path
 
 import duckdb
 
+from analytics import readers
 from pipelines import facts as _facts
-from pipelines import store
 
 # The fact table's names, defined beside the SQL that makes them (pipelines/facts.py).
 TABLE = _facts.TABLE
@@ -95,26 +96,25 @@ _current_files: set[tuple[str, int, int, int]] = set()
 
 
 def _file_key(path: Path) -> tuple[str, int, int, int] | None:
-    try:
-        st = path.stat()
-    except OSError:
-        return None
-    return (str(path), st.st_ino, st.st_size, st.st_mtime_ns)
+    return readers.file_key(path)
 
 
 @contextlib.contextmanager
 def open_facts(store_path: str | os.PathLike[str]) -> Iterator[duckdb.DuckDBPyConnection]:
-    """A short-lived read_only connection on the store in which `case_facts` is current."""
+    """A read_only cursor on the store in which `case_facts` is current.
+
+    The cursor is on the connection analytics.readers shares per store file version
+    (closed when the file changes or after a few idle seconds), so a page's queries
+    open the file once.
+    """
     path = Path(store_path)
-    before = _file_key(path)
-    with store.reader(store_path) as con:
+    with readers.shared.cursor(path) as (con, key):
         con.execute("set enable_progress_bar = false")  # never draw on a terminal
-        # the same file before and after connecting: the connection is on that file
-        same = before is not None and before == _file_key(path)
-        if not (same and before in _current_files):
-            # a new connection has no temporary facts: only the stored version matters
-            if same and before is not None and _facts.stored_version(con) == _facts.version():
-                _current_files.add(before)
+        # key: the file version the connection reads (None: changed while opening)
+        if not (key is not None and key in _current_files):
+            # a new cursor has no temporary facts: only the stored version matters
+            if key is not None and _facts.stored_version(con) == _facts.version():
+                _current_files.add(key)
             else:
                 ensure(con, path)
         yield con

@@ -7,9 +7,11 @@ store's own catalog, never from user text.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
+import duckdb
 import pandas as pd
 
 from access.scope import Scope
@@ -95,6 +97,11 @@ def _pair(row: pd.Series, low: str, high: str) -> tuple[float, float] | None:
     return (float(row[low]), float(row[high]))
 
 
+def _recent(db: queries.Db, params: dict[str, object]) -> pd.DataFrame:
+    with queries.connection(db) as con:
+        return queries.run(con, queries.render("recent_cases"), params)
+
+
 def headline(
     db: queries.Db,
     *,
@@ -114,19 +121,28 @@ def headline(
     min_cell = check_min_cell(min_cell)
     definition = parse_responder(responder)
     first = definition.criteria[0]
-    with queries.connection(db) as con:
-        rows = summary(
-            con, timepoint=timepoint, responder=definition, min_cell=min_cell, as_of=day,
+    parts: tuple[Callable[[queries.Db], pd.DataFrame], ...] = (
+        lambda d: summary(
+            d,
+            timepoint=timepoint,
+            responder=definition,
+            min_cell=min_cell,
+            as_of=day,
             filters=filters,
-        )  # fmt: skip
-        ev = events_summary(
-            con, events="reoperation", min_cell=min_cell, as_of=day, filters=filters
-        )
-        recent = queries.run(
-            con,
-            queries.render("recent_cases"),
-            {**filters.params(), "as_of": day, "recent_days": recent_days},
-        )
+        ),
+        lambda d: events_summary(
+            d, events="reoperation", min_cell=min_cell, as_of=day, filters=filters
+        ),
+        lambda d: _recent(d, {**filters.params(), "as_of": day, "recent_days": recent_days}),
+    )
+    if isinstance(db, duckdb.DuckDBPyConnection):
+        rows, ev, recent = (part(db) for part in parts)
+    else:
+        # Issue 7: the three queries side by side, each on its own cursor of the store's
+        # shared connection (analytics/readers.py); one after the other they were the
+        # Overview's slowest figure.
+        with ThreadPoolExecutor(len(parts), thread_name_prefix="fbss-headline") as pool:
+            rows, ev, recent = (f.result() for f in [pool.submit(p, db) for p in parts])
     row = rows[rows["measure"] == first.measure].iloc[0]
     reop = ev.iloc[0]
     n_recent = int(recent["n_recent"].iloc[0])

@@ -6,8 +6,9 @@
 Runs the app under Streamlit's AppTest in this process, opens the page, then twice picks
 one more physician (a filter set the page has not seen, so nothing comes from the cache)
 and prints for each change: the process's CPU and wall seconds for the whole script run,
-and every analytics call it made (wall seconds, and the CPU of the thread that ran it —
-DuckDB's own worker threads are not in that figure, only in the process's). With
+how many DuckDB connections it opened, and every analytics call it made (wall seconds,
+and the CPU of the thread that ran it — DuckDB's own worker threads are not in that
+figure, only in the process's). With
 `--cprofile N` it also prints the N costliest functions of the script thread (cProfile),
 where Streamlit's and Altair's share shows. Physician names are the generator's.
 """
@@ -47,6 +48,19 @@ def _timed_registry(log: list[tuple[str, float, float]]) -> None:
         data._REGISTRY[key] = timed
 
 
+def _counted_connects(counts: dict[str, int]) -> None:
+    """Count every DuckDB connection opened (pipelines.store.connect: every reader path)."""
+    from pipelines import store
+
+    original = store.connect
+
+    def connect(path: Any, *, read_only: bool) -> Any:
+        counts["connections"] = counts.get("connections", 0) + 1
+        return original(path, read_only=read_only)
+
+    store.connect = connect  # type: ignore[assignment]
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("page", choices=PAGES)
@@ -60,6 +74,8 @@ def main(argv: list[str] | None = None) -> int:
 
     log: list[tuple[str, float, float]] = []
     _timed_registry(log)
+    counts: dict[str, int] = {}
+    _counted_connects(counts)
     profile = cProfile.Profile()
     if args.cprofile:
         original = script_runner.ScriptRunner._run_script
@@ -80,10 +96,14 @@ def main(argv: list[str] | None = None) -> int:
         script_runner.ScriptRunner._run_script = profiled  # type: ignore[method-assign]
     for n in (3, 4):
         log.clear()
+        counts.clear()
         cpu, wall = time.process_time(), time.perf_counter()
         at.multiselect(key="w_physician").set_value(list(PHYSICIANS[:n])).run()
         cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
-        print(f"{args.page}, {n} physicians: script run {wall:.2f} s wall, {cpu:.2f} s CPU")
+        print(
+            f"{args.page}, {n} physicians: script run {wall:.2f} s wall, {cpu:.2f} s CPU, "
+            f"{counts.get('connections', 0)} DuckDB connections opened"
+        )
         for name, call_wall, call_cpu in sorted(log, key=lambda r: -r[1]):
             print(f"    {name:36s} {call_wall:6.3f} s wall  {call_cpu:6.3f} s thread CPU")
         if at.exception:

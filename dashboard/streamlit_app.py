@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from analytics import readers
 from dashboard import auth, chrome, data, report_action, sidebar, ui
 
 st.set_page_config(
@@ -16,6 +17,10 @@ st.set_page_config(
     layout="wide",
     initial_sidebar_state="expanded",
 )
+
+# The server keeps a store's read-only connection open between a page's queries and
+# runs, for a few idle seconds (analytics/readers.py says why that is safe).
+readers.keep_open()
 
 # Who is looking, before any page draws: the sign-in page (and a stop) when nobody is
 # signed in; the viewer's scope is then in force for every figure (dashboard/auth.py).

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
+from concurrent.futures import Future
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
@@ -91,7 +92,20 @@ def no_cases(n_cases: int, what: str = "these filters") -> None:
     st.button("Clear all filters", key="w_clear_all_filters", on_click=_clear_filters)
 
 
-def enough_cases(ctx: Context, filters: Any, what: str = "these filters") -> bool:
+def start_count(ctx: Context, filters: Any) -> Future[int] | None:
+    """Start counting the cases in view on the query pool (None: no store or no filters).
+
+    A page starts its figures right after, before it knows the count (issue 7: the count
+    used to run alone first); they are drawn only if `enough_cases` then says so.
+    """
+    if not ctx.has_data or ctx.version is None or filters is None:
+        return None
+    return data.submit(data.count_cases, ctx.version, filters)
+
+
+def enough_cases(
+    ctx: Context, filters: Any, what: str = "these filters", count: Future[int] | None = None
+) -> bool:
     """Show the right empty state and return False unless at least min_cell cases are in view."""
     if not ctx.has_data or ctx.version is None:
         no_store(ctx)
@@ -99,7 +113,7 @@ def enough_cases(ctx: Context, filters: Any, what: str = "these filters") -> boo
     if filters is None:
         no_cases(0, what)
         return False
-    n = data.count_cases(ctx.version, filters)
+    n = count.result() if count is not None else data.count_cases(ctx.version, filters)
     if n < DEFAULT_MIN_CELL:
         no_cases(n, what)
         return False

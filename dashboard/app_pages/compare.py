@@ -149,9 +149,12 @@ def render() -> None:
     if version is None:
         ui.no_store(ctx)
         return
-    if filters is None or data.count_cases(version, filters) < DEFAULT_MIN_CELL:
-        _similar(0 if filters is None else data.count_cases(version, filters), True)
+    if filters is None:
+        _similar(0, True)
         return
+    # the count starts beside the figures (issue 7: it used to run alone first); the
+    # figures are drawn only if enough cases are in view
+    count = data.submit(data.count_cases, version, filters)
     group, measure, tp = view.compare_by, view.measure, view.timepoint
     tp_label = labels.TIMEPOINT[tp].lower()
 
@@ -180,6 +183,10 @@ def render() -> None:
         m: submit(data.trajectory, version, measure=m, by=by, filters=filters, paired=paired)
         for m in (measure, "opioid_mme")
     }
+    n_cases = count.result()
+    if n_cases < DEFAULT_MIN_CELL:
+        _similar(n_cases, True)
+        return
 
     adjusted_panels.pathway_comparison(
         version, filters, timepoint=tp, responder=view.responder, started=adjusted
@@ -210,7 +217,7 @@ def render() -> None:
         for f in got.values()
         if isinstance(f, pd.DataFrame) and "suppressed" in f.columns
     )
-    _similar(data.count_cases(version, filters), hidden)
+    _similar(n_cases, hidden)
 
     left, right = st.columns(2)
     with left:

@@ -68,12 +68,12 @@ def _worklist(version: data.StoreFile, pending: Future[WorklistHead]) -> None:
 
 def render() -> None:
     filters = view.filters()
-    if not ui.enough_cases(ctx, filters):
-        return
+    count = ui.start_count(ctx, filters)
     version = ctx.version
-    assert version is not None
-    tp = labels.TIMEPOINT[view.timepoint]
-    n_cases = data.count_cases(version, filters)
+    if count is None or version is None or filters is None:
+        ui.enough_cases(ctx, filters)  # the empty state
+        return
+    # the figures start beside the count; drawn only if enough cases are in view
     history = data.submit(data.load_history, version, limit=50)
     headline = data.submit(
         data.headline,
@@ -94,6 +94,10 @@ def render() -> None:
         for unit in ("clinic", "physician")
     }
     worklist = _start_worklist(version)
+    if not ui.enough_cases(ctx, filters, count=count):
+        return
+    n_cases = count.result()
+    tp = labels.TIMEPOINT[view.timepoint]
     loaded = quality.last_loaded(history.result())
     h = headline.result()
 

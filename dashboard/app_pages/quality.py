@@ -43,15 +43,20 @@ def render() -> None:
         ui.no_store(ctx)
         return
     filters = ctx.view.filters()
-    if not ui.enough_cases(ctx, filters):
+    count = ui.start_count(ctx, filters)
+    if count is None or filters is None:
+        ui.enough_cases(ctx, filters)  # the empty state
         return
-    # all four figures start together on the query pool (issue 7: the last two used to
-    # run one after the other once the first two were drawn)
+    # all four figures start together on the query pool, beside the count of cases
+    # (issue 7: the last two used to run one after the other once the first two were
+    # drawn, and the count alone before them all); drawn only if enough cases are in view
     by_clinic = data.submit(data.followup_completion, version, by=("clinic",), filters=filters)
     columns = data.submit(data.completeness, version, filters=filters)
     timepoint = ctx.view.timepoint
     lost = data.submit(data.dropout, version, timepoint=timepoint, filters=filters)
     outside = data.submit(data.out_of_window, version, filters=filters)
+    if not ui.enough_cases(ctx, filters, count=count):
+        return
     followup, complete = by_clinic.result(), columns.result()
     ui.chart(charts.followup_heatmap(followup, unit="clinic"))
     ui.table(

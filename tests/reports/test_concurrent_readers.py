@@ -2,8 +2,8 @@
 
 The report once ran the adjusted comparisons and the completeness table one after the
 other, because both attached the facts sidecar under one alias ("database with name
-facts_db already exists"). The facts now live in the store and every reader opens its
-own read_only connection, so reports/content.py runs them side by side (issue 11's
+facts_db already exists"). The facts now live in the store and every query has its
+own read_only cursor, so reports/content.py runs them side by side (issue 11's
 network report at a million cases). Here each thread's first connection waits at a
 barrier until the other thread has opened its own: both are provably open together.
 """
@@ -21,10 +21,9 @@ from typing import Any
 import pandas as pd
 import pytest
 
-from analytics import overview
+from analytics import overview, readers
 from analytics.adjust.pathways import compare
 from analytics.filters import Filters
-from pipelines import store
 
 AS_OF = dt.date(2025, 12, 31)
 
@@ -38,10 +37,11 @@ def _compare(db: Path) -> dict[str, Any]:
 
 
 def _meeting_reader(met: list[int]) -> Callable[[Any], Any]:
-    """store.reader whose first connection in each thread waits until two are open."""
+    """The shared readers' cursor (analytics/readers.py, every query's) whose first cursor
+    in each thread waits until two are open."""
     barrier = threading.Barrier(2, timeout=60)
     first = threading.local()
-    real_reader = store.reader
+    real_reader = readers.shared.cursor
 
     @contextlib.contextmanager
     def reader(path: Any) -> Iterator[Any]:
@@ -63,7 +63,7 @@ def test_adjusted_and_completeness_read_the_store_at_once(
     assert alone_compare["balance"]
 
     met: list[int] = []
-    monkeypatch.setattr(store, "reader", _meeting_reader(met))
+    monkeypatch.setattr(readers.shared, "cursor", _meeting_reader(met))
     jobs: list[Callable[[Path], Any]] = [_completeness, _compare]
     with ThreadPoolExecutor(max_workers=2) as pool:
         together = [f.result() for f in [pool.submit(job, sample_db) for job in jobs]]
