@@ -51,11 +51,30 @@ def rounded_text(text: str, base: int) -> str:
     return _CASES_WITH.sub(lambda m: f"{round_number(int(m.group(1)), base)} cases with", text)
 
 
+def published_overall(rate: float, n_total: int, base: int) -> tuple[float, int]:
+    """The overall rate and its n as published: both counts rounded, the rate from them.
+
+    An exact overall rate of a few hundred cases is a fraction with a small denominator
+    (150 / 434 = 0.345622...), which six digits identify; shown beside n it gives the
+    exact number of responders back."""
+    if base <= 1 or not n_total or not np.isfinite(rate):
+        return rate, n_total
+    n_r = round_number(int(n_total), base)
+    responders = min(round_number(round(rate * n_total), base), n_r)
+    return (responders / n_r if n_r else float("nan")), n_r
+
+
 def published_providers(frame: pd.DataFrame, base: int) -> pd.DataFrame:
-    """Per-unit n and responders rounded; the crude rate and interval from them."""
+    """Per-unit n and responders rounded; the crude rate and interval from them; and the
+    adjusted figures (E, O/E, adjusted and shrunken rates, limits, positions) recomputed
+    from the rounded counts (analytics.adjust.providers.published_adjusted)."""
     if base <= 1:
         return frame
-    return round_counts(frame, base, counts=("n", "responders"), rates=_CRUDE_RATE)
+    from analytics.adjust.providers import published_adjusted
+
+    out = round_counts(frame, base, counts=("n", "responders"), rates=_CRUDE_RATE)
+    out.attrs = dict(frame.attrs)
+    return published_adjusted(out, base)
 
 
 def published_compare(result: dict[str, Any], base: int) -> dict[str, Any]:
