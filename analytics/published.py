@@ -20,8 +20,9 @@ import numpy as np
 import pandas as pd
 
 from analytics.coarsening import MEAN_DECIMALS, PROPORTION_DECIMALS, coarsen_value
+from analytics.outcomes import Funnel
 from analytics.overview import Headline
-from analytics.stats import wilson
+from analytics.stats import funnel_limits, wilson
 from analytics.suppression import Rate, round_counts
 
 # OpenSAFELY's base (issue 10): every count published to a role other than admin.
@@ -150,3 +151,62 @@ def rounded_headline(h: Headline, base: int) -> Headline:
         reoperation_free_12m=coarsen_value(h.reoperation_free_12m, PROPORTION_DECIMALS),
         reoperation_free_12m_ci=coarse(h.reoperation_free_12m_ci),
     )
+
+
+def published_completeness(frame: pd.DataFrame, base: int) -> pd.DataFrame:
+    """The completeness table with its record counts rounded and each share from them.
+
+    An exact record count of a physician's cases ("86 records") beside a rounded headline
+    ("85 cases") is the exact count the headline rounds (review 5, F2). A column with a
+    few gaps can then read as complete: the rounded counts cannot tell."""
+    if base <= 1 or frame.empty:
+        return frame
+    out = frame.copy()
+    rows = np.floor(pd.to_numeric(out["n_rows"]).astype(float) / base + 0.5) * base
+    present = np.floor(pd.to_numeric(out["n_present"]).astype(float) / base + 0.5) * base
+    present = np.minimum(present, rows)
+    out["n_rows"], out["n_present"] = rows.astype("Int64"), present.astype("Int64")
+    out["share_present"] = np.where(rows > 0, present / rows.where(rows > 0, 1), np.nan)
+    return out
+
+
+def published_dropout(frame: pd.DataFrame, base: int) -> pd.DataFrame:
+    """Who is lost, as published (analytics.lost_to_followup.published_dropout)."""
+    from analytics.lost_to_followup import published_dropout as publish
+
+    return publish(frame, base)
+
+
+_FUNNEL_RATE = (Rate("responder_rate", "responders", "n", None, ("ci_low", "ci_high")),)
+
+
+def published_funnel(result: Funnel, base: int) -> Funnel:
+    """The crude funnel as published: each unit's counts rounded, its rate, interval and
+    position from them, and the overall rate (so the limits) from the rounded totals.
+
+    The dashboard's cache rounds frames and headlines but passed this result through:
+    a physician saw every peer's exact n and responders, and the exact overall rate,
+    which the limits' curve carries too (review 5, F3)."""
+    if base <= 1:
+        return result
+    overall, n_total = published_overall(result.overall_rate, result.n_total, base)
+    points = round_counts(result.points, base, counts=("n", "responders"), rates=_FUNNEL_RATE)
+    # the curve ends at the largest shown unit: its rounded n, not its exact one
+    shown = pd.to_numeric(points.loc[~points["suppressed"].astype(bool), "n"]).dropna()
+    top = int(shown.max()) if len(shown) else 0
+    grid = np.arange(1, top + 1) if top <= 400 else np.unique(np.geomspace(1, top, 300).round())
+    limits = pd.DataFrame({"n": grid.astype(int)})
+    n = pd.to_numeric(points["n"]).astype(float).to_numpy()
+    rate = pd.to_numeric(points["responder_rate"]).astype(float).to_numpy()
+    levels = {0.95: "95", 0.998: "998"}
+    if np.isfinite(overall):
+        for level, (low, high) in funnel_limits(np.nan_to_num(n), overall, tuple(levels)).items():
+            tag = levels[level]
+            position = np.where(rate < low, "below", np.where(rate > high, "above", "within"))
+            points[f"position_{tag}"] = pd.Series(position, index=points.index).where(
+                np.isfinite(rate) & (n > 0), None
+            )
+        grid = limits["n"].to_numpy(dtype=float)
+        for level, (low, high) in funnel_limits(grid, overall, tuple(levels)).items():
+            limits[f"lower_{levels[level]}"], limits[f"upper_{levels[level]}"] = low, high
+    return replace(result, overall_rate=overall, n_total=n_total, points=points, limits=limits)

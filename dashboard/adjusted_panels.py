@@ -21,6 +21,7 @@ import streamlit as st
 from analytics.definitions import AnalyticsError, Criterion, parse_responder
 from analytics.display_rules import FUNNEL_POSITION_LABEL, funnel_position
 from analytics.filters import Filters
+from analytics.published import base_for, published_overall
 from dashboard import charts, data, labels, ui
 from dashboard.data import StoreFile
 from pipelines import vocabulary as vocab
@@ -207,11 +208,14 @@ def provider_funnel(
         st.warning(f"The adjusted comparison cannot be computed here: {exc}")
         return
     st.caption(subtitle)
-    ui.chart(charts.adjusted_funnel(frame, unit=unit, overall_rate=crude.overall_rate))
+    # an exact overall rate of a few hundred cases is their count (review 5, F3)
+    base = base_for(getattr(filters, "scope", None))
+    overall_rate, n_total = published_overall(crude.overall_rate, crude.n_total, base)
+    ui.chart(charts.adjusted_funnel(frame, unit=unit, overall_rate=overall_rate))
     hidden = int(frame["suppressed"].fillna(False).astype(bool).sum()) if len(frame) else 0
     st.caption(
-        f"Overall responder rate {labels.percent(crude.overall_rate, 1)} of "
-        f"{labels.count(crude.n_total)} patients assessed. "
+        f"Overall responder rate {labels.percent(overall_rate, 1)} of "
+        f"{labels.count(n_total)} patients assessed. "
         + (f"{hidden} {unit}s with too few assessed patients are not shown. " if hidden else "")
         + "The risk-adjusted rate is O/E × the overall rate; the shrunken rate pulls small "
         "units toward the average (empirical Bayes), so chance alone moves them less."

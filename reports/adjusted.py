@@ -11,6 +11,7 @@ note in the section instead of a failed report.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import inspect
 import logging
 from dataclasses import dataclass, field
@@ -37,6 +38,7 @@ class Adjusted:
     unit_label: str | None = None  # the report's own unit in `funnel` (None: network)
     unit_position: str = ""  # its place against the limits, in words ("Within the limits")
     overall_rate: float = float("nan")  # the crude funnel's overall rate (the chart's line)
+    overall_n: int = 0  # ... and its denominator (both published rounded to a non-admin)
     notes: list[str] = field(default_factory=list)
 
 
@@ -71,7 +73,16 @@ def _comparison(db: Any, scope: Scope, as_of: dt.date, min_cell: int, out: Adjus
         )
 
 
-def _funnel(db: Any, scope: Scope, as_of: dt.date, min_cell: int, out: Adjusted) -> None:
+def _funnel(
+    db: Any,
+    scope: Scope,
+    as_of: dt.date,
+    min_cell: int,
+    out: Adjusted,
+    *,
+    options: dict[str, object],
+    peer_key: str,
+) -> None:
     from analytics.adjust.providers import providers
 
     unit = "physician" if scope.kind == "physician" else "clinic"
@@ -92,12 +103,13 @@ def _funnel(db: Any, scope: Scope, as_of: dt.date, min_cell: int, out: Adjusted)
     from analytics.outcomes import funnel
 
     # The funnel chart's centre line, as the dashboard draws it: the crude overall rate.
-    out.overall_rate = funnel(
-        db, unit=unit, timepoint=DEFAULT_TIMEPOINT, min_cell=min_cell, as_of=as_of
-    ).overall_rate
+    crude = funnel(db, unit=unit, timepoint=DEFAULT_TIMEPOINT, min_cell=min_cell, as_of=as_of)
+    out.overall_rate, out.overall_n = crude.overall_rate, crude.n_total
     if scope.kind != "network" and not frame.empty:
         names = [str(v) for v in frame[unit]]
-        mapping = peer_labels(names, list(frame["n"].fillna(0)), scope.name)
+        listed = options.get(unit)
+        everyone = [str(v) for v in listed] if isinstance(listed, list | tuple) else []
+        mapping = peer_labels(names, scope.name, key=peer_key, everyone=everyone)
         frame = frame.assign(**{unit: [mapping[n] for n in names]})
         # Peers in the stable order of their labels, the report's own unit first.
         order = [0 if n == scope.name else int(mapping[n].split()[-1]) for n in names]
@@ -121,7 +133,13 @@ def _position(own: pd.DataFrame) -> str:
 
 
 def build(
-    db: Any, scope: Scope, *, as_of: dt.date, min_cell: int, options: dict[str, object]
+    db: Any,
+    scope: Scope,
+    *,
+    as_of: dt.date,
+    min_cell: int,
+    options: dict[str, object],
+    peer_key: str = "",
 ) -> Adjusted:
     """The adjusted sections for this scope.
 
@@ -130,7 +148,8 @@ def build(
     for the sections' tables, still fail on it.
     """
     out = Adjusted()
-    for part, words in ((_comparison, "pathway comparison"), (_funnel, "funnel position")):
+    funnel = functools.partial(_funnel, options=options, peer_key=peer_key)
+    for part, words in ((_comparison, "pathway comparison"), (funnel, "funnel position")):
         try:
             part(db, scope, as_of, min_cell, out)
         except AnalyticsError:

@@ -131,6 +131,12 @@ def _smd(value: Any) -> str:
     return f"{round(float(value), 2) + 0.0:+.2f}"
 
 
+def _number(value: Any, spec: str) -> str:
+    """A figure, or a dash where it has none (O/E of an expected count rounded to 0)."""
+    number = pd.to_numeric(value, errors="coerce")
+    return "–" if pd.isna(number) else format(float(number), spec)
+
+
 def funnel_table(adj: Adjusted) -> tuple[str, Table]:
     """The unit's adjusted position among its peers (anonymised), and the table."""
     unit = adj.unit
@@ -161,8 +167,8 @@ def funnel_table(adj: Adjusted) -> tuple[str, Table]:
                 name,
                 labels.count(r.n),
                 labels.count(r.responders),
-                f"{float(r.expected):,.1f}",
-                f"{float(r.oe_ratio):.2f}",
+                _number(r.expected, ",.1f"),
+                _number(r.oe_ratio, ".2f"),
                 _pct(r.adjusted_rate),
                 position,
             ]
@@ -170,8 +176,8 @@ def funnel_table(adj: Adjusted) -> tuple[str, Table]:
         if name == adj.unit_label:
             sentence = (
                 f"{name}: {labels.count(r.responders)} responders where "
-                f"{float(r.expected):.1f} were expected from the case mix "
-                f"(observed ÷ expected {float(r.oe_ratio):.2f}). "
+                f"{_number(r.expected, '.1f')} were expected from the case mix "
+                f"(observed ÷ expected {_number(r.oe_ratio, '.2f')}). "
                 + MEANING[funnel_position(r.position_95, r.position_998)]
             )
     return sentence, Table(header, rows, numeric_from=1)
