@@ -199,25 +199,24 @@ def _scope(args: argparse.Namespace) -> Any:
     except AccessError as exc:
         raise defs.AnalyticsError(f"--as: {exc}") from None
     if not scope.is_everything:
-        # What that account would see, with its publication rules fixed: neither lowered
-        # (`--min-cell 0 --round 1` printed exact small counts) nor changed at all. The
-        # first --min-cell at which a row hides is its exact denominator, and counts
-        # rounded to several bases (5, 6, 7, ...) intersect to the exact count (review 5,
-        # F4, F5), so any other value is refused rather than applied.
+        # What that account would see: its publication rules are fixed. A lower value is
+        # held at the account's (`--min-cell 0 --round 1` printed exact small counts); a
+        # higher one is refused, since the first --min-cell at which a row hides is its
+        # exact denominator, and counts rounded to several bases (5, 6, 7, ...) intersect
+        # to the exact count (review 5, F4, F5).
         published = base_for(scope)
-        rounding = getattr(args, "round_base", 0) or 0
-        if rounding not in (0, published):
+        if (getattr(args, "round_base", 0) or 0) > published:
             raise defs.AnalyticsError(
-                f"--round cannot be changed for a non-admin account: what {email} sees "
-                f"has its counts rounded to {published} (leave --round out)"
+                f"--round cannot be raised for a non-admin account: what {email} sees "
+                f"has its counts rounded to {published}, no other base (leave --round out)"
             )
         args.round_base = published
         if hasattr(args, "min_cell"):
-            if _min_cell(str(args.min_cell)) != defs.DEFAULT_MIN_CELL:
+            if _min_cell(str(args.min_cell)) > defs.DEFAULT_MIN_CELL:
                 raise defs.AnalyticsError(
-                    "--min-cell cannot be changed for a non-admin account: what "
-                    f"{email} sees hides groups below {defs.DEFAULT_MIN_CELL} "
-                    "(leave --min-cell out)"
+                    "--min-cell cannot be raised for a non-admin account: what "
+                    f"{email} sees hides groups below {defs.DEFAULT_MIN_CELL}, no other "
+                    "limit (leave --min-cell out)"
                 )
             args.min_cell = str(defs.DEFAULT_MIN_CELL)
     return scope

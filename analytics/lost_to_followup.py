@@ -175,7 +175,8 @@ def _share(side: pd.DataFrame, name: str, level: str, n: int) -> float:
 
 
 def _smd(difference: float, var_lost: float, var_followed: float) -> float:
-    pooled = np.sqrt((var_lost + var_followed) / 2)
+    # a variance of equal values can come out of the sum of squares a hair below 0
+    pooled = np.sqrt(np.maximum((var_lost + var_followed) / 2, 0.0))
     if not np.isfinite(pooled) or pooled == 0:
         return 0.0 if difference == 0 else np.nan
     return float(difference / pooled)

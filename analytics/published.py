@@ -36,8 +36,15 @@ def base_for(scope: Any) -> int:
 
 _CRUDE_RATE = (Rate("rate", "responders", "n", None, ("rate_ci_low", "rate_ci_high")),)
 _PATHWAY_RATE = (Rate("rate", "responders", "n_analysed", None, ("rate_ci_low", "rate_ci_high")),)
-# "12 cases with cause=x (all ...)" in the notes and errors of the adjusted figures
-_CASES_WITH = re.compile(r"\b(\d+) cases with\b")
+# Counts in the notes, warnings and errors of the adjusted figures: "12 cases with
+# cause=x", "57 cases had a propensity below 0.05 and 7 above 0.95", "an effective n of
+# 40 of 212 cases". "fewer than 5 analysed cases" is a threshold, not matched.
+_COUNTS_IN_TEXT = re.compile(
+    r"\b(\d+)( cases\b| above 0\.95\b)|(\beffective n of )(\d+)( of )(\d+)( cases\b)"
+)
+# A small group set aside by its pathway: "fewer than 5 cases with sex=other (all had
+# repeat_surgery)" told a one-to-four patient group's pathway (review 5, F7).
+_SMALL_ONE_SIDED = re.compile(r"(fewer than \d+ cases with [^()]*?) \(all had [^)]*\)")
 
 
 def round_number(n: int, base: int) -> int:
@@ -46,10 +53,19 @@ def round_number(n: int, base: int) -> int:
 
 
 def rounded_text(text: str, base: int) -> str:
-    """A note or message with each "N cases with" count rounded to base."""
+    """A note, warning or message with each count in it rounded to base, and a small
+    set-aside group's pathway left unsaid."""
     if base <= 1:
         return text
-    return _CASES_WITH.sub(lambda m: f"{round_number(int(m.group(1)), base)} cases with", text)
+
+    def count(m: re.Match[str]) -> str:
+        if m.group(1) is not None:
+            return f"{round_number(int(m.group(1)), base)}{m.group(2)}"
+        effective, n = (round_number(int(m.group(i)), base) for i in (4, 6))
+        return f"{m.group(3)}{effective}{m.group(5)}{n}{m.group(7)}"
+
+    text = _SMALL_ONE_SIDED.sub(r"\1 (all on one pathway)", text)
+    return _COUNTS_IN_TEXT.sub(count, text)
 
 
 def published_overall(rate: float, n_total: int, base: int) -> tuple[float, int]:
@@ -96,6 +112,10 @@ def published_compare(result: dict[str, Any], base: int) -> dict[str, Any]:
         for col in ("mean_change", "adjusted_mean_change"):
             if row.get(col) is not None:
                 row[col] = coarsen_value(float(row[col]), MEAN_DECIMALS)
+    extreme = {
+        key: None if value is None else round_number(int(value), base)
+        for key, value in (result.get("extreme_propensity") or {}).items()
+    }
     difference = dict(result["difference"])
     for col in ("unadjusted", "unadjusted_ci_low", "unadjusted_ci_high"):
         if difference.get(col) is not None:
@@ -104,6 +124,7 @@ def published_compare(result: dict[str, Any], base: int) -> dict[str, Any]:
         **result,
         "pathways": rows,
         "difference": difference,
+        "extreme_propensity": extreme,
         "set_aside": [rounded_text(t, base) for t in result["set_aside"]],
         "warnings": [rounded_text(t, base) for t in result["warnings"]],
     }

@@ -1,0 +1,146 @@
+"""Review 5's attacks on the published (non-admin) figures, re-run: each must now fail.
+
+Hand-built stores (tests/analytics/builders.py): every count below is worked by hand from
+the rows written here. Each test first shows the attack recovering the exact value from
+the operator's (exact) output, then that the same arithmetic on what a manager or a
+physician gets (`--as`) no longer recovers it.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from access.accounts import add_account
+from fbss.cli import main
+from tests.analytics.builders import assessment, case, make_store
+
+AS_OF = "2025-01-01"  # 12 months after DAY0 is due
+PASSWORD = "correct horse battery"
+MANAGER = "mgr@north.org"
+PHYSICIAN = "ana@north.org"
+
+
+def _accounts(db: Path) -> Path:
+    users = db.parent / "fbss-users.toml"
+    add_account(users, MANAGER, role="manager", password=PASSWORD, clinics=("North Spine",))
+    add_account(
+        users, PHYSICIAN, role="physician", password=PASSWORD, clinics=("North Spine",),
+        physician="Dr A",
+    )  # fmt: skip
+    return users
+
+
+@pytest.fixture(scope="module")
+def dropout_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Dr B: 14 followed cases aged 50 (baseline ODI 40, 12m ODI 30), 6 lost cases aged 60
+    (baseline ODI 50, no 12m), and one followed patient aged 27 with baseline ODI 31.5:
+    the single 18-39 patient. Views "Dr B" and "Dr B, 40+" differ by that patient only.
+    """
+    cases, rows = [], []
+    for i in range(14):
+        cases.append(case(f"F{i:02d}", physician="Dr B", age=50))
+        rows += [assessment(f"F{i:02d}", "baseline", odi=40.0), assessment(f"F{i:02d}", "12m", odi=30.0)]  # fmt: skip
+    for i in range(6):
+        cases.append(case(f"L{i:02d}", physician="Dr B", age=60))
+        rows.append(assessment(f"L{i:02d}", "baseline", odi=50.0))
+    cases.append(case("Y00", physician="Dr B", age=27, sex="male"))
+    rows += [assessment("Y00", "baseline", odi=31.5), assessment("Y00", "12m", odi=20.0)]
+    for i in range(8):  # Dr A's own cases, so the physician account has a practice
+        cases.append(case(f"A{i:02d}", physician="Dr A", age=45))
+        rows += [assessment(f"A{i:02d}", "baseline", odi=45.0), assessment(f"A{i:02d}", "12m", odi=35.0)]  # fmt: skip
+    db = tmp_path_factory.mktemp("review5") / "fbss.duckdb"
+    make_store(db, cases, rows)
+    _accounts(db)
+    return db
+
+
+def _dropout(db: Path, capsys: pytest.CaptureFixture[str], *extra: str) -> dict[str, dict]:
+    argv = ["summary", "--db", str(db), "--dropout", "--as-of", AS_OF, "--format", "json",
+            "--physician", "Dr B", *extra]  # fmt: skip
+    assert main(argv) == 0, capsys.readouterr().err
+    rows = json.loads(capsys.readouterr().out)
+    return {r["characteristic"] if r["level"] is None else f"{r['characteristic']}={r['level']}": r
+            for r in rows}  # fmt: skip
+
+
+def _one_patient(a: dict, b: dict) -> float:
+    """The reviewer's arithmetic: n_A x mean_A - n_B x mean_B."""
+    return a["n_followed"] * a["followed_value"] - b["n_followed"] * b["followed_value"]
+
+
+def test_dropout_differencing_recovers_a_patient_exactly_but_not_as_a_manager(
+    dropout_store: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    older = ("--age-band", "40-59,60-74,75+")
+    exact_all, exact_older = (
+        _dropout(dropout_store, capsys),
+        _dropout(dropout_store, capsys, *older),
+    )
+    # the operator's exact figures: 15 followed (14 + the young patient) against 14
+    assert exact_all["age"]["n_followed"] == 15
+    assert exact_older["age"]["n_followed"] == 14
+    assert exact_all["age"]["n_lost"] == 6
+    assert _one_patient(exact_all["age"], exact_older["age"]) == pytest.approx(27)
+    assert _one_patient(exact_all["baseline_odi"], exact_older["baseline_odi"]) == pytest.approx(
+        31.5
+    )
+
+    as_mgr = ("--as", MANAGER)
+    pub_all = _dropout(dropout_store, capsys, *as_mgr)
+    pub_older = _dropout(dropout_store, capsys, *as_mgr, *older)
+    for rows in (pub_all, pub_older):
+        for row in rows.values():
+            assert row["n_followed"] % 5 == 0
+            assert row["n_lost"] % 5 == 0
+    # 15 and 14 both publish as 15, 6 lost as 5: the two views cannot be told apart by n
+    assert pub_all["age"]["n_followed"] == pub_older["age"]["n_followed"] == 15
+    assert pub_all["age"]["n_lost"] == 5
+    # means to one decimal: (14 x 50 + 27) / 15 = 48.4667 -> 48.5; the 40+ view 50.0
+    assert pub_all["age"]["followed_value"] == 48.5
+    assert pub_older["age"]["followed_value"] == 50.0
+    # the arithmetic now gives 15 x 48.5 - 15 x 50.0 = -22.5, not an age of 27
+    assert _one_patient(pub_all["age"], pub_older["age"]) == pytest.approx(-22.5)
+    assert _one_patient(pub_all["baseline_odi"], pub_older["baseline_odi"]) != pytest.approx(31.5)
+    # a category's share is its rounded count over the rounded side: male 1 of 15 -> 0 of 15
+    assert pub_all["sex=male"]["followed_value"] in (0.0, None)
+
+
+def test_a_physician_gets_the_same_published_dropout(
+    dropout_store: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    argv = ["summary", "--db", str(dropout_store), "--dropout", "--as-of", AS_OF,
+            "--format", "json", "--as", PHYSICIAN]  # fmt: skip
+    assert main(argv) == 0
+    rows = json.loads(capsys.readouterr().out)
+    # the network: 14 + 1 + 8 = 23 followed -> 25, 6 lost -> 5
+    assert {(r["n_followed"], r["n_lost"]) for r in rows} == {(25, 5)}
+
+
+def test_min_cell_and_round_cannot_be_swept_as_a_non_admin(
+    dropout_store: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """F4/F5: the first --min-cell that hides a row is its exact n; bases 5, 6, 7...
+    intersect to the exact count. Both are refused for a non-admin, with a plain line."""
+    argv = ["summary", "--db", str(dropout_store), "--as-of", AS_OF, "--by", "physician",
+            "--format", "csv"]  # fmt: skip
+    for flag, value in (("--min-cell", "16"), ("--min-cell", "6"), ("--round", "7")):
+        assert main([*argv, flag, value, "--as", MANAGER]) == 2
+        err = capsys.readouterr().err
+        assert "cannot be raised for a non-admin account" in err
+        assert "Traceback" not in err
+    # what the sweep would have read: Dr B's 21 cases hide at --min-cell 22, not at 21
+    assert main([*argv, "--min-cell", "22"]) == 0  # the operator may
+    exact = pd.read_csv(io.StringIO(capsys.readouterr().out))
+    assert bool(exact.loc[exact["physician"] == "Dr B", "suppressed"].all())
+    # held at the account's own limits (a lower value changes nothing), counts rounded
+    assert main([*argv, "--min-cell", "0", "--round", "1", "--as", MANAGER]) == 0
+    held = pd.read_csv(io.StringIO(capsys.readouterr().out))
+    assert main([*argv, "--as", MANAGER]) == 0
+    default = pd.read_csv(io.StringIO(capsys.readouterr().out))
+    pd.testing.assert_frame_equal(held, default)
+    assert int(default.loc[default["physician"] == "Dr B", "n_cases"].iloc[0]) == 20  # 21
