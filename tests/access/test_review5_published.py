@@ -144,3 +144,87 @@ def test_min_cell_and_round_cannot_be_swept_as_a_non_admin(
     default = pd.read_csv(io.StringIO(capsys.readouterr().out))
     pd.testing.assert_frame_equal(held, default)
     assert int(default.loc[default["physician"] == "Dr B", "n_cases"].iloc[0]) == 20  # 21
+
+
+@pytest.fixture(scope="module")
+def funnel_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """600 seeded confounded cases (tests/analytics/adjust_stores.py), 100 per physician;
+    Dr A, C and E work at South, the others at North."""
+    from tests.analytics.adjust_stores import confounded_rows, fast_store
+
+    cases, rows = confounded_rows(600, seed=11)
+    db = fast_store(tmp_path_factory.mktemp("funnel") / "fbss.duckdb", cases, rows)
+    add_account(
+        db.parent / "fbss-users.toml", "dra@south.org", role="physician", password=PASSWORD,
+        clinics=("South",), physician="Dr A",
+    )  # fmt: skip
+    return db
+
+
+def _providers(db: Path, capsys: pytest.CaptureFixture[str], *extra: str) -> pd.DataFrame:
+    argv = ["providers", "--db", str(db), "--adjusted", "--as-of", AS_OF, "--format", "csv"]
+    assert main([*argv, *extra]) == 0, capsys.readouterr().err
+    return pd.read_csv(io.StringIO(capsys.readouterr().out))
+
+
+def _round5(n: float) -> int:
+    return int(5 * ((n + 2.5) // 5))
+
+
+def test_observed_from_oe_times_e_gives_only_the_rounded_count(
+    funnel_store: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """F3: O = O/E x E and overall = adjusted rate / (O/E), the reviewer's arithmetic."""
+    exact = _providers(funnel_store, capsys)
+    # on the exact output the attack works: every unit's responders and the overall rate
+    assert (exact["oe_ratio"] * exact["expected"] - exact["responders"]).abs().max() < 1e-9
+    n_total, r_total = int(exact["n"].sum()), int(exact["responders"].sum())
+    assert n_total == 600
+    assert (exact["adjusted_rate"] / exact["oe_ratio"] - r_total / n_total).abs().max() < 1e-12
+
+    shown = _providers(funnel_store, capsys, "--as", "dra@south.org")
+    assert len(shown) == 6
+    assert "Dr A" in set(shown["physician"])
+    assert (shown["physician"].str.startswith("Peer ") | (shown["physician"] == "Dr A")).all()
+    # E is rounded like a count; O/E x E is then the rounded O, a multiple of 5
+    assert (shown["expected"] % 5 == 0).all()
+    recovered = shown["oe_ratio"] * shown["expected"]
+    assert (recovered - shown["responders"]).abs().max() < 1e-9
+    assert (shown["responders"] % 5 == 0).all()
+    # ... which the exact count is not, for most units (seeded: the same every run)
+    truth = exact.sort_values("responders")["responders"].tolist()
+    assert sorted(recovered.round().astype(int)) != truth
+    assert sorted(_round5(r) for r in truth) == sorted(recovered.round().astype(int))
+    # the overall rate behind the adjusted rate: rounded responders over rounded n
+    overall = shown["adjusted_rate"] / shown["oe_ratio"]
+    assert overall.round(12).nunique() == 1
+    assert overall.iloc[0] == pytest.approx(_round5(r_total) / _round5(n_total), abs=1e-12)
+    # the positions are placed from the rounded counts against limits around rounded E
+    assert set(shown["position_95"]) <= {"below", "within", "above"}
+
+
+def test_the_report_funnel_is_published_and_labelled_as_the_cli_labels_it(
+    funnel_store: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """F3 in the report, and F8: its peers carry the CLI's keyed labels, not size order."""
+    import datetime as dt
+
+    from access.peer_key import peer_key
+    from analytics import overview
+    from analytics.published import published_providers
+    from reports import adjusted
+    from reports.scope import Scope as ReportScope
+
+    key = peer_key(funnel_store.parent / "fbss-users.toml")
+    options = overview.filter_options(funnel_store)
+    built = adjusted.build(
+        funnel_store, ReportScope("physician", "Dr A"), as_of=dt.date(2025, 1, 1), min_cell=5,
+        options=options, peer_key=key,
+    )  # fmt: skip
+    assert built.funnel is not None
+    report = published_providers(built.funnel, 5)
+    cli = _providers(funnel_store, capsys, "--as", "dra@south.org")
+    columns = ["physician", "n", "responders", "expected", "oe_ratio", "adjusted_rate"]
+    mine = report[columns].sort_values("physician").reset_index(drop=True)
+    theirs = cli[columns].sort_values("physician").reset_index(drop=True)
+    pd.testing.assert_frame_equal(mine, theirs, check_dtype=False, atol=1e-9)
