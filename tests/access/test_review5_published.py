@@ -228,3 +228,58 @@ def test_the_report_funnel_is_published_and_labelled_as_the_cli_labels_it(
     mine = report[columns].sort_values("physician").reset_index(drop=True)
     theirs = cli[columns].sort_values("physician").reset_index(drop=True)
     pd.testing.assert_frame_equal(mine, theirs, check_dtype=False, atol=1e-9)
+
+
+@pytest.fixture(scope="module")
+def compare_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """600 confounded cases (strong confounding: some propensities beyond 0.05/0.95) and
+    three patients of sex "other", all three given repeat surgery (revision fusion)."""
+    from tests.analytics.adjust_stores import confounded_rows, fast_store
+
+    cases, rows = confounded_rows(600, seed=11)
+    for i in range(3):
+        row = case(f"O{i:02d}", sex="other", treatment="revision_fusion", physician="Dr A",
+                   clinic="South", age=50)  # fmt: skip
+        row.update(prior_surgeries=2, smoker=False, bmi=28.0)
+        cases.append(row)
+        rows += [assessment(row["case_id"], "baseline", odi=50.0),
+                 assessment(row["case_id"], "12m", odi=35.0)]  # fmt: skip
+    db = fast_store(tmp_path_factory.mktemp("compare") / "fbss.duckdb", cases, rows)
+    add_account(
+        db.parent / "fbss-users.toml", "dra@south.org", role="physician", password=PASSWORD,
+        clinics=("South",), physician="Dr A",
+    )  # fmt: skip
+    return db
+
+
+def _compare(db: Path, capsys: pytest.CaptureFixture[str], *extra: str) -> dict:
+    argv = ["compare", "--db", str(db), "--as-of", AS_OF, "--format", "json", *extra]
+    assert main(argv) == 0, capsys.readouterr().err
+    result: dict = json.loads(capsys.readouterr().out)
+    return result
+
+
+def test_compare_notes_reveal_no_count_or_pathway_below_the_base(
+    compare_store: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """F7: exact extreme-propensity counts, and "(all had repeat_surgery)" of a group of 3."""
+    exact = _compare(compare_store, capsys)
+    told = [t for t in exact["set_aside"] if "sex=other" in t]
+    assert told == ["fewer than 5 cases with sex=other (all had repeat_surgery)"]
+    below, above = exact["extreme_propensity"].values()
+    assert (below, above) == (1, 9)  # seeded; exact in the operator's warning too
+    assert "1 cases had a propensity below 0.05 and 9 above 0.95" in exact["warnings"][0]
+    shown = _compare(compare_store, capsys, "--as", "dra@south.org")
+    assert "fewer than 5 cases with sex=other (all on one pathway)" in shown["set_aside"]
+    assert not any("all had" in t for t in shown["set_aside"] if "fewer than" in t)
+    assert shown["extreme_propensity"] == {
+        "below_0_05": _round5(below),
+        "above_0_95": _round5(above),
+    }
+    # every count in a published warning is a multiple of 5
+    import re
+
+    for text in shown["warnings"] + shown["set_aside"]:
+        for number in re.findall(r"\b(\d+) cases\b|and (\d+) above", text):
+            value = int(next(n for n in number if n))
+            assert value % 5 == 0, text
