@@ -41,7 +41,8 @@ def _counts(report: ReportData) -> list[float]:
     found: list[float] = []
     for column in report.headline:
         h = column.headline
-        found += [h.n_cases, h.followup_due, h.followup_returned, h.responder_n, h.responders]
+        shown = (h.n_cases, h.followup_due, h.followup_returned, h.responder_n, h.responders)
+        found += [float(c) for c in shown if c is not None]
     for name in FRAMES:
         frame = getattr(report, name)
         for col in COUNTS:
