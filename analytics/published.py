@@ -87,10 +87,18 @@ def published_providers(frame: pd.DataFrame, base: int) -> pd.DataFrame:
     from the rounded counts (analytics.adjust.providers.published_adjusted)."""
     if base <= 1:
         return frame
-    from analytics.adjust.providers import published_adjusted
+    from analytics.adjust.providers import TOTALS, published_adjusted
 
     out = round_counts(frame, base, counts=("n", "responders"), rates=_CRUDE_RATE)
     out.attrs = dict(frame.attrs)
+    totals = out.attrs.get(TOTALS)
+    if totals is not None and len(out) and out["expected"].isna().all():  # the crude funnel
+        n_total, r_total = totals
+        overall, _ = published_overall(r_total / n_total if n_total else np.nan, n_total, base)
+        if np.isfinite(overall):
+            _place(out, overall, "rate")
+        out.attrs = {k: v for k, v in out.attrs.items() if k != TOTALS}
+        return out
     return published_adjusted(out, base)
 
 
@@ -217,17 +225,25 @@ def published_funnel(result: Funnel, base: int) -> Funnel:
     top = int(shown.max()) if len(shown) else 0
     grid = np.arange(1, top + 1) if top <= 400 else np.unique(np.geomspace(1, top, 300).round())
     limits = pd.DataFrame({"n": grid.astype(int)})
-    n = pd.to_numeric(points["n"]).astype(float).to_numpy()
-    rate = pd.to_numeric(points["responder_rate"]).astype(float).to_numpy()
-    levels = {0.95: "95", 0.998: "998"}
     if np.isfinite(overall):
-        for level, (low, high) in funnel_limits(np.nan_to_num(n), overall, tuple(levels)).items():
-            tag = levels[level]
-            position = np.where(rate < low, "below", np.where(rate > high, "above", "within"))
-            points[f"position_{tag}"] = pd.Series(position, index=points.index).where(
-                np.isfinite(rate) & (n > 0), None
-            )
+        _place(points, overall, "responder_rate")
         grid = limits["n"].to_numpy(dtype=float)
-        for level, (low, high) in funnel_limits(grid, overall, tuple(levels)).items():
-            limits[f"lower_{levels[level]}"], limits[f"upper_{levels[level]}"] = low, high
+        for level, (low, high) in funnel_limits(grid, overall, tuple(_LEVELS)).items():
+            limits[f"lower_{_LEVELS[level]}"], limits[f"upper_{_LEVELS[level]}"] = low, high
     return replace(result, overall_rate=overall, n_total=n_total, points=points, limits=limits)
+
+
+_LEVELS = {0.95: "95", 0.998: "998"}
+
+
+def _place(points: pd.DataFrame, overall: float, rate_column: str) -> None:
+    """Each unit's position from its rounded counts against the exact binomial limits
+    around the published overall rate (analytics.outcomes.funnel's rule), in place: a
+    position from the exact count could split the five counts its rounding stands for."""
+    n = pd.to_numeric(points["n"]).astype(float).to_numpy()
+    rate = pd.to_numeric(points[rate_column]).astype(float).to_numpy()
+    for level, (low, high) in funnel_limits(np.nan_to_num(n), overall, tuple(_LEVELS)).items():
+        position = np.where(rate < low, "below", np.where(rate > high, "above", "within"))
+        points[f"position_{_LEVELS[level]}"] = pd.Series(position, index=points.index).where(
+            np.isfinite(rate) & (n > 0), None
+        )

@@ -203,7 +203,7 @@ def _crude(
 ) -> pd.DataFrame:
     from analytics.outcomes import funnel
 
-    points = funnel(
+    result = funnel(
         db,
         unit=by,
         timepoint=timepoint,
@@ -211,13 +211,18 @@ def _crude(
         min_cell=min_cell,
         as_of=as_of,
         filters=filters,
-    ).points
+    )
+    points = result.points
     out = points.rename(
         columns={"responder_rate": "rate", "ci_low": "rate_ci_low", "ci_high": "rate_ci_high"}
     )
     for col in ("expected", "oe_ratio", "adjusted_rate", "shrunken_rate"):
         out[col] = np.nan
-    return out[[by, *FIELDS]].reset_index(drop=True)
+    out = out[[by, *FIELDS]].reset_index(drop=True)
+    # the overall rate's counts, for the published positions (analytics.published)
+    responders = round(result.overall_rate * result.n_total) if result.n_total else 0
+    out.attrs[TOTALS] = (result.n_total, responders)
+    return out
 
 
 def published_adjusted(frame: pd.DataFrame, base: int) -> pd.DataFrame:

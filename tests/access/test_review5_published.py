@@ -283,3 +283,26 @@ def test_compare_notes_reveal_no_count_or_pathway_below_the_base(
         for number in re.findall(r"\b(\d+) cases\b|and (\d+) above", text):
             value = int(next(n for n in number if n))
             assert value % 5 == 0, text
+
+
+def test_crude_positions_are_placed_from_the_rounded_counts(
+    funnel_store: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A position from the exact count could split the five counts its rounding stands
+    for; a non-admin's positions are an exact one-sided binomial test (scipy) of the
+    rounded responders out of the rounded n at the published overall rate."""
+    from scipy.stats import binom
+
+    argv = ["providers", "--db", str(funnel_store), "--as-of", AS_OF, "--format", "csv"]
+    assert main(argv) == 0
+    exact = pd.read_csv(io.StringIO(capsys.readouterr().out))
+    overall = _round5(int(exact["responders"].sum())) / _round5(int(exact["n"].sum()))
+    assert main([*argv, "--as", "dra@south.org"]) == 0
+    shown = pd.read_csv(io.StringIO(capsys.readouterr().out))
+    assert (shown["responders"] % 5 == 0).all()
+    for row in shown.itertuples(index=False):
+        n, r = int(row.n), int(row.responders)
+        low_tail = binom.cdf(r, n, overall)  # P(R <= r)
+        high_tail = binom.sf(r - 1, n, overall)  # P(R >= r)
+        expected = "below" if low_tail < 0.025 else "above" if high_tail < 0.025 else "within"
+        assert row.position_95 == expected, (row, low_tail, high_tail)
