@@ -22,6 +22,7 @@ import pandas as pd
 from analytics.coarsening import MEAN_DECIMALS, PROPORTION_DECIMALS, coarsen_value
 from analytics.outcomes import Funnel
 from analytics.overview import Headline
+from analytics.published_positions import crude_positions
 from analytics.stats import funnel_limits, wilson
 from analytics.suppression import Rate, round_counts
 
@@ -96,7 +97,7 @@ def published_providers(frame: pd.DataFrame, base: int) -> pd.DataFrame:
         n_total, r_total = totals
         overall, _ = published_overall(r_total / n_total if n_total else np.nan, n_total, base)
         if np.isfinite(overall):
-            _place(out, overall, "rate")
+            _place(out, (n_total, r_total), base)
         out.attrs = {k: v for k, v in out.attrs.items() if k != TOTALS}
         return out
     return published_adjusted(out, base)
@@ -226,7 +227,8 @@ def published_funnel(result: Funnel, base: int) -> Funnel:
     grid = np.arange(1, top + 1) if top <= 400 else np.unique(np.geomspace(1, top, 300).round())
     limits = pd.DataFrame({"n": grid.astype(int)})
     if np.isfinite(overall):
-        _place(points, overall, "responder_rate")
+        responders = round(result.overall_rate * result.n_total)
+        _place(points, (result.n_total, responders), base)
         grid = limits["n"].to_numpy(dtype=float)
         for level, (low, high) in funnel_limits(grid, overall, tuple(_LEVELS)).items():
             limits[f"lower_{_LEVELS[level]}"], limits[f"upper_{_LEVELS[level]}"] = low, high
@@ -236,14 +238,20 @@ def published_funnel(result: Funnel, base: int) -> Funnel:
 _LEVELS = {0.95: "95", 0.998: "998"}
 
 
-def _place(points: pd.DataFrame, overall: float, rate_column: str) -> None:
-    """Each unit's position from its rounded counts against the exact binomial limits
-    around the published overall rate (analytics.outcomes.funnel's rule), in place: a
-    position from the exact count could split the five counts its rounding stands for."""
-    n = pd.to_numeric(points["n"]).astype(float).to_numpy()
-    rate = pd.to_numeric(points[rate_column]).astype(float).to_numpy()
-    for level, (low, high) in funnel_limits(np.nan_to_num(n), overall, tuple(_LEVELS)).items():
-        position = np.where(rate < low, "below", np.where(rate > high, "above", "within"))
-        points[f"position_{_LEVELS[level]}"] = pd.Series(position, index=points.index).where(
-            np.isfinite(rate) & (n > 0), None
-        )
+def _place(points: pd.DataFrame, totals: tuple[int, int], base: int) -> None:
+    """Each unit's position from the published counts, in place: flagged above or below
+    a limit only when every true count its rounding allows, and every overall rate the
+    rounded network totals (n, responders) allow, put it there; otherwise "within"
+    (within the limits, or too close to tell: analytics.published_positions)."""
+    n_total, r_total = totals
+    n_pub, r_pub = round_number(int(n_total), base), round_number(int(r_total), base)
+    positions = crude_positions(
+        pd.to_numeric(points["responders"]).astype(float).to_numpy(),
+        pd.to_numeric(points["n"]).astype(float).to_numpy(),
+        r_pub,
+        n_pub,
+        base,
+        tuple(_LEVELS),
+    )
+    for level, tag in _LEVELS.items():
+        points[f"position_{tag}"] = pd.Series(positions[level], index=points.index)

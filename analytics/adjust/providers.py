@@ -234,11 +234,14 @@ def published_adjusted(frame: pd.DataFrame, base: int) -> pd.DataFrame:
     (review 5, F3). So: E is rounded to `base` like a count; O/E is the rounded O over the
     rounded E; the overall rate is the rounded network responders over the rounded
     network n; the adjusted and shrunken rates, the limits and the positions are computed
-    from those. Every figure shown is then a function of rounded counts (and the spread
-    sum p(1-p), which holds no outcome), so no arithmetic on them pins a count more
-    tightly than its rounding does: O/E x E is the rounded O. Crude frames pass through.
+    from those; a position is flagged only when every true O and E the rounding allows
+    puts the unit there (analytics.published_positions). Every figure shown is then a
+    function of rounded counts (and the spread sum p(1-p), which holds no outcome), so no
+    arithmetic on them pins a count more tightly than its rounding does: O/E x E is the
+    rounded O. Crude frames pass through.
     """
     from analytics.published import published_overall
+    from analytics.published_positions import adjusted_positions
 
     totals = frame.attrs.get(TOTALS)
     if base <= 1 or totals is None or frame["expected"].isna().all():
@@ -268,7 +271,8 @@ def published_adjusted(frame: pd.DataFrame, base: int) -> pd.DataFrame:
         z = NormalDist().inv_cdf(0.5 + level / 2)
         o_low, o_high = e - z * sd, e + z * sd
         out[f"o_low_{tag}"], out[f"o_high_{tag}"] = o_low, o_high
-        position = np.where(o < o_low, "below", np.where(o > o_high, "above", "within"))
+        # flagged only where every true O and E the rounding allows is on that side
+        position = adjusted_positions(o, e, sd, z, base)
         out[f"position_{tag}"] = pd.Series(position, index=out.index).where(np.isfinite(o))
     out.attrs = {k: v for k, v in frame.attrs.items() if k != TOTALS}  # exact: kept back
     return out
