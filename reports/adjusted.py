@@ -20,7 +20,7 @@ from typing import Any
 import pandas as pd
 
 from analytics.definitions import DEFAULT_RESPONDER, DEFAULT_TIMEPOINT, AnalyticsError
-from analytics.display_rules import FUNNEL_POSITION_LABEL, funnel_position
+from analytics.display_rules import funnel_position_label
 from dashboard.charts.providers import HIGHLIGHT
 from reports.scope import Scope, peer_labels
 
@@ -39,6 +39,7 @@ class Adjusted:
     unit_position: str = ""  # its place against the limits, in words ("Within the limits")
     overall_rate: float = float("nan")  # the crude funnel's overall rate (the chart's line)
     overall_n: int = 0  # ... and its denominator (both published rounded to a non-admin)
+    published: bool = False  # rounded for a non-admin: "within" may be "too close to tell"
     notes: list[str] = field(default_factory=list)
 
 
@@ -118,18 +119,19 @@ def _funnel(
         # The chart rings the report's own unit and writes "This clinic" beside it.
         mark = f"This {unit}"
         frame[HIGHLIGHT] = [mark if n == scope.name else "" for n in frame[unit].astype(str)]
-        out.unit_position = _position(frame[frame[unit].astype(str) == scope.name])
+        out.unit_position = unit_position(frame[frame[unit].astype(str) == scope.name])
     out.funnel = frame.reset_index(drop=True)
 
 
-def _position(own: pd.DataFrame) -> str:
-    """The unit's place on the funnel in words ("" when it has no row at all)."""
+def unit_position(own: pd.DataFrame, *, published: bool = False) -> str:
+    """The unit's place on the funnel in words ("" when it has no row at all); published:
+    from the rounded figures, where a unit not flagged may be too close to tell."""
     if own.empty:
         return ""
     row = own.iloc[0]
     if bool(row.get("suppressed")):
         return "Too few assessed patients to place (fewer than the smallest group shown)"
-    return FUNNEL_POSITION_LABEL[funnel_position(row["position_95"], row["position_998"])]
+    return funnel_position_label(row["position_95"], row["position_998"], published=published)
 
 
 def build(

@@ -208,6 +208,11 @@ def _publish(report: ReportData, base: int) -> None:
             adj.comparison = published_compare(adj.comparison, base)
         if adj.funnel is not None:
             adj.funnel = published_providers(adj.funnel, base)
+            adj.published = True
+            # the unit's place in words, from the published positions (not the exact ones)
+            if adj.unit_label is not None:
+                own = adj.funnel[adj.funnel[adj.unit].astype(str) == adj.unit_label]
+                adj.unit_position = adjusted.unit_position(own, published=True)
         # the chart's centre line: an exact rate of a few hundred cases is their count
         adj.overall_rate, adj.overall_n = published_overall(adj.overall_rate, adj.overall_n, base)
         adj.notes = [rounded_text(t, base) for t in adj.notes]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from analytics.definitions import FUNNEL_UNITS, PRESETS
+from analytics.display_rules import FUNNEL_POSITION_LABEL, PUBLISHED_WITHIN_LABEL
 from analytics.published import base_for, published_funnel
 from dashboard import adjusted_panels, charts, data, labels, tables, ui
 from dashboard.sidebar import choice, context
@@ -53,7 +54,8 @@ def render() -> None:
         version, unit=unit, timepoint=view.timepoint, responder=criterion, filters=filters
     )
     # the cache passes a Funnel through: its counts and overall rate published here
-    result = published_funnel(result, base_for(getattr(filters, "scope", None)))
+    base = base_for(getattr(filters, "scope", None))
+    result = published_funnel(result, base)
     overall_rate, n_total = result.overall_rate, result.n_total
     ui.chart(
         charts.funnel(
@@ -72,8 +74,16 @@ def render() -> None:
         + "Rates are not adjusted for case mix: a physician who takes the hardest cases can "
         "sit low for that reason alone (registry differences shrink a lot after adjustment)."
     )
+    table = tables.funnel_table(result.points, unit)
+    if base > 1:
+        st.caption(adjusted_panels.PUBLISHED_POSITIONS)
+        # a unit not flagged at the published precision may be too close to tell
+        within = FUNNEL_POSITION_LABEL["within"]
+        table["Against the limits"] = table["Against the limits"].replace(
+            within, PUBLISHED_WITHIN_LABEL
+        )
     ui.table(
-        tables.funnel_table(result.points, unit),
+        table,
         f"Responder rate by {unit}",
         key="funnel",
         expanded=True,
