@@ -6,10 +6,13 @@ four cases shows as a suppressed row: the absence told that every one of a small
 cases was on the other pathway (review 5, F7). Here every combination of the key values
 the output already shows, for every partition (measure, timepoint), gets a row; the ones
 the data lack are added looking exactly like a suppressed small row (keys, null figures,
-suppressed). Combinations that cannot exist are left out: a treatment belongs to one
-pathway (pipelines.vocabulary.pathway_of), so "revision fusion x less invasive" is not a
-group anyone could have. The added rows hide nothing that was shown and reveal no value
-not already in the output, so they cannot weaken the suppression around them.
+suppressed), where each of the row's lines (the rows sharing every key but one) already
+hides a row: in a line of shown rows the public total minus the rows gives the empty
+row's 0 back, suppressed or not, and its absence tells no more than that. Combinations
+that cannot exist are left out: a treatment belongs to one pathway
+(pipelines.vocabulary.pathway_of), so "revision fusion x less invasive" is not a group
+anyone could have. The added rows hide nothing that was shown and reveal no value not
+already in the output, so they cannot weaken the suppression around them.
 """
 
 from __future__ import annotations
@@ -42,7 +45,15 @@ def with_empty_groups(
         return frame
     values = [frame[k].dropna().unique().tolist() for k in keys]
     parts = frame[list(partition_by)].drop_duplicates().to_dict("records") if partition_by else [{}]
-    present = set(map(tuple, frame[[*keys, *partition_by]].astype(object).itertuples(index=False)))
+    columns = [*keys, *partition_by]
+    present = set(map(tuple, frame[columns].astype(object).itertuples(index=False)))
+    # the lines that hold a hidden row: a line is the rows sharing every key but one
+    hidden = frame[frame["suppressed"].astype(bool)]
+    lines = {
+        (k, tuple(r[c] for c in columns if c != k))
+        for k in keys
+        for r in hidden[columns].astype(object).to_dict("records")
+    }
     missing = []
     for combo in itertools.product(*values):
         named = dict(zip(keys, combo, strict=True))
@@ -50,7 +61,12 @@ def with_empty_groups(
             continue
         for part in parts:
             row = {**named, **part}
-            if tuple(row[c] for c in [*keys, *partition_by]) not in present:
+            if tuple(row[c] for c in columns) in present:
+                continue
+            # Only where each of its lines already hides a row: in a line of shown rows
+            # the total minus the rows gives the empty one's 0 back whatever it looks like
+            # (and its absence then tells nothing the total does not).
+            if all((k, tuple(row[c] for c in columns if c != k)) in lines for k in keys):
                 missing.append(row)
     if not missing:
         return frame
