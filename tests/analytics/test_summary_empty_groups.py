@@ -83,3 +83,34 @@ def test_impossible_combinations_and_exact_output_get_no_rows(store: Path) -> No
     assert not exact["suppressed"].any()
     # one key: the output's own values, nothing to add
     assert len(summary(store, by="sex", as_of=AS_OF)) == 2
+
+
+def test_an_empty_group_is_added_only_where_each_of_its_lines_hides_a_row() -> None:
+    """Hand-built frame: cause x sex, empty cells (y, q), (z, p), (w, q). First every
+    line holds a hidden row, so all three are added; then (z, q) is shown, and line "q"
+    and line "z" hold only shown rows: their totals minus the rows give an empty cell's 0
+    back whatever it looks like, so none of the three is added."""
+    from analytics.suppression_empty import with_empty_groups
+
+    frame = pd.DataFrame(
+        {
+            "cause": ["x", "x", "y", "z", "w"],
+            "sex": ["p", "q", "p", "q", "p"],
+            "n": [20, 30, None, None, None],
+            "suppressed": [False, False, True, True, True],
+        }
+    )
+    out = with_empty_groups(frame, ("cause", "sex"))
+    added = out.iloc[len(frame) :]
+    assert sorted(zip(added["cause"], added["sex"], strict=True)) == [
+        ("w", "q"),
+        ("y", "q"),
+        ("z", "p"),
+    ]
+    assert added["suppressed"].all()
+    assert added["n"].isna().all()
+    # (y, q) and (w, q) lie on line q, (z, p) on line z: all shown now
+    shown_q = frame.assign(suppressed=[False, False, True, False, True], n=[20, 30, None, 9, None])
+    out = with_empty_groups(shown_q, ("cause", "sex"))
+    added = out.iloc[len(frame) :]
+    assert added.empty
