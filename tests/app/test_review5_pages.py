@@ -94,3 +94,29 @@ def test_the_funnels_are_published_for_a_physician(
     n_shown = int(caption.group(2).replace(",", ""))
     assert n_shown == 5 * int((exact.n_total + 2.5) // 5)
     assert caption.group(1) != f"{100 * exact.overall_rate:.1f}" or n_shown == exact.n_total
+
+
+def test_a_physician_sees_no_flag_the_rounding_cannot_guarantee(
+    signed_app: tuple[AppFactory, Path],  # noqa: F811
+    sample_store: Path,
+) -> None:
+    """Funnel positions for a non-admin (analytics.published_positions): a unit not
+    flagged is "within the limits, or too close to tell" in both funnels' tables, never
+    plainly "within", and a caption says why few units are marked."""
+    from analytics.display_rules import PUBLISHED_WITHIN_LABEL
+    from dashboard.adjusted_panels import PUBLISHED_POSITIONS
+
+    make, _ = signed_app
+    at = _signed_in(make, sample_store, "kim@clinic.org", "Physicians & clinics")
+    for adjusted in (True, False):
+        if not adjusted:
+            switch = next(t for t in at.toggle if "adjust" in t.label.lower())
+            switch.set_value(False).run()
+            assert not at.exception
+        table = frame_with(at, "Against the limits")
+        words = set(table["Against the limits"]) - {""}
+        assert words, adjusted
+        # only the published words, or a flag: never plain "Within the limits"
+        assert "Within the limits" not in words
+        assert PUBLISHED_WITHIN_LABEL in words
+        assert PUBLISHED_POSITIONS in texts(at)
