@@ -199,11 +199,26 @@ def _scope(args: argparse.Namespace) -> Any:
     except AccessError as exc:
         raise defs.AnalyticsError(f"--as: {exc}") from None
     if not scope.is_everything:
-        # what that account would see: its limits can be raised here, never lowered
-        # (`--min-cell 0 --round 1` printed exact small counts "as" a physician)
-        args.round_base = max(getattr(args, "round_base", 0) or 0, base_for(scope))
+        # What that account would see: its publication rules are fixed. A lower value is
+        # held at the account's (`--min-cell 0 --round 1` printed exact small counts); a
+        # higher one is refused, since the first --min-cell at which a row hides is its
+        # exact denominator, and counts rounded to several bases (5, 6, 7, ...) intersect
+        # to the exact count (review 5, F4, F5).
+        published = base_for(scope)
+        if (getattr(args, "round_base", 0) or 0) > published:
+            raise defs.AnalyticsError(
+                f"--round cannot be raised for a non-admin account: what {email} sees "
+                f"has its counts rounded to {published}, no other base (leave --round out)"
+            )
+        args.round_base = published
         if hasattr(args, "min_cell"):
-            args.min_cell = str(max(_min_cell(str(args.min_cell)), defs.DEFAULT_MIN_CELL))
+            if _min_cell(str(args.min_cell)) > defs.DEFAULT_MIN_CELL:
+                raise defs.AnalyticsError(
+                    "--min-cell cannot be raised for a non-admin account: what "
+                    f"{email} sees hides groups below {defs.DEFAULT_MIN_CELL}, no other "
+                    "limit (leave --min-cell out)"
+                )
+            args.min_cell = str(defs.DEFAULT_MIN_CELL)
     return scope
 
 
@@ -309,7 +324,7 @@ def run_events(args: argparse.Namespace) -> int:
 
 def _dropout(db: Any, args: argparse.Namespace) -> int:
     """`fbss summary --dropout`: followed against lost at the timepoint, then the flags."""
-    from analytics.lost_to_followup import COLUMNS, dropout
+    from analytics.lost_to_followup import COLUMNS, dropout, published_dropout
     from analytics.output import render
 
     if args.by:
@@ -321,6 +336,10 @@ def _dropout(db: Any, args: argparse.Namespace) -> int:
         as_of=args.as_of,
         filters=_filters(args),
     )
+    if args.round_base < 0:
+        raise defs.AnalyticsError(f"--round must be 0 or more (got {args.round_base})")
+    # rounded and coarsened like the summary's figures (a non-admin's --as: base 5)
+    frame = published_dropout(frame, args.round_base)
     columns = [c for c in COLUMNS if c != "message"]
     sys.stdout.write(render(frame, columns, args.format))
     if args.format == "table":

@@ -199,7 +199,17 @@ def run_providers(args: argparse.Namespace) -> int:
         except defs.AnalyticsError as exc:  # its counts are published too
             raise defs.AnalyticsError(rounded_text(str(exc), rounding)) from None
         frame = published_providers(frame, rounding)
-        sys.stdout.write(render(frame, [args.by, *FIELDS], args.format))
+        columns = [args.by, *FIELDS]
+        if rounding > 1:
+            # a unit is flagged only when the rounded figures guarantee it, so "within"
+            # says less than it does in exact output: said in a column (CSV/JSON too)
+            from analytics.published_positions import TOO_CLOSE
+
+            within = (frame["position_95"] == "within") | (frame["position_998"] == "within")
+            notes = [f"within: {TOO_CLOSE}" if w else "" for w in within]
+            frame = frame.assign(position_note=notes)
+            columns.append("position_note")
+        sys.stdout.write(render(frame, columns, args.format))
         return 0
 
     return base._run("providers", args, work)

@@ -36,3 +36,19 @@ def funnel_position(p95: object, p998: object) -> str:
     if p95 in ("above", "below"):
         return f"{p95}_95"
     return "within"
+
+
+# "within" in a published (rounded, non-admin) output: a flag is shown only when every
+# true count the rounding allows gives it (analytics.published_positions), so a unit not
+# flagged may be within the limits or merely too close to a limit to tell.
+PUBLISHED_WITHIN_LABEL = "Within the limits, or too close to tell at the published precision"
+
+
+def funnel_position_label(p95: object, p998: object, *, published: bool = False) -> str:
+    """FUNNEL_POSITION_LABEL's words for a unit ("" without positions, as when hidden)."""
+    if p95 is None and p998 is None:
+        return ""
+    if isinstance(p95, float) and isinstance(p998, float) and p95 != p95 and p998 != p998:
+        return ""  # both NaN
+    key = funnel_position(p95, p998)
+    return PUBLISHED_WITHIN_LABEL if published and key == "within" else FUNNEL_POSITION_LABEL[key]

@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from analytics import facts, frames, queries
+from analytics.coarsening import MEAN_DECIMALS
 from analytics.definitions import (
     DEFAULT_MIN_CELL,
     DEFAULT_TIMEPOINT,
@@ -29,6 +30,7 @@ from analytics.sql_files import literal
 from pipelines import vocabulary as vocab
 
 SMD_MARK = 0.1
+SMD_DECIMALS = 2  # a published SMD (published_dropout)
 COLUMNS: tuple[str, ...] = (
     "timepoint", "measure", "characteristic", "level", "n_followed", "n_lost",
     "followed_value", "lost_value", "smd", "imbalanced", "message", "suppressed",
@@ -173,7 +175,8 @@ def _share(side: pd.DataFrame, name: str, level: str, n: int) -> float:
 
 
 def _smd(difference: float, var_lost: float, var_followed: float) -> float:
-    pooled = np.sqrt((var_lost + var_followed) / 2)
+    # a variance of equal values can come out of the sum of squares a hair below 0
+    pooled = np.sqrt(np.maximum((var_lost + var_followed) / 2, 0.0))
     if not np.isfinite(pooled) or pooled == 0:
         return 0.0 if difference == 0 else np.nan
     return float(difference / pooled)
@@ -198,3 +201,63 @@ def _row(
         "imbalanced": imbalanced,
         "message": message,
     }
+
+
+def published_dropout(frame: pd.DataFrame, base: int) -> pd.DataFrame:
+    """`dropout`'s frame as published to a non-admin (review 5, F2).
+
+    The exact n_followed / n_lost, means and shares of two views that differ by one
+    patient gave that patient's age, sex and baseline scores (13 x mean - 12 x mean).
+    Published like every other figure: both counts rounded to `base`; a category's share
+    is its rounded count over the rounded side (a rate from rounded counts); a mean is
+    coarsened to 1 decimal (analytics.coarsening, as the summary's means); the SMD of a
+    number to 2 decimals, the SMD of a category recomputed from the published shares; a
+    row is flagged (with its sentence) only where the published and the exact SMD both
+    pass 0.1 on the same side. Suppressed rows stay hidden."""
+    if base <= 1 or frame.empty:
+        return frame
+    out = frame.copy()
+    exact_f = pd.to_numeric(out["n_followed"], errors="coerce").astype(float)
+    exact_l = pd.to_numeric(out["n_lost"], errors="coerce").astype(float)
+    n_f = np.floor(exact_f / base + 0.5) * base
+    n_l = np.floor(exact_l / base + 0.5) * base
+    numeric = out["level"].isna()
+    for side, exact_n, n in (("followed_value", exact_f, n_f), ("lost_value", exact_l, n_l)):
+        value = pd.to_numeric(out[side], errors="coerce").astype(float)
+        count = np.floor((value * exact_n).round() / base + 0.5) * base  # the level's count
+        share = np.where(n > 0, np.minimum(count, n) / n.where(n > 0, 1), np.nan)
+        out[side] = np.where(numeric, value.round(MEAN_DECIMALS), share)
+        out[side] = out[side].where(value.notna())
+    smd = pd.to_numeric(out["smd"], errors="coerce").astype(float)
+    fp, lp = out["followed_value"].astype(float), out["lost_value"].astype(float)
+    from_shares = [
+        _smd(b - a, b * (1 - b), a * (1 - a)) if np.isfinite(a) and np.isfinite(b) else np.nan
+        for a, b in zip(fp, lp, strict=True)
+    ]
+    published = pd.Series(np.where(numeric, smd, from_shares), index=out.index)
+    out["smd"] = (published.round(SMD_DECIMALS) + 0.0).where(smd.notna())  # no -0.0
+    out["n_followed"], out["n_lost"] = n_f.astype("Int64"), n_l.astype("Int64")
+    for i in out.index[smd.notna()]:
+        s, exact = float(out.at[i, "smd"]), float(smd.at[i])
+        # A share from rounded counts of a small side can swing far (3 of 5 lost -> 5 of
+        # 5): a sentence is said only where the published and the exact SMD agree on it,
+        # so rounding never makes a finding up or turns one round.
+        flagged = bool(
+            np.isfinite(s) and abs(s) >= SMD_MARK and abs(exact) >= SMD_MARK and s * exact > 0
+        )
+        out.at[i, "imbalanced"] = flagged
+        out.at[i, "message"] = _message(out.loc[i], s) if flagged else ""
+    return out[list(COLUMNS)]
+
+
+def _message(row: pd.Series, smd: float) -> str:
+    """The sentence of `_row` for a published SMD."""
+    name, level = str(row["characteristic"]), row["level"]
+    when = vocab.TIMEPOINTS[str(row["timepoint"])].label.lower()
+    if level is None or pd.isna(level):
+        _, _, more, less = next(n for n in _NUMERIC if n[0] == name)
+    else:
+        label = _LEVEL_LABELS[name].get(str(level), str(level))
+        more = f"were more often {label}" if name == "sex" else f"more often had {label}"
+        less = f"were less often {label}" if name == "sex" else f"less often had {label}"
+    return f"patients lost at {when} {more if smd > 0 else less}"

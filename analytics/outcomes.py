@@ -36,6 +36,7 @@ from analytics.definitions import (
 )
 from analytics.filters import Filters
 from analytics.suppression import apply_suppression
+from analytics.suppression_empty import with_empty_groups
 from analytics.trajectories import trajectory as trajectory  # re-exported (moved there)
 from pipelines import vocabulary as vocab
 
@@ -100,6 +101,8 @@ def summary(
         partition_by=("measure", "timepoint"),
         linked=True,  # a group's cases are the same for every measure (and timepoint)
     )
+    if min_cell > 0:  # an absent group must look like a suppressed small one (review 5, F7)
+        out = with_empty_groups(out, keys, ("measure", "timepoint"))
     measure_rank = {c.measure: i for i, c in enumerate(definition.criteria)}
     out = frames.order_rows(out, keys, {"measure": measure_rank, "timepoint": _TP_RANK})
     return out[[*keys, *SUMMARY_FIELDS, *SUMMARY_EXTRA_FIELDS]]

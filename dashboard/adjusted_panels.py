@@ -19,8 +19,9 @@ import pandas as pd
 import streamlit as st
 
 from analytics.definitions import AnalyticsError, Criterion, parse_responder
-from analytics.display_rules import FUNNEL_POSITION_LABEL, funnel_position
+from analytics.display_rules import funnel_position_label
 from analytics.filters import Filters
+from analytics.published import base_for, published_overall
 from dashboard import charts, data, labels, ui
 from dashboard.data import StoreFile
 from pipelines import vocabulary as vocab
@@ -33,6 +34,12 @@ CAVEAT = (
     "remove differences nobody recorded (what the imaging showed, how fit or determined a "
     "patient was, a surgeon's judgement): **unmeasured confounding remains**, so even an "
     "adjusted difference is not proof that one pathway or one physician caused it."
+)
+# Under a funnel published to a non-admin (counts rounded to 5): why few units are flagged.
+PUBLISHED_POSITIONS = (
+    "Counts are rounded to 5. A unit is marked above or below a limit only when every exact "
+    "count the rounded figures stand for would put it there; a unit not marked is within "
+    "the limits, or too close to a limit to tell at this precision."
 )
 SIMILAR_NOTE = (
     "**A description of similar past patients, not a prediction for this patient.** For "
@@ -207,29 +214,35 @@ def provider_funnel(
         st.warning(f"The adjusted comparison cannot be computed here: {exc}")
         return
     st.caption(subtitle)
-    ui.chart(charts.adjusted_funnel(frame, unit=unit, overall_rate=crude.overall_rate))
+    # an exact overall rate of a few hundred cases is their count (review 5, F3)
+    base = base_for(getattr(filters, "scope", None))
+    overall_rate, n_total = published_overall(crude.overall_rate, crude.n_total, base)
+    ui.chart(charts.adjusted_funnel(frame, unit=unit, overall_rate=overall_rate))
     hidden = int(frame["suppressed"].fillna(False).astype(bool).sum()) if len(frame) else 0
     st.caption(
-        f"Overall responder rate {labels.percent(crude.overall_rate, 1)} of "
-        f"{labels.count(crude.n_total)} patients assessed. "
+        f"Overall responder rate {labels.percent(overall_rate, 1)} of "
+        f"{labels.count(n_total)} patients assessed. "
         + (f"{hidden} {unit}s with too few assessed patients are not shown. " if hidden else "")
         + "The risk-adjusted rate is O/E × the overall rate; the shrunken rate pulls small "
         "units toward the average (empirical Bayes), so chance alone moves them less."
     )
     st.markdown(CAVEAT)
+    if base > 1:
+        st.caption(PUBLISHED_POSITIONS)
     ui.table(
-        provider_table(frame, unit),
+        provider_table(frame, unit, published=base > 1),
         f"Observed and expected responders by {unit}",
         key="funnel_adjusted",
         expanded=True,
     )
 
 
-def provider_table(frame: pd.DataFrame, unit: str) -> pd.DataFrame:
-    """One row per unit: n, observed O, expected E, O/E, rates and position."""
+def provider_table(frame: pd.DataFrame, unit: str, *, published: bool = False) -> pd.DataFrame:
+    """One row per unit: n, observed O, expected E, O/E, rates and position (published:
+    a unit not flagged is within the limits or too close to tell, display_rules)."""
     f = frame
     position = [
-        "" if pd.isna(a) and pd.isna(b) else FUNNEL_POSITION_LABEL[funnel_position(a, b)]
+        "" if pd.isna(a) and pd.isna(b) else funnel_position_label(a, b, published=published)
         for a, b in zip(f["position_95"], f["position_998"], strict=True)
     ]
     return pd.DataFrame(

@@ -11,6 +11,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
+from analytics.published import base_for, published_dropout
 from analytics.trajectories import COHORTS
 from dashboard import charts, data, labels, ui
 from pipelines import settings, store
@@ -58,6 +59,8 @@ def dropout_section(
         frame = started.result()
     else:
         frame = data.dropout(version, timepoint=timepoint, filters=filters)
+    # the cache rounds only counts it knows by name: n_followed, shares and SMDs here
+    frame = published_dropout(frame, base_for(getattr(filters, "scope", None)))
     if frame["suppressed"].all():
         st.info("Too few patients followed or lost to compare safely.")
         return

@@ -11,6 +11,7 @@ note in the section instead of a failed report.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import inspect
 import logging
 from dataclasses import dataclass, field
@@ -19,7 +20,7 @@ from typing import Any
 import pandas as pd
 
 from analytics.definitions import DEFAULT_RESPONDER, DEFAULT_TIMEPOINT, AnalyticsError
-from analytics.display_rules import FUNNEL_POSITION_LABEL, funnel_position
+from analytics.display_rules import funnel_position_label
 from dashboard.charts.providers import HIGHLIGHT
 from reports.scope import Scope, peer_labels
 
@@ -37,6 +38,8 @@ class Adjusted:
     unit_label: str | None = None  # the report's own unit in `funnel` (None: network)
     unit_position: str = ""  # its place against the limits, in words ("Within the limits")
     overall_rate: float = float("nan")  # the crude funnel's overall rate (the chart's line)
+    overall_n: int = 0  # ... and its denominator (both published rounded to a non-admin)
+    published: bool = False  # rounded for a non-admin: "within" may be "too close to tell"
     notes: list[str] = field(default_factory=list)
 
 
@@ -71,7 +74,16 @@ def _comparison(db: Any, scope: Scope, as_of: dt.date, min_cell: int, out: Adjus
         )
 
 
-def _funnel(db: Any, scope: Scope, as_of: dt.date, min_cell: int, out: Adjusted) -> None:
+def _funnel(
+    db: Any,
+    scope: Scope,
+    as_of: dt.date,
+    min_cell: int,
+    out: Adjusted,
+    *,
+    options: dict[str, object],
+    peer_key: str,
+) -> None:
     from analytics.adjust.providers import providers
 
     unit = "physician" if scope.kind == "physician" else "clinic"
@@ -92,12 +104,13 @@ def _funnel(db: Any, scope: Scope, as_of: dt.date, min_cell: int, out: Adjusted)
     from analytics.outcomes import funnel
 
     # The funnel chart's centre line, as the dashboard draws it: the crude overall rate.
-    out.overall_rate = funnel(
-        db, unit=unit, timepoint=DEFAULT_TIMEPOINT, min_cell=min_cell, as_of=as_of
-    ).overall_rate
+    crude = funnel(db, unit=unit, timepoint=DEFAULT_TIMEPOINT, min_cell=min_cell, as_of=as_of)
+    out.overall_rate, out.overall_n = crude.overall_rate, crude.n_total
     if scope.kind != "network" and not frame.empty:
         names = [str(v) for v in frame[unit]]
-        mapping = peer_labels(names, list(frame["n"].fillna(0)), scope.name)
+        listed = options.get(unit)
+        everyone = [str(v) for v in listed] if isinstance(listed, list | tuple) else []
+        mapping = peer_labels(names, scope.name, key=peer_key, everyone=everyone)
         frame = frame.assign(**{unit: [mapping[n] for n in names]})
         # Peers in the stable order of their labels, the report's own unit first.
         order = [0 if n == scope.name else int(mapping[n].split()[-1]) for n in names]
@@ -106,22 +119,29 @@ def _funnel(db: Any, scope: Scope, as_of: dt.date, min_cell: int, out: Adjusted)
         # The chart rings the report's own unit and writes "This clinic" beside it.
         mark = f"This {unit}"
         frame[HIGHLIGHT] = [mark if n == scope.name else "" for n in frame[unit].astype(str)]
-        out.unit_position = _position(frame[frame[unit].astype(str) == scope.name])
+        out.unit_position = unit_position(frame[frame[unit].astype(str) == scope.name])
     out.funnel = frame.reset_index(drop=True)
 
 
-def _position(own: pd.DataFrame) -> str:
-    """The unit's place on the funnel in words ("" when it has no row at all)."""
+def unit_position(own: pd.DataFrame, *, published: bool = False) -> str:
+    """The unit's place on the funnel in words ("" when it has no row at all); published:
+    from the rounded figures, where a unit not flagged may be too close to tell."""
     if own.empty:
         return ""
     row = own.iloc[0]
     if bool(row.get("suppressed")):
         return "Too few assessed patients to place (fewer than the smallest group shown)"
-    return FUNNEL_POSITION_LABEL[funnel_position(row["position_95"], row["position_998"])]
+    return funnel_position_label(row["position_95"], row["position_998"], published=published)
 
 
 def build(
-    db: Any, scope: Scope, *, as_of: dt.date, min_cell: int, options: dict[str, object]
+    db: Any,
+    scope: Scope,
+    *,
+    as_of: dt.date,
+    min_cell: int,
+    options: dict[str, object],
+    peer_key: str = "",
 ) -> Adjusted:
     """The adjusted sections for this scope.
 
@@ -130,7 +150,8 @@ def build(
     for the sections' tables, still fail on it.
     """
     out = Adjusted()
-    for part, words in ((_comparison, "pathway comparison"), (_funnel, "funnel position")):
+    funnel = functools.partial(_funnel, options=options, peer_key=peer_key)
+    for part, words in ((_comparison, "pathway comparison"), (funnel, "funnel position")):
         try:
             part(db, scope, as_of, min_cell, out)
         except AnalyticsError:

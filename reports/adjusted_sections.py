@@ -6,7 +6,7 @@ from typing import Any
 
 import pandas as pd
 
-from analytics.display_rules import FUNNEL_POSITION_LABEL, funnel_position
+from analytics.display_rules import funnel_position, funnel_position_label
 from dashboard import labels
 from dashboard.charts.adjusted import covariate_words
 from reports.adjusted import Adjusted
@@ -28,6 +28,18 @@ MEANING: dict[str, str] = {
     "below_998": "Below the 99.8% limit: fewer responders than the case mix predicts, beyond "
     "what chance plausibly explains: worth a review of the cases.",
 }
+
+
+PUBLISHED_WITHIN = (
+    "Within the 95% limits, or too close to tell at the published precision: the counts "
+    "are rounded to 5, and a unit is flagged only when every count the rounding allows "
+    "puts it beyond a limit."
+)
+
+
+def meaning(key: str, published: bool) -> str:
+    """MEANING's sentence; a published "within" may also be too close to a limit to tell."""
+    return PUBLISHED_WITHIN if published and key == "within" else MEANING[key]
 
 
 def _pct(value: Any) -> str:
@@ -131,6 +143,12 @@ def _smd(value: Any) -> str:
     return f"{round(float(value), 2) + 0.0:+.2f}"
 
 
+def _number(value: Any, spec: str) -> str:
+    """A figure, or a dash where it has none (O/E of an expected count rounded to 0)."""
+    number = pd.to_numeric(value, errors="coerce")
+    return "–" if pd.isna(number) else format(float(number), spec)
+
+
 def funnel_table(adj: Adjusted) -> tuple[str, Table]:
     """The unit's adjusted position among its peers (anonymised), and the table."""
     unit = adj.unit
@@ -155,14 +173,14 @@ def funnel_table(adj: Adjusted) -> tuple[str, Table]:
                     "its figures are hidden, as for any small group."
                 )
             continue
-        position = FUNNEL_POSITION_LABEL[funnel_position(r.position_95, r.position_998)]
+        position = funnel_position_label(r.position_95, r.position_998, published=adj.published)
         rows.append(
             [
                 name,
                 labels.count(r.n),
                 labels.count(r.responders),
-                f"{float(r.expected):,.1f}",
-                f"{float(r.oe_ratio):.2f}",
+                _number(r.expected, ",.1f"),
+                _number(r.oe_ratio, ".2f"),
                 _pct(r.adjusted_rate),
                 position,
             ]
@@ -170,8 +188,8 @@ def funnel_table(adj: Adjusted) -> tuple[str, Table]:
         if name == adj.unit_label:
             sentence = (
                 f"{name}: {labels.count(r.responders)} responders where "
-                f"{float(r.expected):.1f} were expected from the case mix "
-                f"(observed ÷ expected {float(r.oe_ratio):.2f}). "
-                + MEANING[funnel_position(r.position_95, r.position_998)]
+                f"{_number(r.expected, '.1f')} were expected from the case mix "
+                f"(observed ÷ expected {_number(r.oe_ratio, '.2f')}). "
+                + meaning(funnel_position(r.position_95, r.position_998), adj.published)
             )
     return sentence, Table(header, rows, numeric_from=1)

@@ -39,8 +39,12 @@ def make_report(
     round_base: int = 0,
     progress: Progress = _quiet,
     today: dt.date | None = None,
+    users: str | None = None,
 ) -> tuple[ReportData, Rendered]:
-    """Check the scope against the store, compute the figures and render the PDF."""
+    """Check the scope against the store, compute the figures and render the PDF.
+
+    Peers are labelled with the deployment's key (access.peer_key) from the accounts file
+    `users`, else $FBSS_USERS, else the one beside the store: the dashboard's labels."""
     # The renderer loads while the figures are computed (see render.warm_up); a failure
     # there shows again, with its traceback, when render_pdf loads the same things.
     warming = threading.Thread(target=_warm_up, name="fbss-warm-up", daemon=True)
@@ -59,11 +63,20 @@ def make_report(
         round_base=round_base,
         progress=progress,
         today=today,
+        peer_key=_peer_key(db, users),
     )
     warming.join()
     rendered = render_pdf(report, progress=progress)
     progress(1.0, "Done")
     return report, rendered
+
+
+def _peer_key(db: Any, users: str | None) -> str:
+    """The deployment's peer key, as the dashboard finds its accounts file."""
+    from access.accounts import users_path_from
+    from access.peer_key import peer_key
+
+    return peer_key(users_path_from(users or os.environ.get("FBSS_USERS"), db))
 
 
 def write_atomically(path: Path, data: bytes) -> None:

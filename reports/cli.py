@@ -86,7 +86,13 @@ def run(args: argparse.Namespace) -> int:
             permission.check(scope, kind, name, db)
             round_base = base_for(scope)  # as that account would get it on the dashboard
         report, rendered = make_report(
-            db, kind, name, period, compare_previous=args.compare_previous, round_base=round_base
+            db,
+            kind,
+            name,
+            period,
+            compare_previous=args.compare_previous,
+            round_base=round_base,
+            users=args.users,
         )
     except AnalyticsError as exc:
         print(f"fbss report: {exc}", file=sys.stderr)

@@ -27,6 +27,9 @@ from analytics.filters import Filters
 from analytics.overview import Headline
 from analytics.published import (
     published_compare,
+    published_completeness,
+    published_dropout,
+    published_overall,
     published_providers,
     rounded_headline,
     rounded_text,
@@ -128,6 +131,7 @@ def build_report(
     round_base: int = 0,
     progress: Progress = _quiet,
     today: dt.date | None = None,
+    peer_key: str = "",
 ) -> ReportData:
     """Compute every figure of one report (the slow part; rendering is separate).
 
@@ -167,7 +171,7 @@ def build_report(
     if report.n_cases == 0:
         progress(1.0, "Nothing to report")
         return report
-    _sections(db, report, options, filters, min_cell, progress)
+    _sections(db, report, options, filters, min_cell, progress, peer_key)
     _publish(report, round_base)
     progress(0.8, "Laying out the pages")
     return report
@@ -191,6 +195,11 @@ def _publish(report: ReportData, base: int) -> None:
         frame = getattr(report, name)
         if isinstance(frame, pd.DataFrame):
             setattr(report, name, round_counts(frame, base))
+    # their counts are named apart (n_followed, n_rows): their own rules (review 5, F2)
+    if isinstance(report.dropout, pd.DataFrame):
+        report.dropout = published_dropout(report.dropout, base)
+    if isinstance(report.completeness, pd.DataFrame):
+        report.completeness = published_completeness(report.completeness, base)
     if report.out_of_window is not None:
         report.out_of_window = round_counts(report.out_of_window, base, counts=("n_visits",))
     adj = report.adjusted
@@ -199,6 +208,13 @@ def _publish(report: ReportData, base: int) -> None:
             adj.comparison = published_compare(adj.comparison, base)
         if adj.funnel is not None:
             adj.funnel = published_providers(adj.funnel, base)
+            adj.published = True
+            # the unit's place in words, from the published positions (not the exact ones)
+            if adj.unit_label is not None:
+                own = adj.funnel[adj.funnel[adj.unit].astype(str) == adj.unit_label]
+                adj.unit_position = adjusted.unit_position(own, published=True)
+        # the chart's centre line: an exact rate of a few hundred cases is their count
+        adj.overall_rate, adj.overall_n = published_overall(adj.overall_rate, adj.overall_n, base)
         adj.notes = [rounded_text(t, base) for t in adj.notes]
 
 
@@ -209,6 +225,7 @@ def _sections(
     filters: Filters,
     min_cell: int,
     progress: Progress,
+    peer_key: str = "",
 ) -> None:
     """Every section's figures, computed side by side: DuckDB releases the GIL while it
     scans, so the queries overlap with each other's pandas work (as the dashboard's do).
@@ -225,7 +242,12 @@ def _sections(
         "adjusted": (
             "Adjusted comparisons",
             _adjusted,
-            {"scope": report.scope, "min_cell": min_cell, "options": options},
+            {
+                "scope": report.scope,
+                "min_cell": min_cell,
+                "options": options,
+                "peer_key": peer_key,
+            },
         ),
         "km": (
             "Event-free survival",
@@ -287,10 +309,13 @@ def _adjusted(
     scope: Scope,
     min_cell: int,
     options: dict[str, object],
+    peer_key: str,
 ) -> adjusted.Adjusted:
     """The adjusted sections, called as the other jobs are (their filters are the scope's)."""
     del filters  # adjusted.build takes the scope itself: its funnel spans the network
-    return adjusted.build(db, scope, as_of=as_of, min_cell=min_cell, options=options)
+    return adjusted.build(
+        db, scope, as_of=as_of, min_cell=min_cell, options=options, peer_key=peer_key
+    )
 
 
 def _first_measure(frame: pd.DataFrame | None, measure: str) -> pd.DataFrame | None:

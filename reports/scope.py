@@ -1,13 +1,14 @@
 """Who a report is about (a clinic, a physician or the network) and who its peers are.
 
 A physician's report never names another physician: peers are "Peer 1", "Peer 2", ...
-in a stable order (most cases first, then by name, so the labels do not change from one
-run to the next on the same data). A clinic's report likewise anonymises other clinics.
+numbered as the CLI and the dashboard number them (a keyed hash of the name, never its
+size or its place in the alphabet). A clinic's report likewise anonymises other clinics.
 """
 
 from __future__ import annotations
 
 import difflib
+import hashlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Literal
@@ -77,17 +78,22 @@ def resolve(kind: Kind, name: str | None, options: Mapping[str, object]) -> Scop
     raise AnalyticsError(f"no {kind} named {name!r} in the store{hint}")
 
 
-def peer_labels(names: Sequence[str], sizes: Sequence[float], own: str | None) -> dict[str, str]:
-    """Each name other than `own` -> 'Peer N', the largest first, ties by name."""
-    order = sorted(
-        (n for n in dict.fromkeys(names) if n != own),
-        key=lambda n: (-_size(names, sizes, n), n),
+def peer_labels(
+    names: Sequence[str], own: str | None, *, key: str, everyone: Sequence[str] = ()
+) -> dict[str, str]:
+    """Each name other than `own` -> 'Peer N', N as the CLI and the dashboard number them.
+
+    N is the rank of SHA-256(key + name) among every name of that kind in the store
+    (`everyone`, plus `names`) other than `own`: the order of analytics.queries'
+    peer_name_sql, keyed by the deployment's secret (access.peer_key). The report's
+    labels used to follow size, largest first, ties by real name (review 5, F8), which
+    told each peer's size and differed from the dashboard's "Peer N" for the same person.
+    """
+    pool = sorted(
+        {str(n) for n in [*everyone, *names] if n != own},
+        key=lambda n: hashlib.sha256((key + n).encode("utf-8")).hexdigest(),
     )
-    labels = {n: f"Peer {i}" for i, n in enumerate(order, start=1)}
+    labels = {n: f"Peer {i}" for i, n in enumerate(pool, start=1)}
     if own is not None:
         labels[own] = own
     return labels
-
-
-def _size(names: Sequence[str], sizes: Sequence[float], name: str) -> float:
-    return float(sum(s for n, s in zip(names, sizes, strict=True) if n == name and s == s))

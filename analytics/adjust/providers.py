@@ -60,6 +60,7 @@ FIELDS = (
     "suppressed",
 )
 LEVELS = {"95": 0.95, "998": 0.998}
+TOTALS = "analysed_and_responders"  # attrs key of an adjusted frame: (n, responders)
 
 
 def providers(
@@ -91,7 +92,11 @@ def providers(
         .agg(n=("o", "size"), responders=("o", "sum"), expected=("e", "sum"), var=("v", "sum"))
         .reset_index()
     )
-    return _adjusted_rows(units, by, float(y.mean()), min_cell)
+    out = _adjusted_rows(units, by, float(y.mean()), min_cell)
+    # every analysed case in view, suppressed units too: the overall rate's two counts,
+    # which published_adjusted rounds before it recomputes the overall rate
+    out.attrs[TOTALS] = (len(y), int(y.sum()))
+    return out
 
 
 def expected_probabilities(
@@ -198,7 +203,7 @@ def _crude(
 ) -> pd.DataFrame:
     from analytics.outcomes import funnel
 
-    points = funnel(
+    result = funnel(
         db,
         unit=by,
         timepoint=timepoint,
@@ -206,10 +211,68 @@ def _crude(
         min_cell=min_cell,
         as_of=as_of,
         filters=filters,
-    ).points
+    )
+    points = result.points
     out = points.rename(
         columns={"responder_rate": "rate", "ci_low": "rate_ci_low", "ci_high": "rate_ci_high"}
     )
     for col in ("expected", "oe_ratio", "adjusted_rate", "shrunken_rate"):
         out[col] = np.nan
-    return out[[by, *FIELDS]].reset_index(drop=True)
+    out = out[[by, *FIELDS]].reset_index(drop=True)
+    # the overall rate's counts, for the published positions (analytics.published)
+    responders = round(result.overall_rate * result.n_total) if result.n_total else 0
+    out.attrs[TOTALS] = (result.n_total, responders)
+    return out
+
+
+def published_adjusted(frame: pd.DataFrame, base: int) -> pd.DataFrame:
+    """The adjusted figures as published to a non-admin: from the rounded counts only.
+
+    `frame` is an adjusted frame whose n and responders are already rounded to `base`
+    (analytics.published.published_providers). With E and O/E both shown, O = O/E x E gave
+    each unit's exact responders back, and adjusted rate / (O/E) the exact overall rate
+    (review 5, F3). So: E is rounded to `base` like a count; O/E is the rounded O over the
+    rounded E; the overall rate is the rounded network responders over the rounded
+    network n; the adjusted and shrunken rates, the limits and the positions are computed
+    from those; a position is flagged only when every true O and E the rounding allows
+    puts the unit there (analytics.published_positions). Every figure shown is then a
+    function of rounded counts (and the spread sum p(1-p), which holds no outcome), so no
+    arithmetic on them pins a count more tightly than its rounding does: O/E x E is the
+    rounded O. Crude frames pass through.
+    """
+    from analytics.published import published_overall
+    from analytics.published_positions import adjusted_positions
+
+    totals = frame.attrs.get(TOTALS)
+    if base <= 1 or totals is None or frame["expected"].isna().all():
+        return frame
+    n_total, r_total = totals
+    overall, _ = published_overall(r_total / n_total if n_total else np.nan, n_total, base)
+    out = frame.copy()
+    o = pd.to_numeric(out["responders"], errors="coerce").astype(float).to_numpy()
+    e_exact = pd.to_numeric(out["expected"], errors="coerce").astype(float).to_numpy()
+    e = np.floor(e_exact / base + 0.5) * base  # halves up, as round_to_base
+    # sum p(1-p) from the 95% limits (E +/- z sd): the model's spread, not an outcome
+    z95 = NormalDist().inv_cdf(0.5 + LEVELS["95"] / 2)
+    high = pd.to_numeric(out["o_high_95"], errors="coerce").astype(float).to_numpy()
+    low = pd.to_numeric(out["o_low_95"], errors="coerce").astype(float).to_numpy()
+    sd = (high - low) / (2 * z95)
+    ok = np.isfinite(o) & np.isfinite(e) & (e > 0)
+    ratio = np.full(len(out), np.nan)
+    ratio[ok] = o[ok] / e[ok]
+    shrunk = np.full(len(out), np.nan)
+    if ok.any():
+        shrunk[ok] = shrunken_ratio(pd.Series(o[ok]), pd.Series(e[ok]), pd.Series(sd[ok] ** 2))
+    out["expected"] = np.where(np.isfinite(o), e, np.nan)
+    out["oe_ratio"] = ratio
+    out["adjusted_rate"] = ratio * overall
+    out["shrunken_rate"] = shrunk * overall
+    for tag, level in LEVELS.items():
+        z = NormalDist().inv_cdf(0.5 + level / 2)
+        o_low, o_high = e - z * sd, e + z * sd
+        out[f"o_low_{tag}"], out[f"o_high_{tag}"] = o_low, o_high
+        # flagged only where every true O and E the rounding allows is on that side
+        position = adjusted_positions(o, e, sd, z, base)
+        out[f"position_{tag}"] = pd.Series(position, index=out.index).where(np.isfinite(o))
+    out.attrs = {k: v for k, v in frame.attrs.items() if k != TOTALS}  # exact: kept back
+    return out

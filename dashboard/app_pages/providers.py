@@ -5,6 +5,8 @@ from __future__ import annotations
 import streamlit as st
 
 from analytics.definitions import FUNNEL_UNITS, PRESETS
+from analytics.display_rules import FUNNEL_POSITION_LABEL, PUBLISHED_WITHIN_LABEL
+from analytics.published import base_for, published_funnel
 from dashboard import adjusted_panels, charts, data, labels, tables, ui
 from dashboard.sidebar import choice, context
 
@@ -51,6 +53,10 @@ def render() -> None:
     result = data.funnel(
         version, unit=unit, timepoint=view.timepoint, responder=criterion, filters=filters
     )
+    # the cache passes a Funnel through: its counts and overall rate published here
+    base = base_for(getattr(filters, "scope", None))
+    result = published_funnel(result, base)
+    overall_rate, n_total = result.overall_rate, result.n_total
     ui.chart(
         charts.funnel(
             result.points,
@@ -62,14 +68,22 @@ def render() -> None:
     )
     hidden = tables.suppressed_count(result.points)
     st.caption(
-        f"Overall responder rate {labels.percent(result.overall_rate, 1)} of "
-        f"{labels.count(result.n_total)} patients assessed. "
+        f"Overall responder rate {labels.percent(overall_rate, 1)} of "
+        f"{labels.count(n_total)} patients assessed. "
         + (f"{hidden} {unit}s with too few assessed patients are not shown. " if hidden else "")
         + "Rates are not adjusted for case mix: a physician who takes the hardest cases can "
         "sit low for that reason alone (registry differences shrink a lot after adjustment)."
     )
+    table = tables.funnel_table(result.points, unit)
+    if base > 1:
+        st.caption(adjusted_panels.PUBLISHED_POSITIONS)
+        # a unit not flagged at the published precision may be too close to tell
+        within = FUNNEL_POSITION_LABEL["within"]
+        table["Against the limits"] = table["Against the limits"].replace(
+            within, PUBLISHED_WITHIN_LABEL
+        )
     ui.table(
-        tables.funnel_table(result.points, unit),
+        table,
         f"Responder rate by {unit}",
         key="funnel",
         expanded=True,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from analytics import quality
+from analytics.published import base_for, published_completeness
 from dashboard import charts, data, followup_panels, labels, tables, ui
 from dashboard.sidebar import context
 
@@ -58,6 +59,8 @@ def render() -> None:
     if not ui.enough_cases(ctx, filters, count=count):
         return
     followup, complete = by_clinic.result(), columns.result()
+    # record counts are named apart from the counts the cache rounds (review 5, F2)
+    complete = published_completeness(complete, base_for(filters.scope))
     ui.chart(charts.followup_heatmap(followup, unit="clinic"))
     ui.table(
         tables.followup_table(followup, ("clinic",)),

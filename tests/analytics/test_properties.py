@@ -83,7 +83,10 @@ def test_store_level_properties(data: dict[str, list[dict]], min_cell: int) -> N
         _within(out, "followup_rate", "followup_ci_low", "followup_ci_high")
         _within(out, "mean_change", "mean_change_ci_low", "mean_change_ci_high")
         denominators = summary(db, by=keys, as_of=AS_OF, min_cell=0)
-        size = denominators["n_assessed"] - denominators["n_excluded"]
+        exact = denominators.assign(_size=denominators["n_assessed"] - denominators["n_excluded"])
+        # matched by group: a group with no case is shown suppressed (review 5, F7), size 0
+        cols = [*keys, "measure", "timepoint"]
+        size = out[cols].merge(exact[[*cols, "_size"]], on=cols, how="left")["_size"].fillna(0)
         _no_total_reveals_one(out, keys, ["measure", "timepoint"], size, min_cell)
         if min_cell:
             # empty groups (no denominator) are left out of suppression (issue 10)

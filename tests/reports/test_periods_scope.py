@@ -52,13 +52,31 @@ def test_bad_periods_are_explained(text: str, words: str) -> None:
         parse_period(text)
 
 
-def test_peer_labels_are_stable_largest_first_and_keep_the_unit() -> None:
-    names = ["Dr B", "Dr A", "Dr C", "Dr D"]
-    sizes = [10, 30, 10, 5]
-    labels = peer_labels(names, sizes, own="Dr D")
-    # largest first, ties by name; the report's own unit keeps its name
-    assert labels == {"Dr A": "Peer 1", "Dr B": "Peer 2", "Dr C": "Peer 3", "Dr D": "Dr D"}
-    assert peer_labels(list(reversed(names)), list(reversed(sizes)), own="Dr D") == labels
+def test_peer_labels_are_the_keyed_labels_of_the_cli_not_an_order_by_size() -> None:
+    """Review 5, F8: the report numbered peers by exact size (largest first, ties by real
+    name). Its labels are now DuckDB's keyed order, as analytics.queries.peer_name_sql
+    numbers peers for the CLI and the dashboard: checked here against DuckDB itself."""
+    import duckdb
+
+    key = "0f" * 32
+    everyone = ["Dr A", "Dr B", "Dr C", "Dr D", "Dr E"]
+    labels = peer_labels(["Dr B", "Dr A", "Dr D"], own="Dr D", key=key, everyone=everyone)
+    con = duckdb.connect()
+    ranked = con.execute(
+        "select name, row_number() over (order by sha256($k::varchar || name::varchar)) "
+        "from unnest($names) as t(name) where name <> 'Dr D'",
+        {"k": key, "names": everyone},
+    ).fetchall()
+    expected = {name: f"Peer {n}" for name, n in ranked}
+    assert labels == {**expected, "Dr D": "Dr D"}  # every peer of the store, own unit named
+    # not alphabetical for this key, and the same whatever the order names come in
+    assert [expected[n] for n in ("Dr A", "Dr B", "Dr C", "Dr E")] != [
+        f"Peer {i}" for i in range(1, 5)
+    ]
+    assert peer_labels(["Dr A"], own="Dr D", key=key, everyone=everyone[::-1]) == labels
+    # another key, another order: the labels carry nothing a reader without it can undo
+    other = peer_labels(everyone, own="Dr D", key="1e" * 32)
+    assert other != peer_labels(everyone, own="Dr D", key=key)
 
 
 def test_scope_resolution() -> None:
