@@ -206,7 +206,8 @@ def run_providers(args: argparse.Namespace) -> int:
             from analytics.published_positions import TOO_CLOSE
 
             within = (frame["position_95"] == "within") | (frame["position_998"] == "within")
-            notes = [f"within: {TOO_CLOSE}" if w else "" for w in within]
+            # said of the word, not the row: a row may be "below" at 95% and "within" at 99.8%
+            notes = [f'"within" = {TOO_CLOSE}' if w else "" for w in within]
             frame = frame.assign(position_note=notes)
             columns.append("position_note")
         sys.stdout.write(render(frame, columns, args.format))

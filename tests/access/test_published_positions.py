@@ -179,11 +179,11 @@ def test_the_sample_physician_sees_no_flag_the_exact_figures_lack(
         assert (own["responders"], own["expected"]) == (15, 10.0)
     assert exact.loc["Dr K. Adeyemi", "position_95"] == "within"
     assert own["position_95"] == "within"
-    assert own["position_note"] == f"within: {TOO_CLOSE}"
+    assert own["position_note"] == f'"within" = {TOO_CLOSE}'
     # peers are anonymised, so compare the multisets: every flag shown is an exact flag
     for tag in ("95", "998"):
         shown_flags = shown[f"position_{tag}"].dropna()
         exact_flags = exact[f"position_{tag}"].dropna()
         for side in ("above", "below"):
             assert (shown_flags == side).sum() <= (exact_flags == side).sum()
-    assert set(shown["position_note"].fillna("")) <= {"", f"within: {TOO_CLOSE}"}
+    assert set(shown["position_note"].fillna("")) <= {"", f'"within" = {TOO_CLOSE}'}
