@@ -4,13 +4,18 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import pytest
 from pypdf import PdfReader
 
+from analytics import overview
 from fbss.cli import main
 from pipelines.load import load_paths
+from reports.content import ReportData, build_report
+from reports.periods import parse_period
+from reports.scope import Scope
 
 ROOT = Path(__file__).resolve().parents[2]
 SAMPLE = ROOT / "data" / "sample"
@@ -30,6 +35,19 @@ def sample_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="session")
 def sample_cases() -> pd.DataFrame:
     return pd.read_csv(SAMPLE / "cases.csv", dtype=str)
+
+
+def exact_and_published(
+    db: Path, scope: Scope, period: str, **options: Any
+) -> dict[int, ReportData]:
+    """The same report built exact (base 0) and as published to a non-admin (base 5)."""
+    choices = overview.filter_options(db)
+    return {
+        base: build_report(
+            db, scope, parse_period(period), options=choices, round_base=base, **options
+        )
+        for base in (0, 5)
+    }
 
 
 def build(tmp: Path, db: Path, *argv: str) -> Path:

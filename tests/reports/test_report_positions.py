@@ -11,29 +11,18 @@ from pathlib import Path
 
 import pytest
 
-from analytics import overview
 from analytics.display_rules import PUBLISHED_WITHIN_LABEL
 from reports.adjusted_sections import PUBLISHED_WITHIN, funnel_table
-from reports.content import ReportData, build_report
-from reports.periods import parse_period
+from reports.content import ReportData
 from reports.scope import Scope
+from tests.reports.conftest import exact_and_published
 
 ME = "Dr K. Adeyemi"
 
 
 @pytest.fixture(scope="module")
 def reports(sample_db: Path) -> dict[int, ReportData]:
-    options = overview.filter_options(sample_db)
-    return {
-        base: build_report(
-            sample_db,
-            Scope("physician", ME),
-            parse_period("2026-H1"),
-            options=options,
-            round_base=base,
-        )
-        for base in (0, 5)
-    }
+    return exact_and_published(sample_db, Scope("physician", ME), "2026-H1")
 
 
 def test_the_physicians_report_shows_no_flag_the_exact_figures_lack(

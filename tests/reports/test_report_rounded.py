@@ -10,12 +10,10 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from analytics import overview
 from analytics.suppression import EVENTS_COUNTS, FIGURE_COUNTS, SUMMARY_COUNTS
-from reports.content import ReportData, build_report
-from reports.periods import parse_period
+from reports.content import ReportData
 from reports.scope import Scope
-from tests.reports.conftest import CLINIC
+from tests.reports.conftest import CLINIC, exact_and_published
 
 COUNTS = (*SUMMARY_COUNTS, *EVENTS_COUNTS, *FIGURE_COUNTS)
 FRAMES = ("by_cause", "km", "events_by_pathway", "followup", "new_by_year", "dropout")
@@ -23,18 +21,7 @@ FRAMES = ("by_cause", "km", "events_by_pathway", "followup", "new_by_year", "dro
 
 @pytest.fixture(scope="module")
 def reports(sample_db: Path) -> dict[int, ReportData]:
-    options = overview.filter_options(sample_db)
-    return {
-        base: build_report(
-            sample_db,
-            Scope("clinic", CLINIC),
-            parse_period("2025"),
-            options=options,
-            compare_previous=True,
-            round_base=base,
-        )
-        for base in (0, 5)
-    }
+    return exact_and_published(sample_db, Scope("clinic", CLINIC), "2025", compare_previous=True)
 
 
 def _counts(report: ReportData) -> list[float]:
