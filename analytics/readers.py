@@ -78,7 +78,7 @@ def _open(path: Path) -> duckdb.DuckDBPyConnection:
     return con
 
 
-def _drop_cached_blocks(con: duckdb.DuckDBPyConnection) -> None:
+def _drop_cached_blocks(con: duckdb.DuckDBPyConnection) -> bool:
     """Give back the store blocks DuckDB keeps cached once read; keep the catalog.
 
     An unused connection kept open would otherwise hold every block its queries read
@@ -86,13 +86,23 @@ def _drop_cached_blocks(con: duckdb.DuckDBPyConnection) -> None:
     ~700 to 874 MiB). A memory limit of 0 makes DuckDB evict every unpinned block (7 ms;
     nothing is pinned with no query running), and `reset` restores its default. Best
     effort: DuckDB refuses the limit when something it cannot evict is left.
+
+    False when the default could not be restored: `reset` itself sometimes fails with
+    DuckDB's out-of-memory error under the limit of 0 (seen with two or more threads
+    querying, a few times in thousands of drops: review of 2026-12-02). The caller then
+    closes the connection rather than hand out one whose queries would all fail.
     """
-    try:
+    # Refused when something not evictable is left (e.g. a temp table's pages): the rest
+    # was evicted all the same.
+    with contextlib.suppress(duckdb.OutOfMemoryException):
         con.execute("set memory_limit = '0MB'")
-    except duckdb.OutOfMemoryException:
-        pass  # something not evictable is left (e.g. a temp table's pages): evicted the rest
-    finally:
-        con.execute("reset memory_limit")
+    for _ in range(3):
+        try:
+            con.execute("reset memory_limit")
+            return True
+        except duckdb.Error:
+            continue
+    return False
 
 
 def _cursor(con: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:
@@ -206,8 +216,8 @@ class SharedReaders:
             entry.last_used = self._clock()
             if entry.users == 0 and (entry.retired or self.idle_seconds <= 0):
                 self._retire(entry)
-            elif entry.users == 0:
-                _drop_cached_blocks(entry.con)
+            elif entry.users == 0 and not _drop_cached_blocks(entry.con):
+                self._retire(entry)  # its limit is stuck at 0: the next query opens anew
             self._cond.notify_all()
 
     def close_idle(self) -> int:

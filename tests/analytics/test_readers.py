@@ -110,6 +110,25 @@ def test_an_unused_connection_keeps_no_store_blocks(
         assert cur.execute("select count(*) from cases").fetchone() == (2,)
 
 
+def test_a_connection_whose_limit_could_not_be_restored_is_closed(
+    db: Path, shared: readers.SharedReaders, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`reset memory_limit` sometimes fails under the limit of 0 (two threads querying: a
+    few in thousands of drops, review of 2026-12-02); the connection was then handed out
+    with a limit of 0 and every later query failed. Here the drop leaves the limit at 0
+    and says so: the connection must be closed, and the next query must work on a new one."""
+
+    def stuck(con: object) -> bool:
+        con.execute("set memory_limit = '0MB'")  # type: ignore[attr-defined]
+        return False
+
+    monkeypatch.setattr(readers, "_drop_cached_blocks", stuck)
+    assert _count(db) == 2
+    assert shared.open_versions() == []  # closed, not kept with its limit stuck at 0
+    assert _count(db) == 2  # a fresh connection, with DuckDB's default limit
+    assert shared.opened == 2
+
+
 def test_a_query_after_a_swap_sees_the_new_file_while_the_old_one_is_in_use(
     tmp_path: Path, db: Path, shared: readers.SharedReaders
 ) -> None:
