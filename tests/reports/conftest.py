@@ -13,6 +13,7 @@ from pypdf import PdfReader
 from analytics import overview
 from fbss.cli import main
 from pipelines.load import load_paths
+from reports.adjusted import Adjusted
 from reports.content import ReportData, build_report
 from reports.periods import parse_period
 from reports.scope import Scope
@@ -48,6 +49,16 @@ def exact_and_published(
         )
         for base in (0, 5)
     }
+
+
+def adjusted_pair(reports: dict[int, ReportData]) -> tuple[Adjusted, Adjusted]:
+    """The exact and the published report's adjusted sections, each with its funnel."""
+    exact, shown = reports[0].adjusted, reports[5].adjusted
+    assert exact is not None
+    assert exact.funnel is not None
+    assert shown is not None
+    assert shown.funnel is not None
+    return exact, shown
 
 
 def build(tmp: Path, db: Path, *argv: str) -> Path:

@@ -15,7 +15,7 @@ from analytics.display_rules import PUBLISHED_WITHIN_LABEL
 from reports.adjusted_sections import PUBLISHED_WITHIN, funnel_table
 from reports.content import ReportData
 from reports.scope import Scope
-from tests.reports.conftest import exact_and_published
+from tests.reports.conftest import adjusted_pair, exact_and_published
 
 ME = "Dr K. Adeyemi"
 
@@ -28,9 +28,7 @@ def reports(sample_db: Path) -> dict[int, ReportData]:
 def test_the_physicians_report_shows_no_flag_the_exact_figures_lack(
     reports: dict[int, ReportData],
 ) -> None:
-    exact, shown = reports[0].adjusted, reports[5].adjusted
-    assert exact is not None
-    assert shown is not None
+    exact, shown = adjusted_pair(reports)
     assert exact.funnel is not None
     assert shown.funnel is not None
     mine = exact.funnel[exact.funnel["physician"] == ME].iloc[0]
