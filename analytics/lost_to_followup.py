@@ -27,6 +27,7 @@ from analytics.definitions import (
 )
 from analytics.filters import Filters
 from analytics.sql_files import literal
+from analytics.suppression import round_array
 from pipelines import vocabulary as vocab
 
 SMD_MARK = 0.1
@@ -219,12 +220,12 @@ def published_dropout(frame: pd.DataFrame, base: int) -> pd.DataFrame:
     out = frame.copy()
     exact_f = pd.to_numeric(out["n_followed"], errors="coerce").astype(float)
     exact_l = pd.to_numeric(out["n_lost"], errors="coerce").astype(float)
-    n_f = np.floor(exact_f / base + 0.5) * base
-    n_l = np.floor(exact_l / base + 0.5) * base
+    n_f = round_array(exact_f, base)
+    n_l = round_array(exact_l, base)
     numeric = out["level"].isna()
     for side, exact_n, n in (("followed_value", exact_f, n_f), ("lost_value", exact_l, n_l)):
         value = pd.to_numeric(out[side], errors="coerce").astype(float)
-        count = np.floor((value * exact_n).round() / base + 0.5) * base  # the level's count
+        count = round_array((value * exact_n).round(), base)  # the level's count
         share = np.where(n > 0, np.minimum(count, n) / n.where(n > 0, 1), np.nan)
         out[side] = np.where(numeric, value.round(MEAN_DECIMALS), share)
         out[side] = out[side].where(value.notna())

@@ -24,7 +24,7 @@ from analytics.outcomes import Funnel
 from analytics.overview import Headline
 from analytics.published_positions import crude_positions
 from analytics.stats import funnel_limits, wilson
-from analytics.suppression import Rate, round_counts
+from analytics.suppression import Rate, round_array, round_counts
 
 # OpenSAFELY's base (issue 10): every count published to a role other than admin.
 PUBLISHED_BASE = 5
@@ -192,8 +192,8 @@ def published_completeness(frame: pd.DataFrame, base: int) -> pd.DataFrame:
     if base <= 1 or frame.empty:
         return frame
     out = frame.copy()
-    rows = np.floor(pd.to_numeric(out["n_rows"]).astype(float) / base + 0.5) * base
-    present = np.floor(pd.to_numeric(out["n_present"]).astype(float) / base + 0.5) * base
+    rows = round_array(pd.to_numeric(out["n_rows"]).astype(float), base)
+    present = round_array(pd.to_numeric(out["n_present"]).astype(float), base)
     present = np.minimum(present, rows)
     out["n_rows"], out["n_present"] = rows.astype("Int64"), present.astype("Int64")
     out["share_present"] = np.where(rows > 0, present / rows.where(rows > 0, 1), np.nan)

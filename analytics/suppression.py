@@ -38,6 +38,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from itertools import combinations
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -353,9 +354,15 @@ def round_to_base(values: pd.Series, base: int) -> pd.Series:
     """Counts rounded to the nearest multiple of base (halves up); nulls stay null."""
     if base <= 1:
         return values
-    numbers = values.astype("Float64")
-    rounded = (np.floor(numbers / base + 0.5) * base).astype("Int64")
-    return rounded
+    return round_array(values.astype("Float64"), base).astype("Int64")
+
+
+def round_array(values: Any, base: int) -> Any:
+    """The same rule on floats (an array, a Series or a number): nearest multiple, halves up.
+
+    Used where a figure derived from counts (an expected count, a record count) is
+    published beside them; NaN stays NaN."""
+    return np.floor(values / base + 0.5) * base
 
 
 def round_counts(

@@ -43,7 +43,7 @@ from analytics.definitions import (
 )
 from analytics.filters import Filters
 from analytics.queries import Db
-from analytics.suppression import apply_suppression
+from analytics.suppression import apply_suppression, round_array
 
 FIELDS = (
     "n",
@@ -251,7 +251,7 @@ def published_adjusted(frame: pd.DataFrame, base: int) -> pd.DataFrame:
     out = frame.copy()
     o = pd.to_numeric(out["responders"], errors="coerce").astype(float).to_numpy()
     e_exact = pd.to_numeric(out["expected"], errors="coerce").astype(float).to_numpy()
-    e = np.floor(e_exact / base + 0.5) * base  # halves up, as round_to_base
+    e = round_array(e_exact, base)  # like a count
     # sum p(1-p) from the 95% limits (E +/- z sd): the model's spread, not an outcome
     z95 = NormalDist().inv_cdf(0.5 + LEVELS["95"] / 2)
     high = pd.to_numeric(out["o_high_95"], errors="coerce").astype(float).to_numpy()
