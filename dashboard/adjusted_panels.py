@@ -77,22 +77,23 @@ def pathway_comparison(
     timepoint: str,
     responder: str,
     started: Future[dict[str, Any]] | None = None,
-) -> None:
+) -> bool:
     """Crude beside case-mix adjusted: rates, the difference, balance, effective n, warnings.
 
-    `started`: the fit from start_pathway_comparison with the same arguments, if any."""
+    `started`: the fit from start_pathway_comparison with the same arguments, if any.
+    True when the comparison is hidden because a pathway has too few cases."""
     st.subheader("Crude and case-mix adjusted comparison")
     pending = started or start_pathway_comparison(
         version, filters, timepoint=timepoint, responder=responder
     )
     if pending is None:
         st.info("The adjusted comparison needs a responder definition on one measure.")
-        return
+        return False
     try:
         result = pending.result()
     except AnalyticsError as exc:
         st.warning(f"The adjusted comparison cannot be computed here: {exc}")
-        return
+        return False
     # Every chart is followed by its table (its figures as text, one keystroke away).
     left, right = st.columns(2)
     with left:
@@ -105,13 +106,14 @@ def pathway_comparison(
     if result["suppressed"]:
         for warning in result["warnings"]:
             st.warning(warning, icon=":material/warning:")
-        return
+        return True
     ui.chart(charts.love_plot(result["balance"]), key="adjusted_balance")
     ui.table(balance_table(result["balance"]), "Balance before and after weighting", key="balance")
     for note in result["set_aside"]:
         st.caption(f"Set aside (one pathway only, nothing to compare): {note}.")
     for warning in result["warnings"][:-1]:  # the last is the caveat, said above
         st.warning(warning, icon=":material/warning:")
+    return False
 
 
 def difference_table(result: dict[str, Any]) -> pd.DataFrame:

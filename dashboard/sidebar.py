@@ -11,13 +11,14 @@ page switches).
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import duckdb
 import streamlit as st
+from streamlit.elements.lib.mutable_tab_container import TabContainer
 
 from analytics.definitions import PRESETS
 from analytics.queries import StoreMissingError
@@ -112,6 +113,32 @@ def choice(
     else:
         box.selectbox(label, list(options), format_func=fmt, **common)
     return value
+
+
+def sections(name: str, titles: Mapping[str, str]) -> dict[str, TabContainer]:
+    """Tabs bound to one field of the view; only the open tab's content should be drawn.
+
+    `titles` maps each section's code to its tab title. The open section is in the view
+    (so in the URL, and kept across page switches); choosing another tab reruns the
+    script (`on_change`), so a page draws, and computes, only the open section: after a
+    filter change that is what the viewer waits for (issue 7). Returns the tab containers
+    by code; `tab.open` says which one is open.
+    """
+    codes = list(titles)
+    value = getattr(current_view(), name)
+    if value not in titles:
+        value = codes[0]
+        update_view(**{name: value})
+    key = widget_key(name)
+    st.session_state[key] = titles[value]
+    by_title = {title: code for code, title in titles.items()}
+    tabs = st.tabs(
+        list(titles.values()),
+        key=key,
+        on_change=_from_widget,
+        args=(name, lambda title: by_title.get(title, codes[0])),
+    )
+    return dict(zip(codes, tabs, strict=True))
 
 
 def _multi(name: str, label: str, options: Sequence[str], fmt: Callable[[str], str]) -> None:

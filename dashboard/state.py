@@ -37,6 +37,9 @@ VIEWER_SCOPE: contextvars.ContextVar[Scope | None] = contextvars.ContextVar(
 )
 
 GROUPINGS: tuple[str, ...] = ("pathway", "treatment")
+# The Compare pathways page's sections, drawn one at a time (dashboard/sidebar.sections):
+# only the open one's figures are computed after a filter change (issue 7).
+COMPARE_SECTIONS: tuple[str, ...] = ("adjusted", "outcomes", "over_time", "events", "similar")
 PERIODS: tuple[str, ...] = ("quarter", "year")
 SEVERITIES: tuple[str, ...] = (*(code for code, _ in SEVERITY_BANDS), SEVERITY_MISSING)
 AGE_BAND_CODES: tuple[str, ...] = tuple(code for code, _, _ in AGE_BANDS)
@@ -64,6 +67,7 @@ CHOICES: dict[str, tuple[str, ...]] = {
     "patient_index_surgery": ("", *vocab.INDEX_SURGERIES),
     "patient_severity": ("", *SEVERITIES),
     "unit": FUNNEL_UNITS,
+    "compare_section": COMPARE_SECTIONS,
 }
 GROUP_CHOICES: dict[str, tuple[str, ...]] = {
     "pathway": tuple(vocab.PATHWAYS),
@@ -111,6 +115,7 @@ class View:
     patient_sex: str = ""
     patient_index_surgery: str = ""
     patient_severity: str = ""
+    compare_section: str = COMPARE_SECTIONS[0]
     # Physicians & clinics
     unit: str = "physician"
 

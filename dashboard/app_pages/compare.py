@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from concurrent.futures import Future
 
 import pandas as pd
 import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
 from analytics.definitions import DEFAULT_MIN_CELL, PRESETS
+from analytics.filters import Filters
 from dashboard import (
     adjusted_panels,
     charts,
@@ -18,7 +20,7 @@ from dashboard import (
     tables,
     ui,
 )
-from dashboard.sidebar import choice, context, update_view
+from dashboard.sidebar import choice, context, sections, update_view
 from dashboard.state import CHOICES, GROUP_CHOICES, compare_filters
 from pipelines import vocabulary as vocab
 
@@ -132,6 +134,158 @@ def _similar(n: int, any_hidden: bool) -> None:
         st.caption(text + ".")
 
 
+# The page's sections, one tab each; only the open one is computed and drawn.
+SECTIONS: dict[str, str] = {
+    "adjusted": "Adjusted comparison",
+    "outcomes": "Outcomes, crude",
+    "over_time": "Over time, crude",
+    "events": "Reoperations and complications",
+    "similar": "Patients like mine",
+}
+Figures = dict[str, Future[pd.DataFrame]]
+
+
+def _start(section: str, version: data.StoreFile, filters: Filters, *, paired: bool) -> Figures:
+    """Start the open section's crude figures on the query pool (the adjusted fit is
+    started apart); the other sections cost nothing until their tab is opened."""
+    view, submit = ctx.view, data.submit
+    by, tp = (view.compare_by,), view.timepoint
+    if section == "outcomes":
+        return {
+            "change": submit(
+                data.change_distribution,
+                version,
+                measure=view.measure,
+                timepoint=tp,
+                by=by,
+                filters=filters,
+            ),
+            "summary": submit(
+                data.summary,
+                version,
+                by=by,
+                timepoint=tp,
+                responder=view.responder,
+                filters=filters,
+            ),
+            "reduction": submit(
+                data.summary,
+                version,
+                by=by,
+                timepoint=tp,
+                responder=OPIOID_REDUCTION,
+                filters=filters,
+            ),
+        }
+    if section == "over_time":
+        return _trajectories(version, filters, paired=paired)
+    if section == "events":
+        return {
+            "curve": submit(data.km_curves, version, event="reoperation", by=by, filters=filters),
+            "events": submit(data.events_summary, version, by=by, filters=filters),
+        }
+    return {}
+
+
+def _trajectories(version: data.StoreFile, filters: Filters, *, paired: bool) -> Figures:
+    view = ctx.view
+    return {
+        name: data.submit(
+            data.trajectory,
+            version,
+            measure=m,
+            by=(view.compare_by,),
+            filters=filters,
+            paired=paired,
+        )
+        for name, m in (("traj", view.measure), ("opioids", "opioid_mme"))
+    }
+
+
+def _any_hidden(got: dict[str, pd.DataFrame]) -> bool:
+    return any(
+        bool(f["suppressed"].fillna(False).astype(bool).any())
+        for f in got.values()
+        if "suppressed" in f.columns
+    )
+
+
+def _outcomes(got: dict[str, pd.DataFrame]) -> None:
+    view = ctx.view
+    group, measure, tp = view.compare_by, view.measure, view.timepoint
+    by, tp_label = (group,), labels.TIMEPOINT[tp].lower()
+    left, right = st.columns(2)
+    with left:
+        ui.chart(
+            charts.rate_bars(
+                got["summary"],
+                group=group,
+                title=f"Responders at {tp_label}",
+                definition_label=PRESETS[view.responder].label,
+            )
+        )
+        ui.table(
+            tables.outcome_table(got["summary"], by),
+            "Responders and change",
+            key="compare_responders",
+        )
+    with right:
+        ui.chart(charts.change_histogram(got["change"], group=group, measure=measure, timepoint=tp))
+        ui.table(
+            tables.change_table(got["change"], by), "Distribution of change", key="compare_change"
+        )
+    ui.table(
+        tables.outcome_table(got["reduction"], by),
+        f"Opioid use: change and halving of the daily dose at {tp_label}",
+        key="compare_opioids",
+    )
+    st.caption(
+        "Opioid responders: patients taking opioids at baseline whose daily morphine "
+        "milligram equivalents fell by half or more; the mean change counts everyone."
+    )
+
+
+def _over_time(got: dict[str, pd.DataFrame], open_cohort: bool) -> None:
+    view = ctx.view
+    group, measure = view.compare_by, view.measure
+    left, right = st.columns(2)
+    with left:
+        if open_cohort:
+            ui.chart(charts.trajectory(got["traj"], group=group, measure=measure))
+        else:
+            ui.chart(charts.mean_change(got["traj"], group=group, measure=measure))
+        followup_panels.trajectory_caption(open_cohort)
+        ui.table(
+            tables.trajectory_table(got["traj"], (group,)),
+            f"{labels.MEASURE[measure]} over time",
+            key="compare_trajectory",
+        )
+    with right:
+        ui.chart(charts.trajectory(got["opioids"], group=group, measure="opioid_mme"))
+        ui.table(
+            tables.trajectory_table(got["opioids"], (group,)),
+            f"{labels.MEASURE['opioid_mme']} over time",
+            key="compare_opioid_trajectory",
+        )
+
+
+def _events(version: data.StoreFile, got: dict[str, pd.DataFrame]) -> None:
+    group = ctx.view.compare_by
+    ui.chart(charts.km_curves(got["curve"], group=group))
+    followup_panels.capture_caption(version)
+    ui.table(
+        tables.at_risk_table(data.numbers_at_risk(got["curve"], group), group),
+        "Numbers at risk (still followed and free of reoperation)",
+        key="compare_at_risk",
+        expanded=True,
+    )
+    ui.table(
+        tables.events_table(got["events"], (group,)),
+        "Reoperations, crossovers and complications",
+        key="compare_events",
+    )
+
+
 def render() -> None:
     if not ctx.has_data:
         ui.no_store(ctx)
@@ -152,132 +306,54 @@ def render() -> None:
     if filters is None:
         _similar(0, True)
         return
-    # the count starts beside the figures (issue 7: it used to run alone first); the
-    # figures are drawn only if enough cases are in view
+    # The open section's figures start beside the count (issue 7); the other sections
+    # are computed only when their tab is opened.
+    section = view.compare_section if view.compare_section in SECTIONS else "adjusted"
     count = data.submit(data.count_cases, version, filters)
-    group, measure, tp = view.compare_by, view.measure, view.timepoint
-    tp_label = labels.TIMEPOINT[tp].lower()
-
-    # Every figure is started before any is drawn: the adjusted fit and the crude figures
-    # are computed side by side on the query pool (issue 7: the fit used to run first).
-    by = (group,)
-    submit = data.submit
-    adjusted = adjusted_panels.start_pathway_comparison(
-        version, filters, timepoint=tp, responder=view.responder
+    adjusted = (
+        adjusted_panels.start_pathway_comparison(
+            version, filters, timepoint=view.timepoint, responder=view.responder
+        )
+        if section == "adjusted"
+        else None
     )
-    change = submit(
-        data.change_distribution, version, measure=measure, timepoint=tp, by=by, filters=filters
-    )
-    responders = submit(
-        data.summary, version, by=by, timepoint=tp, responder=view.responder, filters=filters
-    )
-    reduction = submit(
-        data.summary, version, by=by, timepoint=tp, responder=OPIOID_REDUCTION, filters=filters
-    )
-    curve = submit(data.km_curves, version, event="reoperation", by=by, filters=filters)
-    event_rates = submit(data.events_summary, version, by=by, filters=filters)
-    # the trajectories follow the toggle below the adjusted panel: its value from the last
-    # run (the same as the toggle's default on a first run) starts them now too
+    # the trajectories follow the open-cohort toggle drawn in their section: its value
+    # from the last run (the toggle's default on a first run) starts them now
     paired = not bool(st.session_state.get("compare_open_cohort", False))
-    early = {
-        m: submit(data.trajectory, version, measure=m, by=by, filters=filters, paired=paired)
-        for m in (measure, "opioid_mme")
-    }
+    started = _start(section, version, filters, paired=paired)
     n_cases = count.result()
     if n_cases < DEFAULT_MIN_CELL:
         _similar(n_cases, True)
         return
-
-    adjusted_panels.pathway_comparison(
-        version, filters, timepoint=tp, responder=view.responder, started=adjusted
-    )
-    st.subheader("Over time, crude")
-
-    open_cohort = followup_panels.open_cohort_toggle("compare_open_cohort")
-    if open_cohort == paired:  # the toggle changed in this run's widget state: start again
-        early = {
-            m: submit(
-                data.trajectory, version, measure=m, by=by, filters=filters, paired=not open_cohort
+    tabs = sections("compare_section", SECTIONS)
+    with tabs[section]:
+        if section == "adjusted":
+            note = st.container()  # the count goes above the comparison, known after it
+            hidden = adjusted_panels.pathway_comparison(
+                version,
+                filters,
+                timepoint=view.timepoint,
+                responder=view.responder,
+                started=adjusted,
             )
-            for m in (measure, "opioid_mme")
-        }
-    traj, opioids = early[measure], early["opioid_mme"]
-    got = {
-        "traj": traj.result(),
-        "change": change.result(),
-        "summary": responders.result(),
-        "opioids": opioids.result(),
-        "reduction": reduction.result(),
-        "curve": curve.result(),
-        "events": event_rates.result(),
-    }
-
-    hidden = any(
-        bool(f["suppressed"].fillna(False).astype(bool).any())
-        for f in got.values()
-        if isinstance(f, pd.DataFrame) and "suppressed" in f.columns
-    )
-    _similar(n_cases, hidden)
-
-    left, right = st.columns(2)
-    with left:
-        if open_cohort:
-            ui.chart(charts.trajectory(got["traj"], group=group, measure=measure))
+            with note:
+                _similar(n_cases, hidden)
+        elif section == "similar":
+            adjusted_panels.patients_like_mine(version, view.filters(), timepoint=view.timepoint)
+        elif section == "over_time":
+            open_cohort = followup_panels.open_cohort_toggle("compare_open_cohort")
+            if open_cohort == paired:  # the toggle changed in this run's widget state
+                started = _trajectories(version, filters, paired=not open_cohort)
+            got = {name: f.result() for name, f in started.items()}
+            _similar(n_cases, _any_hidden(got))
+            _over_time(got, open_cohort)
         else:
-            ui.chart(charts.mean_change(got["traj"], group=group, measure=measure))
-        followup_panels.trajectory_caption(open_cohort)
-        ui.table(
-            tables.trajectory_table(got["traj"], by),
-            f"{labels.MEASURE[measure]} over time",
-            key="compare_trajectory",
-        )
-    with right:
-        ui.chart(charts.change_histogram(got["change"], group=group, measure=measure, timepoint=tp))
-        ui.table(
-            tables.change_table(got["change"], by), "Distribution of change", key="compare_change"
-        )
-
-    left, right = st.columns(2)
-    with left:
-        ui.chart(
-            charts.rate_bars(
-                got["summary"],
-                group=group,
-                title=f"Responders at {tp_label}",
-                definition_label=PRESETS[view.responder].label,
-            )
-        )
-        ui.table(
-            tables.outcome_table(got["summary"], by),
-            "Responders and change",
-            key="compare_responders",
-        )
-    with right:
-        ui.chart(charts.trajectory(got["opioids"], group=group, measure="opioid_mme"))
-        ui.table(
-            tables.outcome_table(got["reduction"], by),
-            f"Opioid use: change and halving of the daily dose at {tp_label}",
-            key="compare_opioids",
-        )
-        st.caption(
-            "Opioid responders: patients taking opioids at baseline whose daily morphine "
-            "milligram equivalents fell by half or more; the mean change counts everyone."
-        )
-
-    ui.chart(charts.km_curves(got["curve"], group=group))
-    followup_panels.capture_caption(version)
-    ui.table(
-        tables.at_risk_table(data.numbers_at_risk(got["curve"], group), group),
-        "Numbers at risk (still followed and free of reoperation)",
-        key="compare_at_risk",
-        expanded=True,
-    )
-    ui.table(
-        tables.events_table(got["events"], by),
-        "Reoperations, crossovers and complications",
-        key="compare_events",
-    )
-    adjusted_panels.patients_like_mine(version, view.filters(), timepoint=tp)
+            got = {name: f.result() for name, f in started.items()}
+            _similar(n_cases, _any_hidden(got))
+            if section == "outcomes":
+                _outcomes(got)
+            else:
+                _events(version, got)
 
 
 ui.guarded(render)

@@ -47,7 +47,7 @@ def _analysed_at_12m() -> pd.DataFrame:
 def test_patients_like_mine_counts_and_suppresses(
     make_app: AppFactory, sample_store: Path, cause: str
 ) -> None:
-    at = open_page(make_app(sample_store), "Compare pathways")
+    at = open_page(make_app(sample_store, {"compare_section": "similar"}), "Compare pathways")
     assert "Enter at least one characteristic" in texts(at)
     at.number_input(key="similar_age").set_value(60).run()
     at.selectbox(key="similar_cause").set_value(cause).run()

@@ -17,11 +17,12 @@ from tests.app.conftest import AppFactory, open_page, texts
 def test_compare_page_labels_paired_trajectories_and_the_capture_rule(
     make_app: AppFactory, sample_store: Path
 ) -> None:
-    at = open_page(make_app(sample_store), "Compare pathways")
+    at = open_page(make_app(sample_store, {"compare_section": "events"}), "Compare pathways")
     assert not at.exception
-    shown = texts(at)
-    assert "Same patients: cases with both a baseline and a value at the timepoint." in shown
-    assert "Event capture: complete for every clinic." in shown
+    assert "Event capture: complete for every clinic." in texts(at)
+    at = open_page(make_app(sample_store, {"compare_section": "over_time"}), "Compare pathways")
+    assert not at.exception
+    assert "Same patients: cases with both a baseline and a value at the timepoint." in texts(at)
     at.toggle(key="compare_open_cohort").set_value(True).run()
     assert not at.exception
     assert "Open cohort: every value recorded at each timepoint" in texts(at)
@@ -51,7 +52,7 @@ def test_import_page_sets_a_clinics_event_capture(make_app: AppFactory, store_co
     assert not at.exception
     with store.reader(store_copy) as con:
         assert settings.event_capture(con) == {"Lakeside Back Clinic": "at_contact"}
-    at = open_page(make_app(store_copy), "Compare pathways")
+    at = open_page(make_app(store_copy, {"compare_section": "events"}), "Compare pathways")
     assert "at_contact for Lakeside Back Clinic; complete for the other clinics" in texts(at)
 
 

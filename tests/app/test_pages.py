@@ -23,7 +23,7 @@ from tests.app.conftest import (
 CHARTS_ON_SAMPLE = {
     "Overview": 2,
     "Causes & pathways": 4,
-    "Compare pathways": 8,  # + crude beside adjusted, their difference, balance (issue 9)
+    "Compare pathways": 3,  # its first section: crude beside adjusted, difference, balance
     "Physicians & clinics": 1,
     "Data quality": 3,  # + who is lost to follow-up (issue 8)
     "Import": 0,
@@ -261,13 +261,17 @@ def test_causes_page_by_treatment(make_app: AppFactory, sample_store: Path) -> N
 def test_compare_page_profile_narrows_the_cohort(
     make_app: AppFactory, sample_store: Path, sample_cases: pd.DataFrame
 ) -> None:
-    at = make_app(sample_store)
+    at = make_app(sample_store, {"compare_section": "events"})
     open_page(at, "Compare pathways")
     assert "Observational comparison, not a trial" in texts(at)
     at.selectbox(key="w_patient_cause").set_value("epidural_fibrosis").run()
     at.selectbox(key="w_patient_sex").set_value("female").run()
     assert not at.exception
-    assert at.query_params == {"patient": "epidural_fibrosis", "patient_sex": "female"}
+    assert at.query_params == {
+        "patient": "epidural_fibrosis",
+        "patient_sex": "female",
+        "compare_section": "events",
+    }
     at_risk = frame_with(at, "At treatment")
     chosen = sample_cases[
         (sample_cases["cause"] == "epidural_fibrosis") & (sample_cases["sex"] == "female")
@@ -283,6 +287,63 @@ def _pathway(treatment: str) -> str:
     from pipelines.vocabulary import pathway_of
 
     return pathway_of(treatment)
+
+
+# Compare pathways, one section at a time: the charts it draws on the sample, and the
+# dashboard.data functions it may call (every other section's figures are not computed).
+COMPARE_SECTIONS = {
+    "adjusted": (3, {"count_cases", "compare_adjusted"}),
+    "outcomes": (2, {"count_cases", "change_distribution", "summary"}),
+    "over_time": (2, {"count_cases", "trajectory"}),
+    "events": (1, {"count_cases", "km_curves", "events_summary", "numbers_at_risk"}),
+    "similar": (0, {"count_cases"}),
+}
+COMPARE_FIGURES = {
+    "count_cases", "compare_adjusted", "change_distribution", "summary", "trajectory",
+    "km_curves", "events_summary", "numbers_at_risk", "similar_patients",
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("section", list(COMPARE_SECTIONS))
+def test_compare_page_computes_only_the_open_section(
+    make_app: AppFactory, sample_store: Path, monkeypatch: pytest.MonkeyPatch, section: str
+) -> None:
+    """Issue 7: after a filter change the page waits only for the open tab's figures."""
+    from dashboard import data
+
+    called: set[str] = set()
+    for name in COMPARE_FIGURES:
+        real = getattr(data, name)
+
+        def spy(*args: object, _real: object = real, _name: str = name, **kw: object) -> object:
+            called.add(_name)
+            return _real(*args, **kw)  # type: ignore[operator]
+
+        monkeypatch.setattr(data, name, spy)
+    at = open_page(make_app(sample_store, {"compare_section": section}), "Compare pathways")
+    assert not at.exception, [e.value for e in at.exception]
+    n_charts, allowed = COMPARE_SECTIONS[section]
+    assert charts(at) == n_charts
+    assert called == allowed
+    # every section has its tab, and the open one is the URL's
+    titles = {
+        "adjusted": "Adjusted comparison",
+        "outcomes": "Outcomes, crude",
+        "over_time": "Over time, crude",
+        "events": "Reoperations and complications",
+        "similar": "Patients like mine",
+    }
+    assert [t.label for t in at.tabs] == list(titles.values())
+    assert at.session_state["w_compare_section"] == titles[section]
+
+
+def test_compare_page_opens_its_first_section_for_an_unknown_one(
+    make_app: AppFactory, sample_store: Path
+) -> None:
+    at = open_page(make_app(sample_store, {"compare_section": "nonsense"}), "Compare pathways")
+    assert not at.exception
+    assert charts(at) == COMPARE_SECTIONS["adjusted"][0]
+    assert "compare_section" not in at.query_params
 
 
 def test_compare_page_profile_outside_the_sidebar_filters(

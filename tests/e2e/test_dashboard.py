@@ -27,7 +27,7 @@ pytestmark = pytest.mark.e2e
 PAGES = [
     ("", "Overview", 2),
     ("causes", "Causes & pathways", 4),
-    ("compare", "Compare pathways", 8),  # + crude beside adjusted, difference, balance
+    ("compare", "Compare pathways", 3),  # first section: crude beside adjusted, difference, balance
     ("providers", "Physicians & clinics", 1),
     ("quality", "Data quality", 3),  # + who is lost to follow-up (issue 8)
     ("import", "Import", 0),
@@ -171,6 +171,35 @@ def test_a_load_while_the_page_is_open_shows_after_a_rerun(
         expect(
             page.get_by_text("cases +100 new").first
         ).to_be_attached()  # grid cells are aria-only
+
+
+def test_compare_sections_open_on_click_and_stay_in_the_url(page: Page, server: Server) -> None:
+    """Issue 7: the Compare page draws one section at a time; a click on a tab opens the
+    next, which is then computed and drawn, and a reload keeps it."""
+    page.goto(f"{server.url}/compare")
+    wait_ready(page)
+    tabs = page.locator('[data-testid="stMain"] [role="tab"]')
+    expect(tabs).to_have_count(5)
+    assert drawn_charts(page) == 3
+    for title, code, n_charts in (
+        ("Reoperations and complications", "events", 1),
+        ("Outcomes, crude", "outcomes", 2),
+        ("Over time, crude", "over_time", 2),
+        ("Patients like mine", "similar", 0),
+    ):
+        tabs.filter(has_text=title).click()
+        page.wait_for_url(f"**compare_section={code}**")
+        wait_ready(page)
+        no_exception(page)
+        expect(
+            page.locator('[data-testid="stMain"] [role="tab"][aria-selected="true"]')
+        ).to_have_text(title)
+        assert drawn_charts(page) == n_charts, title
+    page.goto(f"{server.url}/compare?compare_section=events")
+    wait_ready(page)
+    expect(
+        page.get_by_text("Numbers at risk (still followed and free of reoperation)")
+    ).to_be_visible()
 
 
 def test_compare_shows_crude_and_adjusted_side_by_side(page: Page, server: Server) -> None:
