@@ -310,6 +310,25 @@ def similar_table(result: dict[str, Any]) -> pd.DataFrame:
     )
 
 
+# The form's widget keys (kept while another tab of the page is open).
+_FORM_FLAGS: tuple[tuple[str, str], ...] = (
+    ("smoker", "Smoker"),
+    ("depression", "Depression or anxiety"),
+    ("workers_compensation", "Workers' compensation"),
+    ("litigation", "Litigation"),
+)
+PROFILE_KEYS: tuple[str, ...] = (
+    *(
+        f"similar_{name}"
+        for name in (
+            "cause", "age", "sex", "baseline_odi", "leg_pain", "back_pain",
+            "prior_surgeries", "asa_grade", "symptom_months",
+        )
+    ),
+    *(f"similar_{name}" for name, _ in _FORM_FLAGS),
+)  # fmt: skip
+
+
 def _profile_form() -> dict[str, Any]:
     """The profile's widgets (keys similar_*), as the `similar` profile."""
     row = st.columns(4)
@@ -343,16 +362,7 @@ def _profile_form() -> dict[str, Any]:
         "Months of pain", 0, 600, value=None, step=1, key="similar_symptom_months"
     )
     flags = {}
-    for col, (name, title) in zip(
-        last[1:],
-        (
-            ("smoker", "Smoker"),
-            ("depression", "Depression or anxiety"),
-            ("workers_compensation", "Workers' compensation"),
-            ("litigation", "Litigation"),
-        ),
-        strict=True,
-    ):
+    for col, (name, title) in zip(last[1:], _FORM_FLAGS, strict=True):
         answer = col.selectbox(
             title,
             list(_FLAGS),

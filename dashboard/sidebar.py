@@ -18,12 +18,12 @@ from typing import Any
 
 import duckdb
 import streamlit as st
-from streamlit.elements.lib.mutable_tab_container import TabContainer
+from streamlit.delta_generator import DeltaGenerator
 
 from analytics.definitions import PRESETS
 from analytics.queries import StoreMissingError
 from dashboard import data, labels
-from dashboard.state import LIST_CHOICES, View, query_equal
+from dashboard.state import CHOICES, LIST_CHOICES, View, query_equal
 from pipelines import vocabulary as vocab
 
 VIEW_KEY = "view"
@@ -115,16 +115,19 @@ def choice(
     return value
 
 
-def sections(name: str, titles: Mapping[str, str]) -> dict[str, TabContainer]:
-    """Tabs bound to one field of the view; only the open tab's content should be drawn.
+def sections(name: str, titles: Mapping[str, str]) -> tuple[str, DeltaGenerator]:
+    """Tabs bound to one field of the view: the open section's code and its container.
 
-    `titles` maps each section's code to its tab title. The open section is in the view
-    (so in the URL, and kept across page switches); choosing another tab reruns the
-    script (`on_change`), so a page draws, and computes, only the open section: after a
-    filter change that is what the viewer waits for (issue 7). Returns the tab containers
-    by code; `tab.open` says which one is open.
+    `titles` maps each section's code (state.CHOICES[name], in order) to its tab title.
+    The open section is in the view (so in the URL, and kept across page switches);
+    choosing another tab reruns the script (`on_change`), so a page draws, and computes,
+    only the open section: after a filter change that is what the viewer waits for
+    (issue 7). Widgets drawn in a section lose their state when another tab is open
+    (Streamlit forgets widgets a run does not draw): see keep_widget_state.
     """
     codes = list(titles)
+    if tuple(codes) != CHOICES[name]:
+        raise ValueError(f"the tabs of {name} are {CHOICES[name]}, not {tuple(codes)}")
     value = getattr(current_view(), name)
     if value not in titles:
         value = codes[0]
@@ -138,7 +141,18 @@ def sections(name: str, titles: Mapping[str, str]) -> dict[str, TabContainer]:
         on_change=_from_widget,
         args=(name, lambda title: by_title.get(title, codes[0])),
     )
-    return dict(zip(codes, tabs, strict=True))
+    return value, tabs[codes.index(value)]
+
+
+def keep_widget_state(keys: Sequence[str]) -> None:
+    """Keep these widgets' values through runs that do not draw them (a closed tab).
+
+    Streamlit deletes a widget's value at the end of a run that did not draw it;
+    writing the value back through the Session State API makes it the user's, which
+    Streamlit keeps (its documented way to keep widget state across pages)."""
+    for key in keys:
+        if key in st.session_state:
+            st.session_state[key] = st.session_state[key]
 
 
 def _multi(name: str, label: str, options: Sequence[str], fmt: Callable[[str], str]) -> None:

@@ -40,6 +40,8 @@ GROUPINGS: tuple[str, ...] = ("pathway", "treatment")
 # The Compare pathways page's sections, drawn one at a time (dashboard/sidebar.sections):
 # only the open one's figures are computed after a filter change (issue 7).
 COMPARE_SECTIONS: tuple[str, ...] = ("adjusted", "outcomes", "over_time", "events", "similar")
+OVERVIEW_SECTIONS: tuple[str, ...] = ("trends", "worklist", "by_unit")
+QUALITY_SECTIONS: tuple[str, ...] = ("followup", "completeness", "lost", "windows")
 PERIODS: tuple[str, ...] = ("quarter", "year")
 SEVERITIES: tuple[str, ...] = (*(code for code, _ in SEVERITY_BANDS), SEVERITY_MISSING)
 AGE_BAND_CODES: tuple[str, ...] = tuple(code for code, _, _ in AGE_BANDS)
@@ -68,6 +70,8 @@ CHOICES: dict[str, tuple[str, ...]] = {
     "patient_severity": ("", *SEVERITIES),
     "unit": FUNNEL_UNITS,
     "compare_section": COMPARE_SECTIONS,
+    "overview_section": OVERVIEW_SECTIONS,
+    "quality_section": QUALITY_SECTIONS,
 }
 GROUP_CHOICES: dict[str, tuple[str, ...]] = {
     "pathway": tuple(vocab.PATHWAYS),
@@ -103,6 +107,7 @@ class View:
     timepoint: str = DEFAULT_TIMEPOINT
     # Overview
     period: str = "quarter"
+    overview_section: str = OVERVIEW_SECTIONS[0]
     # Causes & pathways: columns of the heat map and the clicked cell
     columns: str = "pathway"
     focus_cause: str = ""
@@ -118,6 +123,8 @@ class View:
     compare_section: str = COMPARE_SECTIONS[0]
     # Physicians & clinics
     unit: str = "physician"
+    # Data quality
+    quality_section: str = QUALITY_SECTIONS[0]
 
     def filters(self) -> Filters:
         """The sidebar's filters for the analytics layer, cut to the viewer's scope.

@@ -20,7 +20,7 @@ from dashboard import (
     tables,
     ui,
 )
-from dashboard.sidebar import choice, context, sections, update_view
+from dashboard.sidebar import choice, context, keep_widget_state, sections, update_view
 from dashboard.state import CHOICES, GROUP_CHOICES, compare_filters
 from pipelines import vocabulary as vocab
 
@@ -290,6 +290,9 @@ def render() -> None:
     if not ctx.has_data:
         ui.no_store(ctx)
         return
+    # the open-cohort toggle and the "Patients like mine" form live in tabs: keep what
+    # the user set while another tab is open
+    keep_widget_state(("compare_open_cohort", *adjusted_panels.PROFILE_KEYS))
     _profile()
     view = ctx.view = context().view
     st.info(
@@ -298,17 +301,29 @@ def render() -> None:
         "these figures do not adjust for. Use them to inform a discussion, not to decide it.",
         icon=":material/info:",
     )
-    filters = compare_filters(view)
     version = ctx.version
     if version is None:
         ui.no_store(ctx)
         return
+    section = view.compare_section if view.compare_section in SECTIONS else "adjusted"
+    if section == "similar":  # its own profile: the one above and its count do not apply
+        _, tab = sections("compare_section", SECTIONS)
+        with tab:
+            st.caption(
+                "This tab has its own profile, below: the cause, age band, sex, index "
+                "surgery and baseline disability chosen above apply to the other tabs. "
+                "The sidebar's filters apply here too."
+            )
+            adjusted_panels.patients_like_mine(version, view.filters(), timepoint=view.timepoint)
+        return
+    filters = compare_filters(view)
     if filters is None:
-        _similar(0, True)
+        _, tab = sections("compare_section", SECTIONS)
+        with tab:
+            _similar(0, True)
         return
     # The open section's figures start beside the count (issue 7); the other sections
     # are computed only when their tab is opened.
-    section = view.compare_section if view.compare_section in SECTIONS else "adjusted"
     count = data.submit(data.count_cases, version, filters)
     adjusted = (
         adjusted_panels.start_pathway_comparison(
@@ -317,16 +332,16 @@ def render() -> None:
         if section == "adjusted"
         else None
     )
-    # the trajectories follow the open-cohort toggle drawn in their section: its value
-    # from the last run (the toggle's default on a first run) starts them now
-    paired = not bool(st.session_state.get("compare_open_cohort", False))
-    started = _start(section, version, filters, paired=paired)
+    # the trajectories follow the open-cohort toggle drawn in their section (its value
+    # is kept while other tabs are open, and a click on it reruns the page with the new one)
+    open_cohort = bool(st.session_state.get("compare_open_cohort", False))
+    started = _start(section, version, filters, paired=not open_cohort)
     n_cases = count.result()
-    if n_cases < DEFAULT_MIN_CELL:
-        _similar(n_cases, True)
-        return
-    tabs = sections("compare_section", SECTIONS)
-    with tabs[section]:
+    _, tab = sections("compare_section", SECTIONS)
+    with tab:
+        if n_cases < DEFAULT_MIN_CELL:
+            _similar(n_cases, True)
+            return
         if section == "adjusted":
             note = st.container()  # the count goes above the comparison, known after it
             hidden = adjusted_panels.pathway_comparison(
@@ -338,22 +353,17 @@ def render() -> None:
             )
             with note:
                 _similar(n_cases, hidden)
-        elif section == "similar":
-            adjusted_panels.patients_like_mine(version, view.filters(), timepoint=view.timepoint)
-        elif section == "over_time":
+            return
+        if section == "over_time":
             open_cohort = followup_panels.open_cohort_toggle("compare_open_cohort")
-            if open_cohort == paired:  # the toggle changed in this run's widget state
-                started = _trajectories(version, filters, paired=not open_cohort)
-            got = {name: f.result() for name, f in started.items()}
-            _similar(n_cases, _any_hidden(got))
+        got = {name: f.result() for name, f in started.items()}
+        _similar(n_cases, _any_hidden(got))
+        if section == "outcomes":
+            _outcomes(got)
+        elif section == "over_time":
             _over_time(got, open_cohort)
         else:
-            got = {name: f.result() for name, f in started.items()}
-            _similar(n_cases, _any_hidden(got))
-            if section == "outcomes":
-                _outcomes(got)
-            else:
-                _events(version, got)
+            _events(version, got)
 
 
 ui.guarded(render)

@@ -2,17 +2,26 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from concurrent.futures import Future
 
+import pandas as pd
 import streamlit as st
 
 from analytics import quality
 from analytics.worklist import WorklistHead
 from dashboard import auth, charts, data, labels, tables, ui
 from dashboard import followup as followup_figures
-from dashboard.sidebar import choice, context
+from dashboard.sidebar import choice, context, sections
 
 WORKLIST_DAYS = 30  # "due this month": windows closing within 30 days
+# Below the headline cards, one tab each; only the open one is computed and drawn
+# (issue 7: after a filter change the page waits for what is shown).
+SECTIONS: dict[str, str] = {
+    "trends": "New cases and follow-up",
+    "worklist": "Follow-ups to collect",
+    "by_unit": "Who misses the 12-month target",
+}
 
 ctx = context()
 view = ctx.view
@@ -73,7 +82,9 @@ def render() -> None:
     if count is None or version is None or filters is None:
         ui.enough_cases(ctx, filters)  # the empty state
         return
-    # the figures start beside the count; drawn only if enough cases are in view
+    # the cards' figures and the open section's start beside the count; drawn only if
+    # enough cases are in view
+    section = ctx.view.overview_section if ctx.view.overview_section in SECTIONS else "trends"
     history = data.submit(data.load_history, version, limit=50)
     headline = data.submit(
         data.headline,
@@ -82,18 +93,23 @@ def render() -> None:
         responder=view.responder,
         timepoint=view.timepoint,
     )
-    new_cases = data.submit(
-        data.cases_by_period, version, by=("cause",), period=view.period, filters=filters
-    )
-    totals = data.submit(data.cases_by_period, version, by=(), period=view.period, filters=filters)
     followup = data.submit(data.followup_completion, version, filters=filters)
-    by_unit = {
-        unit: data.submit(
-            data.followup_completion, version, by=(unit,), timepoints=("12m",), filters=filters
+    if section == "trends":
+        new_cases = data.submit(
+            data.cases_by_period, version, by=("cause",), period=view.period, filters=filters
         )
-        for unit in ("clinic", "physician")
-    }
-    worklist = _start_worklist(version)
+        totals = data.submit(
+            data.cases_by_period, version, by=(), period=view.period, filters=filters
+        )
+    elif section == "worklist":
+        worklist = _start_worklist(version)
+    else:
+        by_unit = {
+            unit: data.submit(
+                data.followup_completion, version, by=(unit,), timepoints=("12m",), filters=filters
+            )
+            for unit in ("clinic", "physician")
+        }
     if not ui.enough_cases(ctx, filters, count=count):
         return
     n_cases = count.result()
@@ -159,6 +175,20 @@ def render() -> None:
     )
     ui.table(tables.headline_table(h, card), "Headline figures", key="headline")
 
+    _, tab = sections("overview_section", SECTIONS)
+    with tab:
+        if section == "trends":
+            _trends(new_cases.result(), totals.result(), followup_rows, h.as_of)
+        elif section == "worklist":
+            _worklist(version, worklist)
+        else:
+            _by_unit({unit: pending.result() for unit, pending in by_unit.items()})
+
+
+def _trends(
+    cases: pd.DataFrame, totals: pd.DataFrame, followup_rows: pd.DataFrame, as_of: dt.date
+) -> None:
+    """New cases per period by cause, and follow-up completion by timepoint."""
     left, right = st.columns(2)
     with left:
         period = choice(
@@ -168,8 +198,7 @@ def render() -> None:
             format_func=str.capitalize,
             kind="segmented",
         )
-        cases = new_cases.result()
-        ui.chart(charts.new_cases(cases, totals=totals.result(), period=period, as_of=h.as_of))
+        ui.chart(charts.new_cases(cases, totals=totals, period=period, as_of=as_of))
         ui.table(tables.cases_table(cases), f"New cases per {period} by cause", key="cases")
     with right:
         ui.chart(charts.followup_by_timepoint(followup_rows))
@@ -183,16 +212,17 @@ def render() -> None:
             "assessed at a timepoint when both a baseline and a follow-up ODI were recorded."
         )
 
-    _worklist(version, worklist)
 
+def _by_unit(frames: dict[str, pd.DataFrame]) -> None:
+    """12-month follow-up by clinic and by physician, worst first."""
     st.subheader("Who misses the 12-month follow-up target")
     st.caption(
         "Questionnaires returned of those due at 12 months, worst first; the gap is in "
         "percentage points to the 80% target of the US Quality Outcomes Database."
     )
-    for unit, pending in by_unit.items():
+    for unit, frame in frames.items():
         ui.table(
-            followup_figures.followup_by_unit(pending.result(), unit),
+            followup_figures.followup_by_unit(frame, unit),
             f"12-month follow-up by {unit}",
             key=f"followup_by_{unit}",
             expanded=unit == "clinic",

@@ -7,7 +7,17 @@ import streamlit as st
 from analytics import quality
 from analytics.published import base_for, published_completeness
 from dashboard import charts, data, followup_panels, labels, tables, ui
-from dashboard.sidebar import context
+from dashboard.sidebar import context, sections
+
+# Below the load history, one tab each for the figures that follow the sidebar's filters;
+# only the open one is computed and drawn (issue 7: after a filter change the page waits
+# for what is shown).
+SECTIONS: dict[str, str] = {
+    "followup": "Follow-up by clinic",
+    "completeness": "Completeness",
+    "lost": "Lost to follow-up",
+    "windows": "Visit windows",
+}
 
 ctx = context()
 st.title("Data quality")
@@ -48,29 +58,41 @@ def render() -> None:
     if count is None or filters is None:
         ui.enough_cases(ctx, filters)  # the empty state
         return
-    # all four figures start together on the query pool, beside the count of cases
-    # (issue 7: the last two used to run one after the other once the first two were
-    # drawn, and the count alone before them all); drawn only if enough cases are in view
-    by_clinic = data.submit(data.followup_completion, version, by=("clinic",), filters=filters)
-    columns = data.submit(data.completeness, version, filters=filters)
-    timepoint = ctx.view.timepoint
-    lost = data.submit(data.dropout, version, timepoint=timepoint, filters=filters)
-    outside = data.submit(data.out_of_window, version, filters=filters)
+    # the open section's figure starts beside the count of cases; drawn only if enough
+    # cases are in view
+    view = ctx.view
+    section = view.quality_section if view.quality_section in SECTIONS else "followup"
+    if section == "followup":
+        started = data.submit(data.followup_completion, version, by=("clinic",), filters=filters)
+    elif section == "completeness":
+        started = data.submit(data.completeness, version, filters=filters)
+    elif section == "lost":
+        started = data.submit(data.dropout, version, timepoint=view.timepoint, filters=filters)
+    else:
+        started = data.submit(data.out_of_window, version, filters=filters)
     if not ui.enough_cases(ctx, filters, count=count):
         return
-    followup, complete = by_clinic.result(), columns.result()
-    # record counts are named apart from the counts the cache rounds (review 5, F2)
-    complete = published_completeness(complete, base_for(filters.scope))
-    ui.chart(charts.followup_heatmap(followup, unit="clinic"))
-    ui.table(
-        tables.followup_table(followup, ("clinic",)),
-        "Follow-up completion by clinic and timepoint",
-        key="followup_clinic",
-    )
-    ui.chart(charts.completeness(complete))
-    ui.table(tables.completeness_table(complete), "Completeness by column", key="completeness")
-    followup_panels.dropout_section(version, filters, timepoint, started=lost)
-    followup_panels.out_of_window_section(version, filters, started=outside)
+    _, tab = sections("quality_section", SECTIONS)
+    with tab:
+        if section == "followup":
+            followup = started.result()
+            ui.chart(charts.followup_heatmap(followup, unit="clinic"))
+            ui.table(
+                tables.followup_table(followup, ("clinic",)),
+                "Follow-up completion by clinic and timepoint",
+                key="followup_clinic",
+            )
+        elif section == "completeness":
+            # record counts are named apart from the counts the cache rounds (review 5, F2)
+            complete = published_completeness(started.result(), base_for(filters.scope))
+            ui.chart(charts.completeness(complete))
+            ui.table(
+                tables.completeness_table(complete), "Completeness by column", key="completeness"
+            )
+        elif section == "lost":
+            followup_panels.dropout_section(version, filters, view.timepoint, started=started)
+        else:
+            followup_panels.out_of_window_section(version, filters, started=started)
 
 
 ui.guarded(render)

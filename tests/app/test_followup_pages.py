@@ -31,7 +31,7 @@ def test_compare_page_labels_paired_trajectories_and_the_capture_rule(
 def test_data_quality_shows_who_is_lost_and_the_window_check(
     make_app: AppFactory, sample_store: Path
 ) -> None:
-    at = open_page(make_app(sample_store), "Data quality")
+    at = open_page(make_app(sample_store, {"quality_section": "lost"}), "Data quality")
     assert not at.exception
     shown = texts(at)
     assert "Who is lost to follow-up at 12 months" in shown
@@ -40,7 +40,9 @@ def test_data_quality_shows_who_is_lost_and_the_window_check(
     flags = [m for m in dropout(sample_store)["message"] if m]
     assert flags
     assert all(f"- {m}" in shown for m in flags)
-    assert "Every assessment is dated inside its window." in shown
+    at = open_page(make_app(sample_store, {"quality_section": "windows"}), "Data quality")
+    assert not at.exception
+    assert "Every assessment is dated inside its window." in texts(at)
 
 
 def test_import_page_sets_a_clinics_event_capture(make_app: AppFactory, store_copy: Path) -> None:

@@ -30,7 +30,7 @@ def test_the_worklist_shows_the_200_most_urgent_and_states_the_total(
     make_app: AppFactory, busy_store: Path
 ) -> None:
     assert WORKLIST_SHOWN == 200
-    at = open_page(make_app(busy_store), "Overview")
+    at = open_page(make_app(busy_store, {"overview_section": "worklist"}), "Overview")
     assert not at.exception
     table = frame_with(at, "Days left")
     # the 200 most urgent, in the worklist's order (days left, timepoint, clinic, case)

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from streamlit.testing.v1 import AppTest
 
 from dashboard import labels
 from pipelines.load import load_paths
@@ -21,11 +22,11 @@ from tests.app.conftest import (
 
 # Charts each page draws on the sample with no filter.
 CHARTS_ON_SAMPLE = {
-    "Overview": 2,
+    "Overview": 2,  # its first section: new cases, follow-up by timepoint
     "Causes & pathways": 4,
     "Compare pathways": 3,  # its first section: crude beside adjusted, difference, balance
     "Physicians & clinics": 1,
-    "Data quality": 3,  # + who is lost to follow-up (issue 8)
+    "Data quality": 1,  # its first section: follow-up by clinic
     "Import": 0,
 }
 
@@ -66,16 +67,17 @@ def test_overview_headline_figures_on_the_sample(
     assert metric(at, "Cases in view") == f"{len(sample_cases):,}"
     assert "Data last loaded" in texts(at)
     assert at.get("expander")  # tables with their CSV downloads
-    # each chart's PNG and SVG buttons are counted in tests/reports
+    # each chart's PNG and SVG buttons are counted in tests/reports; the first section
+    # has three tables (headline figures, new cases, follow-up by timepoint)
     others = [b for b in at.get("download_button") if b.proto.label not in ("PNG", "SVG")]
-    assert len(others) == 6
+    assert len(others) == 3
 
 
 def test_overview_follow_up_by_clinic_worst_first_and_the_card_matches_the_chart(
     make_app: AppFactory, sample_store: Path
 ) -> None:
     """Issue 12: which clinic misses the 12-month target, and by how much, in one step."""
-    at = open_page(make_app(sample_store), "Overview")
+    at = open_page(make_app(sample_store, {"overview_section": "by_unit"}), "Overview")
     by_clinic = frame_with(at, "Gap to 80% (pts)")
     assert list(by_clinic.columns[:3]) == ["Clinic", "Due at 12 months", "Returned"]
     rates = list(by_clinic["Follow-up (%)"])
@@ -85,6 +87,7 @@ def test_overview_follow_up_by_clinic_worst_first_and_the_card_matches_the_chart
         assert row["Follow-up (%)"] == pytest.approx(rate)
         assert row["Gap to 80% (pts)"] == pytest.approx(max(0.0, 80 - rate), abs=0.051)
     # the card reads the chart's own frame: the 12-month ODI row
+    at = open_page(make_app(sample_store), "Overview")
     chart_rows = frame_with(at, "Below 50% (unusable)")
     twelve = chart_rows[chart_rows["Timepoint"] == "12 months"].iloc[0]
     assert metric(at, "Follow-up") == f"{round(twelve['Follow-up (%)']):.0f}%"
@@ -98,7 +101,7 @@ def test_overview_counts_the_follow_ups_due_this_month(
     from analytics.worklist import worklist
     from dashboard.followup import WORKLIST_SHOWN
 
-    at = open_page(make_app(sample_store), "Overview")
+    at = open_page(make_app(sample_store, {"overview_section": "worklist"}), "Overview")
     everything = worklist(sample_store)
     soon = int((everything["days_left"] <= 30).sum())
     assert f"{soon:,} follow-up" in texts(at)
@@ -296,7 +299,7 @@ COMPARE_SECTIONS = {
     "outcomes": (2, {"count_cases", "change_distribution", "summary"}),
     "over_time": (2, {"count_cases", "trajectory"}),
     "events": (1, {"count_cases", "km_curves", "events_summary", "numbers_at_risk"}),
-    "similar": (0, {"count_cases"}),
+    "similar": (0, set()),  # its own profile: no count of the one above
 }
 COMPARE_FIGURES = {
     "count_cases", "compare_adjusted", "change_distribution", "summary", "trajectory",
@@ -320,7 +323,10 @@ def test_compare_page_computes_only_the_open_section(
             return _real(*args, **kw)  # type: ignore[operator]
 
         monkeypatch.setattr(data, name, spy)
-    at = open_page(make_app(sample_store, {"compare_section": section}), "Compare pathways")
+    at = make_app(sample_store, {"compare_section": section})
+    at.run()  # the app opens on the Overview
+    called.clear()
+    at.switch_page(PAGES["Compare pathways"]).run()
     assert not at.exception, [e.value for e in at.exception]
     n_charts, allowed = COMPARE_SECTIONS[section]
     assert charts(at) == n_charts
@@ -335,6 +341,106 @@ def test_compare_page_computes_only_the_open_section(
     }
     assert [t.label for t in at.tabs] == list(titles.values())
     assert at.session_state["w_compare_section"] == titles[section]
+
+
+# Overview and Data quality, one section at a time (below the cards and the load
+# history): charts on the sample and the dashboard.data functions called.
+PAGE_SECTIONS = {
+    ("Overview", "trends"): (2, {"cases_by_period"}),
+    ("Overview", "worklist"): (0, {"worklist_head"}),
+    ("Overview", "by_unit"): (0, {"followup_completion:clinic", "followup_completion:physician"}),
+    ("Data quality", "followup"): (1, {"followup_completion:clinic"}),
+    ("Data quality", "completeness"): (1, {"completeness"}),
+    ("Data quality", "lost"): (1, {"dropout"}),
+    ("Data quality", "windows"): (0, {"out_of_window"}),
+}
+SECTION_FIGURES = (
+    "cases_by_period", "worklist_head", "followup_completion", "completeness", "dropout",
+    "out_of_window",
+)  # fmt: skip
+
+
+@pytest.mark.parametrize(("title", "section"), list(PAGE_SECTIONS))
+def test_overview_and_quality_compute_only_the_open_section(
+    make_app: AppFactory,
+    sample_store: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    title: str,
+    section: str,
+) -> None:
+    """Issue 7: the figures of the other sections are not computed."""
+    from dashboard import data
+
+    called: set[str] = set()
+    for name in SECTION_FIGURES:
+        real = getattr(data, name)
+
+        def spy(*args: object, _real: object = real, _name: str = name, **kw: object) -> object:
+            by = kw.get("by")
+            if kw.get("min_cell") != 0:  # min_cell 0: the count of cases in view (data.py)
+                called.add(f"{_name}:{by[0]}" if by and _name == "followup_completion" else _name)
+            return _real(*args, **kw)  # type: ignore[operator]
+
+        monkeypatch.setattr(data, name, spy)
+    field = "overview_section" if title == "Overview" else "quality_section"
+    at = make_app(sample_store, {field: section})
+    at.run()  # the app opens on the Overview
+    if title != "Overview":
+        called.clear()
+        at.switch_page(PAGES[title]).run()
+    assert not at.exception, [e.value for e in at.exception]
+    n_charts, allowed = PAGE_SECTIONS[(title, section)]
+    assert charts(at) == n_charts
+    # the Overview's card reads the follow-up completion of every timepoint
+    assert called - {"followup_completion"} == allowed
+    tabs = [(t, s) for t, s in PAGE_SECTIONS if t == title]
+    assert len(at.tabs) == len(tabs)
+
+
+def _open_section(at: AppTest, section: str) -> None:
+    """What a click on a tab does: the view's section changes, and the page reruns."""
+    at.session_state["view"] = at.session_state["view"].with_values(compare_section=section)
+    at.run()
+
+
+def test_compare_tabs_keep_the_toggle_and_the_form_while_closed(
+    make_app: AppFactory, sample_store: Path
+) -> None:
+    """Review of the tabs: Streamlit forgets a widget a run does not draw, so switching tabs
+    reset the open-cohort toggle and emptied the "Patients like mine" form."""
+    at = open_page(make_app(sample_store, {"compare_section": "over_time"}), "Compare pathways")
+    at.toggle(key="compare_open_cohort").set_value(True).run()
+    _open_section(at, "similar")
+    at.number_input(key="similar_age").set_value(60).run()
+    at.selectbox(key="similar_cause").set_value("arachnoiditis").run()
+    _open_section(at, "outcomes")
+    assert not at.exception
+    assert not at.toggle  # closed tabs draw no widget
+    _open_section(at, "over_time")
+    assert at.toggle(key="compare_open_cohort").value is True
+    assert "Open cohort: every value recorded at each timepoint" in texts(at)
+    _open_section(at, "similar")
+    assert at.number_input(key="similar_age").value == 60
+    assert at.selectbox(key="similar_cause").value == "arachnoiditis"
+    assert "not a prediction for this patient" in texts(at)  # the similar patients shown
+
+
+def test_patients_like_mine_ignores_the_profile_above(
+    make_app: AppFactory, sample_store: Path
+) -> None:
+    """Review of the tabs: a profile matching fewer than 5 cases hid every tab, though
+    "Patients like mine" has its own profile."""
+    narrow = {"patient": "epidural_fibrosis", "patient_age": "18-39", "patient_sex": "female",
+              "patient_surgery": "fusion"}  # fmt: skip
+    at = open_page(make_app(sample_store, narrow), "Compare pathways")
+    assert "similar patients** match this profile" in texts(at)
+    assert "groups under 5 are hidden — widen the profile" in texts(at)
+    assert len(at.tabs) == 5  # every tab can still be opened
+    _open_section(at, "similar")
+    assert not at.exception
+    assert "This tab has its own profile" in texts(at)
+    assert "widen the profile" not in texts(at)
+    assert "Enter at least one characteristic" in texts(at)
 
 
 def test_compare_page_opens_its_first_section_for_an_unknown_one(

@@ -29,8 +29,21 @@ PAGES = [
     ("causes", "Causes & pathways", 4),
     ("compare", "Compare pathways", 3),  # first section: crude beside adjusted, difference, balance
     ("providers", "Physicians & clinics", 1),
-    ("quality", "Data quality", 3),  # + who is lost to follow-up (issue 8)
+    ("quality", "Data quality", 1),  # first section: follow-up by clinic
     ("import", "Import", 0),
+]
+# The other sections (tabs) of the pages drawn one section at a time (issue 7), opened
+# from the URL: url path and query, page title, charts drawn on the first batch.
+SECTIONS = [
+    ("?overview_section=worklist", "Overview", 0),
+    ("?overview_section=by_unit", "Overview", 0),
+    ("compare?compare_section=outcomes", "Compare pathways", 2),
+    ("compare?compare_section=over_time", "Compare pathways", 2),
+    ("compare?compare_section=events", "Compare pathways", 1),
+    ("compare?compare_section=similar", "Compare pathways", 0),
+    ("quality?quality_section=completeness", "Data quality", 1),
+    ("quality?quality_section=lost", "Data quality", 1),
+    ("quality?quality_section=windows", "Data quality", 0),
 ]
 
 
@@ -56,7 +69,7 @@ def drawn_charts(page: Page) -> int:
     )
 
 
-@pytest.mark.parametrize(("path", "title", "n_charts"), PAGES)
+@pytest.mark.parametrize(("path", "title", "n_charts"), PAGES + SECTIONS)
 def test_every_page_draws_without_an_exception(
     page: Page, server: Server, path: str, title: str, n_charts: int
 ) -> None:

@@ -16,7 +16,7 @@ from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Browser, Page
 
 from tests.e2e.conftest import ROOT, Server, wait_ready
-from tests.e2e.test_dashboard import PAGES, no_exception
+from tests.e2e.test_dashboard import PAGES, SECTIONS, no_exception
 
 pytestmark = pytest.mark.e2e
 
@@ -65,7 +65,7 @@ def open_at(browser: Browser, url: str, size: tuple[int, int]) -> Page:
 
 
 @pytest.mark.parametrize("width", list(WIDTHS))
-@pytest.mark.parametrize(("path", "title", "n_charts"), PAGES)
+@pytest.mark.parametrize(("path", "title", "n_charts"), PAGES + SECTIONS)
 def test_every_page_fits_the_screen(
     browser: Browser, server: Server, path: str, title: str, n_charts: int, width: str
 ) -> None:
@@ -73,7 +73,7 @@ def test_every_page_fits_the_screen(
     try:
         no_exception(page)
         SHOTS.mkdir(parents=True, exist_ok=True)
-        name = path or "overview"
+        name = (path or "overview").replace("?", "-").replace("=", "-")
         page.screenshot(path=str(SHOTS / f"{name}-{WIDTHS[width][0]}.png"), full_page=True)
         found: dict[str, Any] = page.evaluate(OVERFLOW_JS, MAIN_BLOCKS)
         assert found["scrollWidth"] <= found["clientWidth"], found
@@ -107,7 +107,7 @@ def test_skip_link_is_the_first_tab_stop_and_reaches_the_content(
         page.context.close()
 
 
-@pytest.mark.parametrize(("path", "title", "n_charts"), PAGES)
+@pytest.mark.parametrize(("path", "title", "n_charts"), PAGES + SECTIONS)
 def test_no_serious_accessibility_violation(
     browser: Browser, server: Server, path: str, title: str, n_charts: int
 ) -> None:
@@ -129,7 +129,8 @@ def test_no_serious_accessibility_violation(
         ]
         if serious:  # the full report, to read: build/axe/<page>.json
             (ROOT / "build" / "axe").mkdir(parents=True, exist_ok=True)
-            report = ROOT / "build" / "axe" / f"{path or 'overview'}.json"
+            name = (path or "overview").replace("?", "-").replace("=", "-")
+            report = ROOT / "build" / "axe" / f"{name}.json"
             report.write_text(json.dumps(serious, indent=1))
         assert serious == [], serious
     finally:
@@ -138,7 +139,7 @@ def test_no_serious_accessibility_violation(
 
 def test_every_chart_has_its_table_one_keystroke_away(browser: Browser, server: Server) -> None:
     """Each chart is followed by a table expander: its figures as text, for screen readers."""
-    for path, _title, n_charts in PAGES:
+    for path, _title, n_charts in PAGES + SECTIONS:
         if not n_charts:
             continue
         page = open_at(browser, f"{server.url}/{path}", WIDTHS["laptop"])
