@@ -22,7 +22,7 @@ def test_dashboard_benchmark_smoke(tmp_path: Path) -> None:
             "--repeat",
             "1",
             "--pages",
-            "Overview,Compare pathways",
+            "Overview,Compare pathways,Compare > Reoperations and complications",
             "--out",
             str(tmp_path),
         ],
@@ -32,4 +32,5 @@ def test_dashboard_benchmark_smoke(tmp_path: Path) -> None:
     )
     assert done.returncode == 0, done.stdout + done.stderr
     assert "| Compare pathways |" in done.stdout
+    assert "| Compare > Reoperations and complications |" in done.stdout
     assert "server memory:" in done.stdout
