@@ -9,8 +9,8 @@ import altair as alt
 import pandas as pd
 
 from analytics.lost_to_followup import SMD_MARK
-from dashboard import labels
-from dashboard.charts.base import Figure
+from dashboard import labels, palette
+from dashboard.charts.base import Figure, group_colour, label_groups
 from dashboard.charts.outcomes import _segments
 from pipelines import vocabulary as vocab
 
@@ -25,23 +25,33 @@ def _empty(title: str) -> alt.Chart:
 def mean_change(frame: pd.DataFrame, *, group: str | None, measure: str) -> Figure:
     """Mean improvement from baseline of the same patients at each timepoint (paired t bars)."""
     title = alt.Title(
-        f"Change in {labels.measure_words(measure)} from baseline, same patients",
-        subtitle="Positive = better. Each timepoint: patients with both a baseline and a "
-        "value there. Bars: 95% paired t interval.",
+        f"Change in {labels.measure_words(measure)} from baseline",
+        subtitle=[
+            "Same patients: each timepoint counts those with a baseline and a value there.",
+            "Positive = better. Bars: 95% paired t interval.",
+        ],
     )
     shown = frame[~frame["suppressed"].astype(bool)].dropna(subset=["mean_change"])
     if shown.empty:
         return _empty(title.text)
     data = shown.assign(
         timepoint_label=shown["timepoint"].map(labels.TIMEPOINT),
-        group_label=shown[group].astype(str) if group else "All cases in view",
         mean_change=shown["mean_change"].astype(float),
         change_ci_low=shown["change_ci_low"].astype(float),
         change_ci_high=shown["change_ci_high"].astype(float),
     )
+    # The groups' words and colours are those of the trajectory chart beside it.
+    if group:
+        data = label_groups(data, group)
+        colour = group_colour(data, group)
+    else:
+        data["group"] = "all"
+        data["group_label"] = "All cases in view"
+        colour = alt.Color(
+            "group_label:N", title=None, scale=alt.Scale(range=[palette.NEUTRAL]), legend=None
+        )
     # Every timepoint of the frame keeps its place and a line restarts after a missing one
     # (hidden or unassessed): a line through a gap would claim a value there (issue 12).
-    data["group"] = data["group_label"]
     data["segment"] = _segments(data)
     present = set(frame["timepoint"].map(labels.TIMEPOINT))
     order = [t for t in _ORDER if t in present]
@@ -52,9 +62,8 @@ def mean_change(frame: pd.DataFrame, *, group: str | None, measure: str) -> Figu
         scale=alt.Scale(type="point", domain=order),
         axis=alt.Axis(labelAngle=0),
     )
-    colour = alt.Color("group_label:N", title=labels.GROUP_TITLE.get(group or "", None))
     tooltip = [
-        alt.Tooltip("group_label:N", title="Group"),
+        alt.Tooltip("group_label:N", title=labels.GROUP_TITLE.get(group or "", "Group")),
         alt.Tooltip("timepoint_label:N", title="Timepoint"),
         alt.Tooltip("mean_change:Q", title="Mean change", format=".2f"),
         alt.Tooltip("baseline_mean:Q", title="Their baseline mean", format=".2f"),
@@ -64,7 +73,10 @@ def mean_change(frame: pd.DataFrame, *, group: str | None, measure: str) -> Figu
     line = base.mark_line(point=True).encode(
         y=alt.Y("mean_change:Q", title="Mean improvement"), detail="segment:N", tooltip=tooltip
     )
-    bars = base.mark_errorbar().encode(y="change_ci_low:Q", y2="change_ci_high:Q")
+    # the bars' field must not add its name to the axis title ("…, change_ci_low")
+    bars = base.mark_errorbar().encode(
+        y=alt.Y("change_ci_low:Q", title="Mean improvement"), y2="change_ci_high:Q"
+    )
     return alt.layer(line, bars, data=data, title=title, height=320)
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import pandas as pd
 
 from analytics.lost_to_followup import dropout
-from dashboard import charts
+from dashboard import charts, labels
 from pipelines import settings, store
 from tests.app.conftest import AppFactory, open_page, texts
 
@@ -74,6 +74,18 @@ def test_mean_change_chart_spec_and_empty_frame() -> None:
     spec = charts.mean_change(frame, group="pathway", measure="odi").to_dict()
     assert [layer["mark"]["type"] for layer in spec["layer"]] == ["line", "errorbar"]
     assert spec["layer"][0]["encoding"]["y"]["field"] == "mean_change"
+    # one axis title (the bars' field name used to be appended to it), and the groups in
+    # words with the colours of the trajectory chart beside it (review of the tabs)
+    assert [layer["encoding"]["y"]["title"] for layer in spec["layer"]] == ["Mean improvement"] * 2
+    values = next(iter(spec["datasets"].values()))
+    assert {row["group_label"] for row in values} == {labels.PATHWAY["less_invasive"]}
+    beside = charts.trajectory(
+        frame.assign(mean=[50.0, 35.5], ci_low=[45.0, 30.0], ci_high=[55.0, 41.0]),
+        group="pathway",
+        measure="odi",
+    ).to_dict()
+    colour = spec["layer"][0]["encoding"]["color"]
+    assert colour["scale"] == beside["layer"][0]["encoding"]["color"]["scale"]
     empty = charts.mean_change(frame.iloc[:0], group="pathway", measure="odi")
     assert empty.to_dict()["mark"]["type"] == "text"
 
