@@ -9,12 +9,11 @@
 --              it is not counted.
 -- A case is at_contact when $all_at_contact, or when its clinic is in $at_contact_clinics.
 --
--- Rather than repeating every case once per event type, everyone is first counted as
--- censored on their censoring day (once, then copied to each event type as counts),
--- and each case with a counted event is moved from "censored on its censoring day" to
--- "event on its event day". With $horizon set, times beyond it are censored at the
--- horizon, which leaves the estimate up to the horizon unchanged and keeps the table
--- small. <first_event> is a CASE expression picking the case's first date of t.event.
+-- One pass over the cohort: each case is repeated once per event type and counted on the
+-- day its time ends, as an event when its first event of that type is known by then, else
+-- as censored. With $horizon set, times beyond it are censored at the horizon, which
+-- leaves the estimate up to the horizon unchanged and keeps the table small.
+-- <first_event> is a CASE expression picking the case's first date of t.event.
 with cohort as not materialized (
     {{cohort}}
 ),
@@ -49,71 +48,27 @@ censored as not materialized (
     from captured
 ),
 
-everyone_censored as (
-    select
-        {{group_cols}}
-        is_at_contact,
-        censor_at as days,
-        count(*) as n
-    from censored
-    group by all
-),
-
-with_event as (
+timed as (
     select
         {{group_cols}}
         is_at_contact,
         event,
+        event_sort,
         censor_at,
-        greatest(0, datediff('day', treatment_date, first_date)) as event_days
+        -- days to the first event of the type, when it is known by the end of follow-up
+        case
+            when first_date is not null and first_date <= known_until
+                then greatest(0, datediff('day', treatment_date, first_date))
+        end as event_days
     from (
         select
             c.*,
             t.event,
+            t.event_sort,
             {{first_event}} as first_date
         from censored as c
         cross join event_types as t
     )
-    where first_date is not null and first_date <= known_until
-),
-
-moves as (
-    -- take the case out of "censored on its censoring day" ...
-    select
-        {{group_cols}}
-        is_at_contact,
-        event,
-        censor_at as days,
-        false as is_event,
-        false as had_event,
-        -1 as n
-    from with_event
-    union all
-    -- ... and put it in on its event day (censored at the horizon if the event is later)
-    select
-        {{group_cols}}
-        is_at_contact,
-        event,
-        least(event_days, coalesce($horizon::integer, 2147483647)) as days,
-        $horizon::integer is null or event_days <= $horizon::integer as is_event,
-        true as had_event,
-        1 as n
-    from with_event
-),
-
-combined as (
-    select
-        {{group_cols}}
-        e.is_at_contact,
-        t.event,
-        e.days,
-        false as is_event,
-        false as had_event,
-        e.n
-    from everyone_censored as e
-    cross join event_types as t
-    union all
-    select * from moves
 ),
 
 -- One row per group, event type and day: cases whose time ends that day (n_removed),
@@ -123,17 +78,22 @@ combined as (
 final as (
     select
         {{group_cols}}
-        c.event,
-        t.event_sort,
-        c.days,
-        sum(c.n) filter (where c.is_event)::bigint as n_events,
-        sum(c.n)::bigint as n_removed,
-        sum(c.n) filter (where c.had_event)::bigint as n_had_event,
-        sum(c.n) filter (where c.is_at_contact)::bigint as n_removed_at_contact
-    from combined as c
-    inner join event_types as t on t.event = c.event
+        event,
+        event_sort,
+        -- (not coalesce(least(...)): DuckDB's least skips a null)
+        case
+            when event_days is null then censor_at
+            else least(event_days, coalesce($horizon::integer, 2147483647))
+        end as days,
+        count(*) filter (
+            where event_days is not null
+                and ($horizon::integer is null or event_days <= $horizon::integer)
+        )::bigint as n_events,
+        count(*)::bigint as n_removed,
+        count(event_days)::bigint as n_had_event,
+        count(*) filter (where is_at_contact)::bigint as n_removed_at_contact
+    from timed
     group by all
-    having sum(c.n) <> 0
 )
 
 select * from final
