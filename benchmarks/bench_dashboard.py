@@ -7,8 +7,8 @@ Builds (or reuses) benchmarks/out/analytics-<cases>-<seed>.duckdb, the store
 bench_analytics.py makes (pipelines.sample.generate inserted straight into a
 schema-created store, its facts built as a load builds them), or uses --db, starts
 `fbss dashboard` on it on a free port and drives Debian's
-Chromium with Playwright. Overview, Compare pathways and Data quality draw one section
-(tab) at a time; each of their other sections is measured as a view of its own
+Chromium with Playwright. Overview, Causes & pathways, Compare pathways and Data quality
+draw one section (tab) at a time; each of their other sections is measured as a view of its own
 (SECTIONS, opened from the URL). For each view it opens it once ("first open"), then
 --repeat times picks one more physician in the sidebar and times from the key press to
 "ready": the script run that the change started has finished and every chart has drawn.
@@ -64,6 +64,7 @@ PAGES: dict[str, str] = {
 SECTIONS: dict[str, str] = {
     "Overview > Follow-ups to collect": "?overview_section=worklist",
     "Overview > Who misses the 12-month target": "?overview_section=by_unit",
+    "Causes > Reoperations and complications": "causes?causes_section=events",
     "Compare > Outcomes (crude)": "compare?compare_section=outcomes",
     "Compare > Over time (crude)": "compare?compare_section=over_time",
     "Compare > Reoperations and complications": "compare?compare_section=events",

@@ -41,6 +41,7 @@ GROUPINGS: tuple[str, ...] = ("pathway", "treatment")
 # only the open one's figures are computed after a filter change (issue 7).
 COMPARE_SECTIONS: tuple[str, ...] = ("adjusted", "outcomes", "over_time", "events", "similar")
 OVERVIEW_SECTIONS: tuple[str, ...] = ("trends", "worklist", "by_unit")
+CAUSES_SECTIONS: tuple[str, ...] = ("outcomes", "events")
 QUALITY_SECTIONS: tuple[str, ...] = ("followup", "completeness", "lost", "windows")
 PERIODS: tuple[str, ...] = ("quarter", "year")
 SEVERITIES: tuple[str, ...] = (*(code for code, _ in SEVERITY_BANDS), SEVERITY_MISSING)
@@ -71,6 +72,7 @@ CHOICES: dict[str, tuple[str, ...]] = {
     "unit": FUNNEL_UNITS,
     "compare_section": COMPARE_SECTIONS,
     "overview_section": OVERVIEW_SECTIONS,
+    "causes_section": CAUSES_SECTIONS,
     "quality_section": QUALITY_SECTIONS,
 }
 GROUP_CHOICES: dict[str, tuple[str, ...]] = {
@@ -112,6 +114,7 @@ class View:
     columns: str = "pathway"
     focus_cause: str = ""
     focus_group: str = ""
+    causes_section: str = CAUSES_SECTIONS[0]
     # Compare pathways: groups, measure and the patient profile
     compare_by: str = "pathway"
     measure: str = "odi"

@@ -2,14 +2,22 @@
 
 from __future__ import annotations
 
+from concurrent.futures import Future
+
+import pandas as pd
 import streamlit as st
 
 from analytics.definitions import PRESETS
 from dashboard import charts, data, followup_panels, labels, tables, ui
-from dashboard.sidebar import choice, context, update_view
+from dashboard.sidebar import choice, context, sections, update_view
 from dashboard.state import GROUP_CHOICES, focus_filters, focus_from_selection
 
 HEAT_KEY, BARS_KEY = "pick_heat", "pick_bars"
+# The selection's details, one tab each; only the open one is computed (issue 7).
+SECTIONS: dict[str, str] = {
+    "outcomes": "Over time and change",
+    "events": "Reoperations and complications",
+}
 
 ctx = context()
 view = ctx.view
@@ -65,13 +73,17 @@ def render() -> None:
         responder=view.responder,
         filters=filters,
     )
-    # The details are fetched alongside, shown only if allowed; a focus outside the sidebar
+    # The open section's details are fetched alongside, shown only if allowed (the other
+    # section costs nothing until its tab is opened: issue 7); a focus outside the sidebar
     # filters (narrowed is None) has no detail cohort, so nothing is fetched for it.
-    details = None
-    if narrowed is not None:
-        details = (
-            data.submit(data.trajectory, version, measure=measure, by=(group,), filters=narrowed),
-            data.submit(
+    section = view.causes_section if view.causes_section in SECTIONS else "outcomes"
+    details: dict[str, Future[pd.DataFrame]] = {}
+    if narrowed is not None and section == "outcomes":
+        details = {
+            "trajectory": data.submit(
+                data.trajectory, version, measure=measure, by=(group,), filters=narrowed
+            ),
+            "changes": data.submit(
                 data.change_distribution,
                 version,
                 measure=measure,
@@ -79,8 +91,11 @@ def render() -> None:
                 by=(group,),
                 filters=narrowed,
             ),
-            data.submit(data.events_summary, version, by=(group,), filters=narrowed),
-        )
+        }
+    elif narrowed is not None:
+        details = {
+            "events": data.submit(data.events_summary, version, by=(group,), filters=narrowed)
+        }
     summary = by_cause.result()
     rows = tables.first_measure_rows(summary, view.responder)
     ui.chart(
@@ -119,30 +134,44 @@ def render() -> None:
     else:
         st.subheader(f"All causes, by {group}")
         st.caption(f"Click a cell or a bar above to narrow these charts to one cause and {group}.")
-    if not ui.enough_cases(ctx, narrowed, "this selection") or details is None:
-        return
-    trajectory, changes, event_rates = (pending.result() for pending in details)
+    _, tab = sections("causes_section", SECTIONS)
+    with tab:
+        if not ui.enough_cases(ctx, narrowed, "this selection") or not details:
+            return
+        got = {name: pending.result() for name, pending in details.items()}
+        if section == "outcomes":
+            _outcomes(got, group, measure)
+        else:
+            ui.table(
+                tables.events_table(got["events"], (group,)),
+                "Reoperations, crossovers and complications",
+                key="causes_events",
+                expanded=True,
+            )
+
+
+def _outcomes(got: dict[str, pd.DataFrame], group: str, measure: str) -> None:
+    """The selection's mean at each timepoint and its distribution of change."""
     left, right = st.columns(2)
     with left:
-        ui.chart(charts.trajectory(trajectory, group=group, measure=measure))
+        ui.chart(charts.trajectory(got["trajectory"], group=group, measure=measure))
         followup_panels.trajectory_caption(False)
         ui.table(
-            tables.trajectory_table(trajectory, (group,)),
+            tables.trajectory_table(got["trajectory"], (group,)),
             "Mean at each timepoint",
             key="causes_trajectory",
         )
     with right:
         ui.chart(
-            charts.change_histogram(changes, group=group, measure=measure, timepoint=view.timepoint)
+            charts.change_histogram(
+                got["changes"], group=group, measure=measure, timepoint=ctx.view.timepoint
+            )
         )
         ui.table(
-            tables.change_table(changes, (group,)), "Change from baseline", key="causes_change"
+            tables.change_table(got["changes"], (group,)),
+            "Change from baseline",
+            key="causes_change",
         )
-    ui.table(
-        tables.events_table(event_rates, (group,)),
-        "Reoperations, crossovers and complications",
-        key="causes_events",
-    )
 
 
 ui.guarded(render)

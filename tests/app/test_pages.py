@@ -343,10 +343,13 @@ def test_compare_page_computes_only_the_open_section(
     assert at.session_state["w_compare_section"] == titles[section]
 
 
-# Overview and Data quality, one section at a time (below the cards and the load
-# history): charts on the sample and the dashboard.data functions called.
+# Overview, Causes & pathways and Data quality, one section at a time (below the cards,
+# the heat map and the load history): charts on the sample and the dashboard.data
+# functions called.
 PAGE_SECTIONS = {
     ("Overview", "trends"): (2, {"cases_by_period"}),
+    ("Causes & pathways", "outcomes"): (4, {"summary", "trajectory", "change_distribution"}),
+    ("Causes & pathways", "events"): (2, {"summary", "events_summary"}),
     ("Overview", "worklist"): (0, {"worklist_head"}),
     ("Overview", "by_unit"): (0, {"followup_completion:clinic", "followup_completion:physician"}),
     ("Data quality", "followup"): (1, {"followup_completion:clinic"}),
@@ -356,8 +359,13 @@ PAGE_SECTIONS = {
 }
 SECTION_FIGURES = (
     "cases_by_period", "worklist_head", "followup_completion", "completeness", "dropout",
-    "out_of_window",
+    "out_of_window", "summary", "trajectory", "change_distribution", "events_summary",
 )  # fmt: skip
+SECTION_FIELDS = {
+    "Overview": "overview_section",
+    "Causes & pathways": "causes_section",
+    "Data quality": "quality_section",
+}
 
 
 @pytest.mark.parametrize(("title", "section"), list(PAGE_SECTIONS))
@@ -382,8 +390,7 @@ def test_overview_and_quality_compute_only_the_open_section(
             return _real(*args, **kw)  # type: ignore[operator]
 
         monkeypatch.setattr(data, name, spy)
-    field = "overview_section" if title == "Overview" else "quality_section"
-    at = make_app(sample_store, {field: section})
+    at = make_app(sample_store, {SECTION_FIELDS[title]: section})
     at.run()  # the app opens on the Overview
     if title != "Overview":
         called.clear()

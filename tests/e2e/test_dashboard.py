@@ -37,6 +37,7 @@ PAGES = [
 SECTIONS = [
     ("?overview_section=worklist", "Overview", 0),
     ("?overview_section=by_unit", "Overview", 0),
+    ("causes?causes_section=events", "Causes & pathways", 2),
     ("compare?compare_section=outcomes", "Compare pathways", 2),
     ("compare?compare_section=over_time", "Compare pathways", 2),
     ("compare?compare_section=events", "Compare pathways", 1),
