@@ -114,23 +114,26 @@ def expected_probabilities(
             "there is no risk model to fit; widen the filters"
         )
 
-    def design_of(rows: np.ndarray) -> Design:
+    def design_of(cases: pd.DataFrame) -> Design:
         return build_design(
-            frame[rows],
+            cases,
             numeric=("age", "baseline_value", *data.RISK_FACTORS),
             categories=data.CATEGORIES,
             labels={"baseline_value": f"baseline_{measure}"},
             absent=absent,
         )
 
-    everyone = np.ones(len(y), dtype=bool)
-    pure, _ = one_sided_groups(design_of(everyone), y, ("responded", "did not respond"))
+    everyone = design_of(frame)
+    pure, _ = one_sided_groups(everyone, y, ("responded", "did not respond"))
     p = y.copy()
     rest = ~pure
     if len(np.unique(y[rest])) < 2:
         return p
+    # Usually no group is one-sided: the design of every case is the model's (the same
+    # matrix a second build would give, without its ~0.07 s at 130,000 cases: issue 7).
+    design = design_of(frame[rest]) if pure.any() else everyone
     try:
-        p[rest] = fit_logit(y[rest], design_of(rest).matrix).fitted
+        p[rest] = fit_logit(y[rest], design.matrix).fitted
     except SeparationError:
         raise AnalyticsError(
             "the risk model predicts response perfectly for some cases, so expected "
