@@ -9,9 +9,9 @@ import altair as alt
 import pandas as pd
 
 from analytics.lost_to_followup import SMD_MARK
-from dashboard import labels, palette
-from dashboard.charts.base import Figure, group_colour, label_groups
-from dashboard.charts.outcomes import _segments
+from dashboard import labels
+from dashboard.charts.base import Figure
+from dashboard.charts.outcomes import _segments, line_groups
 from pipelines import vocabulary as vocab
 
 _ORDER: list[str] = [labels.TIMEPOINT[c] for c in vocab.TIMEPOINTS]
@@ -41,15 +41,7 @@ def mean_change(frame: pd.DataFrame, *, group: str | None, measure: str) -> Figu
         change_ci_high=shown["change_ci_high"].astype(float),
     )
     # The groups' words and colours are those of the trajectory chart beside it.
-    if group:
-        data = label_groups(data, group)
-        colour = group_colour(data, group)
-    else:
-        data["group"] = "all"
-        data["group_label"] = "All cases in view"
-        colour = alt.Color(
-            "group_label:N", title=None, scale=alt.Scale(range=[palette.NEUTRAL]), legend=None
-        )
+    data, colour = line_groups(data, group)
     # Every timepoint of the frame keeps its place and a line restarts after a missing one
     # (hidden or unassessed): a line through a gap would claim a value there (issue 12).
     data["segment"] = _segments(data)

@@ -38,6 +38,20 @@ def _segments(data: pd.DataFrame) -> pd.Series:
     return out
 
 
+def line_groups(data: pd.DataFrame, group: str | None) -> tuple[pd.DataFrame, alt.Color]:
+    """The groups of a chart of lines over time: their words and fixed colours (one
+    neutral line for all cases when there is no group), the same on every such chart."""
+    if group:
+        data = label_groups(data, group)
+        return data, group_colour(data, group)
+    data["group"] = "all"
+    data["group_label"] = "All cases in view"
+    colour = alt.Color(
+        "group_label:N", title=None, scale=alt.Scale(range=[palette.NEUTRAL]), legend=None
+    )
+    return data, colour
+
+
 def trajectory(
     frame: pd.DataFrame, *, group: str | None = "pathway", measure: str = "odi"
 ) -> Figure:
@@ -60,15 +74,7 @@ def trajectory(
         "" if np.isnan(lo) else f"{lo:.2f} to {hi:.2f}"
         for lo, hi in zip(data["ci_low"], data["ci_high"], strict=True)
     ]
-    if group:
-        data = label_groups(data, group)
-        colour = group_colour(data, group)
-    else:
-        data["group"] = "all"
-        data["group_label"] = "All cases in view"
-        colour = alt.Color(
-            "group_label:N", title=None, scale=alt.Scale(range=[palette.NEUTRAL]), legend=None
-        )
+    data, colour = line_groups(data, group)
     data["segment"] = _segments(data)
     # Every timepoint of the frame keeps its place, hidden ones too, so a gap shows as a gap.
     present = set(frame["timepoint"].map(labels.TIMEPOINT))
