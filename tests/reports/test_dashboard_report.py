@@ -38,9 +38,11 @@ def buttons(at: AppTest) -> list[Any]:
 def test_every_chart_on_a_page_offers_png_and_svg(
     sample_db: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    at = app(sample_db, monkeypatch, "app_pages/quality.py")
+    # Compare pathways' first section draws three charts (crude beside adjusted, the
+    # difference, balance)
+    at = app(sample_db, monkeypatch, "app_pages/compare.py")
     n_charts = len(at.get("vega_lite_chart"))
-    assert n_charts >= 2
+    assert n_charts == 3
     labels = [b.proto.label for b in buttons(at)]
     assert labels.count("PNG") == n_charts
     assert labels.count("SVG") == n_charts
