@@ -36,9 +36,12 @@ censored as not materialized (
     select
         *,
         -- the last day on which an event would be known; a contact before the
-        -- treatment date (a baseline visit) counts as day 0
+        -- treatment date (a baseline visit) counts as day 0, the treatment itself being a
+        -- contact: an event on the treatment day is known (review of 2026-12-02: it was
+        -- left out when the baseline was dated before the treatment)
         case
-            when is_at_contact then coalesce(last_assessment, treatment_date)
+            when is_at_contact
+                then greatest(coalesce(last_assessment, treatment_date), treatment_date)
             else $as_of::date
         end as known_until,
         least(

@@ -58,9 +58,16 @@ def trajectory(
     """Mean of a measure at each timepoint per group, with 95% interval bands."""
     info = vocab.MEASURES[measure]
     better = "Higher is better" if info.higher_is_better else "Lower is better"
+    # who is counted at each timepoint: the frame says (analytics.trajectories' cohort)
+    paired = "cohort" in frame.columns and len(frame) and (frame["cohort"] == "paired").all()
+    who = (
+        "Same patients: those with a baseline and a value at the timepoint."
+        if paired
+        else "Every patient with a value at the timepoint."
+    )
     title = alt.Title(
         f"Mean {labels.measure_words(measure)} at each timepoint",
-        subtitle=f"{better}. Bands: 95% t interval. Every patient with a value at the timepoint.",
+        subtitle=[f"{better}. Bands: 95% t interval.", who],
     )
     data = as_floats(visible_rows(frame), ["mean", "ci_low", "ci_high", "n_values"])
     data = data[data["mean"].notna()] if not data.empty else data
@@ -120,10 +127,13 @@ def change_histogram(
     """Distribution of each patient's improvement at a timepoint, one small panel per group."""
     info = vocab.MEASURES[measure]
     unit = "points" if info.unit == "points" else info.unit
+    # the measure's name on a line of its own: the title must fit half a page
     title = alt.Title(
-        f"Change from baseline at {labels.TIMEPOINT[timepoint].lower()}: {info.label}",
-        subtitle=f"Improvement in {unit} (right of the line = better); "
-        "bars: share of each group's patients.",
+        f"Change from baseline at {labels.TIMEPOINT[timepoint].lower()}",
+        subtitle=[
+            f"{info.label}: improvement in {unit} (right of the line = better);",
+            "bars: share of each group's patients.",
+        ],
     )
     data = as_floats(visible_rows(frame), ["bin_low", "bin_high", "n_cases", "share", "group_n"])
     data = data[data["bin_low"].notna()] if not data.empty else data

@@ -167,3 +167,26 @@ def test_curve_of_a_suppressed_group_is_hidden(events_db: Path) -> None:
     assert curve["suppressed"].all()
     assert len(curve) == 2  # one marker row per group, no points
     assert curve["day"].isna().all()
+
+
+def test_an_event_on_the_treatment_day_counts_at_contact(tmp_path: Path) -> None:
+    """Under at_contact the treatment is a contact: a reoperation that day is known even
+    when the only assessment (the baseline) was dated a week before (review 2026-12-02:
+    it was left out, while the case's time was already counted as ending on day 0)."""
+    from tests.analytics.builders import assessment, case, event, make_store
+
+    cases = [case("G1"), case("G2")]
+    rows = [assessment(c["case_id"], "baseline", odi=40) for c in cases]  # day -7
+    events = [event("G1", "reoperation", DAY0)]
+    db = make_store(tmp_path / "day0.duckdb", cases, rows, events)
+    out = events_summary(
+        db, events="reoperation", min_cell=0, as_of=AS_OF, event_capture="at_contact"
+    )
+    assert (out["n_cases"].iloc[0], out["n_with_event"].iloc[0]) == (2, 1)
+    curve = km_curves(db, event="reoperation", min_cell=0, as_of=AS_OF, event_capture="at_contact")
+    # day 0: 2 at risk, G1's reoperation, G2 censored at its last contact: S = 1/2
+    assert curve["day"].tolist() == [0]
+    assert curve["at_risk"].tolist() == [2]
+    assert curve["n_events"].tolist() == [1]
+    assert curve["n_censored"].tolist() == [1]
+    assert curve["survival"].tolist() == pytest.approx([0.5])
