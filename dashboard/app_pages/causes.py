@@ -148,6 +148,7 @@ def render() -> None:
                 key="causes_events",
                 expanded=True,
             )
+            followup_panels.capture_caption(version)
 
 
 def _outcomes(got: dict[str, pd.DataFrame], group: str, measure: str) -> None:

@@ -20,6 +20,10 @@ def test_compare_page_labels_paired_trajectories_and_the_capture_rule(
     at = open_page(make_app(sample_store, {"compare_section": "events"}), "Compare pathways")
     assert not at.exception
     assert "Event capture: complete for every clinic." in texts(at)
+    # the event table of Causes & pathways says it too (review of the tabs)
+    at = open_page(make_app(sample_store, {"causes_section": "events"}), "Causes & pathways")
+    assert not at.exception
+    assert "Event capture: complete for every clinic." in texts(at)
     at = open_page(make_app(sample_store, {"compare_section": "over_time"}), "Compare pathways")
     assert not at.exception
     assert "Same patients: cases with both a baseline and a value at the timepoint." in texts(at)
@@ -84,6 +88,18 @@ def test_mean_change_chart_spec_and_empty_frame() -> None:
         group="pathway",
         measure="odi",
     ).to_dict()
+    # the trajectory chart says whom it counts: the frame's cohort (review of the tabs)
+    subtitle = beside["title"]["subtitle"]
+    assert "Every patient with a value at the timepoint." in subtitle
+    paired_spec = charts.trajectory(
+        frame.assign(mean=[50.0, 35.5], ci_low=[45.0, 30.0], ci_high=[55.0, 41.0], cohort="paired"),
+        group="pathway",
+        measure="odi",
+    ).to_dict()
+    assert (
+        "Same patients: those with a baseline and a value at the timepoint."
+        in (paired_spec["title"]["subtitle"])
+    )
     colour = spec["layer"][0]["encoding"]["color"]
     assert colour["scale"] == beside["layer"][0]["encoding"]["color"]["scale"]
     empty = charts.mean_change(frame.iloc[:0], group="pathway", measure="odi")
