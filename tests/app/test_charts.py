@@ -339,7 +339,7 @@ def test_trajectory_titles_bands_and_colours() -> None:
     assert band["encoding"]["y"]["field"] == "ci_low"
     assert band["encoding"]["y2"]["field"] == "ci_high"
     assert d["title"]["text"] == "Mean leg pain at each timepoint"
-    assert "Lower is better" in d["title"]["subtitle"]
+    assert "Lower is better" in d["title"]["subtitle"][0]
     assert colour_map(chart) == {
         "Repeat surgery": palette.PATHWAY["repeat_surgery"],
         "Less invasive options": palette.PATHWAY["less_invasive"],
