@@ -118,3 +118,13 @@ def row_of(frame: Any, **keys: Any) -> dict[str, Any]:
     rows = frame[mask] if mask is not None else frame
     assert len(rows) == 1, f"expected one row for {keys}, got {len(rows)}"
     return rows.iloc[0].to_dict()
+
+
+def strip_facts(db: Path) -> None:
+    """Make `db` look like a store written before the facts moved into it."""
+    con = store.connect(db, read_only=False)
+    try:
+        con.execute("drop table case_facts")
+        con.execute("drop table facts_meta")
+    finally:
+        con.close()

@@ -25,7 +25,7 @@ from pipelines import facts as built
 from pipelines import store
 from pipelines.load import load_paths
 from pipelines.migrate import migrate
-from tests.analytics.builders import AS_OF
+from tests.analytics.builders import AS_OF, strip_facts
 from tests.pipelines.helpers import assessment, batch, case, event
 
 
@@ -115,21 +115,11 @@ def test_the_first_query_after_a_load_builds_nothing(
     assert (out.iloc[0]["n_cases"], out.iloc[0]["responders"]) == (2, 1)
 
 
-def _strip_facts(db: Path) -> None:
-    """Make `db` look like a store written before the facts moved into it."""
-    con = store.connect(db, read_only=False)
-    try:
-        con.execute("drop table case_facts")
-        con.execute("drop table facts_meta")
-    finally:
-        con.close()
-
-
 def test_a_store_without_facts_answers_the_same_and_says_so(
     loaded: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     expected = summary(loaded, by="pathway", as_of=AS_OF, min_cell=0)
-    _strip_facts(loaded)
+    strip_facts(loaded)
     assert _version(loaded) is None
     with caplog.at_level(logging.WARNING):
         got = summary(loaded, by="pathway", as_of=AS_OF, min_cell=0)
@@ -163,7 +153,7 @@ def test_migrate_rebuilds_the_facts_in_the_store(
     loaded: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     before = _stored_facts(loaded)
-    _strip_facts(loaded)
+    strip_facts(loaded)
     assert main(["migrate", "--db", str(loaded)]) == 0
     assert "per-case facts rebuilt" in capsys.readouterr().out
     assert _version(loaded) == built.version()
@@ -231,7 +221,7 @@ def test_a_store_known_current_is_checked_again_once_its_file_changes(
     expected = summary(loaded, by="pathway", as_of=AS_OF, min_cell=0)
     seen = facts._file_key(loaded)
     assert seen in facts._current_files
-    _strip_facts(loaded)
+    strip_facts(loaded)
     assert facts._file_key(loaded) != seen
     with caplog.at_level(logging.WARNING):
         got = summary(loaded, by="pathway", as_of=AS_OF, min_cell=0)

@@ -23,7 +23,7 @@ from analytics.outcomes import summary
 from pipelines import facts as built
 from pipelines import store
 from pipelines.load import load_paths
-from tests.analytics.builders import AS_OF
+from tests.analytics.builders import AS_OF, strip_facts
 from tests.pipelines.helpers import assessment, batch, case, event
 
 
@@ -253,15 +253,6 @@ def test_concurrent_threads_get_their_own_correct_answers(
     assert shared.opened == opened  # all six on the one connection already open
 
 
-def _strip_facts(db: Path) -> None:
-    con = store.connect(db, read_only=False)
-    try:
-        con.execute("drop table case_facts")
-        con.execute("drop table facts_meta")
-    finally:
-        con.close()
-
-
 def test_a_write_makes_a_new_version_whose_facts_are_checked_again(
     db: Path, shared: readers.SharedReaders, clock: Clock, caplog: pytest.LogCaptureFixture
 ) -> None:
@@ -270,7 +261,7 @@ def test_a_write_makes_a_new_version_whose_facts_are_checked_again(
     assert seen in facts._current_files
     clock.now += 3
     assert shared.close_idle() == 1  # a writer in this process needs the file free too
-    _strip_facts(db)
+    strip_facts(db)
     with caplog.at_level(logging.WARNING):
         got = summary(db, by="pathway", as_of=AS_OF, min_cell=0)
     pd.testing.assert_frame_equal(got, expected, check_exact=False, rtol=1e-12)
@@ -283,7 +274,7 @@ def test_an_older_store_gets_its_facts_in_every_cursor_of_a_shared_connection(
 ) -> None:
     expected = summary(db, by="pathway", as_of=AS_OF, min_cell=0)
     shared.close_all()  # a writer in this process needs the file free
-    _strip_facts(db)
+    strip_facts(db)
     opened = shared.opened
     start = threading.Barrier(4)
     got: list[pd.DataFrame] = []
