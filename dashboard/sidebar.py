@@ -115,23 +115,33 @@ def choice(
     return value
 
 
-def sections(name: str, titles: Mapping[str, str]) -> tuple[str, DeltaGenerator]:
-    """Tabs bound to one field of the view: the open section's code and its container.
+def open_section(name: str) -> str:
+    """The open section (tab) of a page, from the view: its first when the view's is not
+    one of state.CHOICES[name] (a stale or hand-made URL, which is then cleaned).
+
+    Known before any tab is drawn, so a page can start that section's figures first."""
+    codes = CHOICES[name]
+    value = getattr(current_view(), name)
+    if value not in codes:
+        value = codes[0]
+        update_view(**{name: value})
+    return str(value)
+
+
+def sections(name: str, titles: Mapping[str, str]) -> DeltaGenerator:
+    """Tabs bound to one field of the view; returns the open section's container.
 
     `titles` maps each section's code (state.CHOICES[name], in order) to its tab title.
-    The open section is in the view (so in the URL, and kept across page switches);
-    choosing another tab reruns the script (`on_change`), so a page draws, and computes,
-    only the open section: after a filter change that is what the viewer waits for
-    (issue 7). Widgets drawn in a section lose their state when another tab is open
+    The open section (open_section) is in the view, so in the URL and kept across page
+    switches; choosing another tab reruns the script (`on_change`), so a page draws, and
+    computes, only the open section: after a filter change that is what the viewer waits
+    for (issue 7). Widgets drawn in a section lose their state when another tab is open
     (Streamlit forgets widgets a run does not draw): see keep_widget_state.
     """
     codes = list(titles)
     if tuple(codes) != CHOICES[name]:
         raise ValueError(f"the tabs of {name} are {CHOICES[name]}, not {tuple(codes)}")
-    value = getattr(current_view(), name)
-    if value not in titles:
-        value = codes[0]
-        update_view(**{name: value})
+    value = open_section(name)
     key = widget_key(name)
     st.session_state[key] = titles[value]
     by_title = {title: code for code, title in titles.items()}
@@ -141,7 +151,7 @@ def sections(name: str, titles: Mapping[str, str]) -> tuple[str, DeltaGenerator]
         on_change=_from_widget,
         args=(name, lambda title: by_title.get(title, codes[0])),
     )
-    return value, tabs[codes.index(value)]
+    return tabs[codes.index(value)]
 
 
 def keep_widget_state(keys: Sequence[str]) -> None:

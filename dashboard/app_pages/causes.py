@@ -9,7 +9,7 @@ import streamlit as st
 
 from analytics.definitions import PRESETS
 from dashboard import charts, data, followup_panels, labels, tables, ui
-from dashboard.sidebar import choice, context, sections, update_view
+from dashboard.sidebar import choice, context, open_section, sections, update_view
 from dashboard.state import GROUP_CHOICES, focus_filters, focus_from_selection
 
 HEAT_KEY, BARS_KEY = "pick_heat", "pick_bars"
@@ -76,7 +76,7 @@ def render() -> None:
     # The open section's details are fetched alongside, shown only if allowed (the other
     # section costs nothing until its tab is opened: issue 7); a focus outside the sidebar
     # filters (narrowed is None) has no detail cohort, so nothing is fetched for it.
-    section = view.causes_section if view.causes_section in SECTIONS else "outcomes"
+    section = open_section("causes_section")
     details: dict[str, Future[pd.DataFrame]] = {}
     if narrowed is not None and section == "outcomes":
         details = {
@@ -134,8 +134,7 @@ def render() -> None:
     else:
         st.subheader(f"All causes, by {group}")
         st.caption(f"Click a cell or a bar above to narrow these charts to one cause and {group}.")
-    _, tab = sections("causes_section", SECTIONS)
-    with tab:
+    with sections("causes_section", SECTIONS):
         if not ui.enough_cases(ctx, narrowed, "this selection") or not details:
             return
         got = {name: pending.result() for name, pending in details.items()}

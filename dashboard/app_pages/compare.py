@@ -20,7 +20,14 @@ from dashboard import (
     tables,
     ui,
 )
-from dashboard.sidebar import choice, context, keep_widget_state, sections, update_view
+from dashboard.sidebar import (
+    choice,
+    context,
+    keep_widget_state,
+    open_section,
+    sections,
+    update_view,
+)
 from dashboard.state import CHOICES, GROUP_CHOICES, compare_filters
 from pipelines import vocabulary as vocab
 
@@ -294,7 +301,7 @@ def render() -> None:
     # the user set while another tab is open
     keep_widget_state(("compare_open_cohort", *adjusted_panels.PROFILE_KEYS))
     _profile()
-    view = ctx.view = context().view
+    ctx.view = context().view
     st.info(
         "**Observational comparison, not a trial.** Patients were not randomised: those "
         "offered repeat surgery may differ from those offered less invasive options in ways "
@@ -305,22 +312,25 @@ def render() -> None:
     if version is None:
         ui.no_store(ctx)
         return
-    section = view.compare_section if view.compare_section in SECTIONS else "adjusted"
+    section = open_section("compare_section")
+    with sections("compare_section", SECTIONS):
+        _section(section, version)
+
+
+def _section(section: str, version: data.StoreFile) -> None:
+    """The open section: its figures, then its charts and tables."""
+    view = ctx.view
     if section == "similar":  # its own profile: the one above and its count do not apply
-        _, tab = sections("compare_section", SECTIONS)
-        with tab:
-            st.caption(
-                "This tab has its own profile, below: the cause, age band, sex, index "
-                "surgery and baseline disability chosen above apply to the other tabs. "
-                "The sidebar's filters apply here too."
-            )
-            adjusted_panels.patients_like_mine(version, view.filters(), timepoint=view.timepoint)
+        st.caption(
+            "This tab has its own profile, below: the cause, age band, sex, index "
+            "surgery and baseline disability chosen above apply to the other tabs. "
+            "The sidebar's filters apply here too."
+        )
+        adjusted_panels.patients_like_mine(version, view.filters(), timepoint=view.timepoint)
         return
     filters = compare_filters(view)
     if filters is None:
-        _, tab = sections("compare_section", SECTIONS)
-        with tab:
-            _similar(0, True)
+        _similar(0, True)
         return
     # The open section's figures start beside the count (issue 7); the other sections
     # are computed only when their tab is opened.
@@ -337,33 +347,31 @@ def render() -> None:
     open_cohort = bool(st.session_state.get("compare_open_cohort", False))
     started = _start(section, version, filters, paired=not open_cohort)
     n_cases = count.result()
-    _, tab = sections("compare_section", SECTIONS)
-    with tab:
-        if n_cases < DEFAULT_MIN_CELL:
-            _similar(n_cases, True)
-            return
-        if section == "adjusted":
-            note = st.container()  # the count goes above the comparison, known after it
-            hidden = adjusted_panels.pathway_comparison(
-                version,
-                filters,
-                timepoint=view.timepoint,
-                responder=view.responder,
-                started=adjusted,
-            )
-            with note:
-                _similar(n_cases, hidden)
-            return
-        if section == "over_time":
-            open_cohort = followup_panels.open_cohort_toggle("compare_open_cohort")
-        got = {name: f.result() for name, f in started.items()}
-        _similar(n_cases, _any_hidden(got))
-        if section == "outcomes":
-            _outcomes(got)
-        elif section == "over_time":
-            _over_time(got, open_cohort)
-        else:
-            _events(version, got)
+    if n_cases < DEFAULT_MIN_CELL:
+        _similar(n_cases, True)
+        return
+    if section == "adjusted":
+        note = st.container()  # the count goes above the comparison, known after it
+        hidden = adjusted_panels.pathway_comparison(
+            version,
+            filters,
+            timepoint=view.timepoint,
+            responder=view.responder,
+            started=adjusted,
+        )
+        with note:
+            _similar(n_cases, hidden)
+        return
+    if section == "over_time":
+        open_cohort = followup_panels.open_cohort_toggle("compare_open_cohort")
+    got = {name: f.result() for name, f in started.items()}
+    _similar(n_cases, _any_hidden(got))
+    if section == "outcomes":
+        _outcomes(got)
+    elif section == "over_time":
+        _over_time(got, open_cohort)
+    else:
+        _events(version, got)
 
 
 ui.guarded(render)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from concurrent.futures import Future
+from typing import Any
 
 import pandas as pd
 import streamlit as st
@@ -12,7 +13,7 @@ from analytics import quality
 from analytics.worklist import WorklistHead
 from dashboard import auth, charts, data, labels, tables, ui
 from dashboard import followup as followup_figures
-from dashboard.sidebar import choice, context, sections
+from dashboard.sidebar import choice, context, open_section, sections
 
 WORKLIST_DAYS = 30  # "due this month": windows closing within 30 days
 # Below the headline cards, one tab each; only the open one is computed and drawn
@@ -84,7 +85,7 @@ def render() -> None:
         return
     # the cards' figures and the open section's start beside the count; drawn only if
     # enough cases are in view
-    section = ctx.view.overview_section if ctx.view.overview_section in SECTIONS else "trends"
+    section = open_section("overview_section")
     history = data.submit(data.load_history, version, limit=50)
     headline = data.submit(
         data.headline,
@@ -94,17 +95,20 @@ def render() -> None:
         timepoint=view.timepoint,
     )
     followup = data.submit(data.followup_completion, version, filters=filters)
+    started: dict[str, Future[Any]]  # the open section's figures, by name
     if section == "trends":
-        new_cases = data.submit(
-            data.cases_by_period, version, by=("cause",), period=view.period, filters=filters
-        )
-        totals = data.submit(
-            data.cases_by_period, version, by=(), period=view.period, filters=filters
-        )
+        started = {
+            "new_cases": data.submit(
+                data.cases_by_period, version, by=("cause",), period=view.period, filters=filters
+            ),
+            "totals": data.submit(
+                data.cases_by_period, version, by=(), period=view.period, filters=filters
+            ),
+        }
     elif section == "worklist":
-        worklist = _start_worklist(version)
+        started = {"worklist": _start_worklist(version)}
     else:
-        by_unit = {
+        started = {
             unit: data.submit(
                 data.followup_completion, version, by=(unit,), timepoints=("12m",), filters=filters
             )
@@ -175,14 +179,14 @@ def render() -> None:
     )
     ui.table(tables.headline_table(h, card), "Headline figures", key="headline")
 
-    _, tab = sections("overview_section", SECTIONS)
-    with tab:
+    with sections("overview_section", SECTIONS):
         if section == "trends":
-            _trends(new_cases.result(), totals.result(), followup_rows, h.as_of)
+            cases, totals = started["new_cases"].result(), started["totals"].result()
+            _trends(cases, totals, followup_rows, h.as_of)
         elif section == "worklist":
-            _worklist(version, worklist)
+            _worklist(version, started["worklist"])
         else:
-            _by_unit({unit: pending.result() for unit, pending in by_unit.items()})
+            _by_unit({unit: pending.result() for unit, pending in started.items()})
 
 
 def _trends(

@@ -7,7 +7,7 @@ import streamlit as st
 from analytics import quality
 from analytics.published import base_for, published_completeness
 from dashboard import charts, data, followup_panels, labels, tables, ui
-from dashboard.sidebar import context, sections
+from dashboard.sidebar import context, open_section, sections
 
 # Below the load history, one tab each for the figures that follow the sidebar's filters;
 # only the open one is computed and drawn (issue 7: after a filter change the page waits
@@ -61,7 +61,7 @@ def render() -> None:
     # the open section's figure starts beside the count of cases; drawn only if enough
     # cases are in view
     view = ctx.view
-    section = view.quality_section if view.quality_section in SECTIONS else "followup"
+    section = open_section("quality_section")
     if section == "followup":
         started = data.submit(data.followup_completion, version, by=("clinic",), filters=filters)
     elif section == "completeness":
@@ -72,8 +72,7 @@ def render() -> None:
         started = data.submit(data.out_of_window, version, filters=filters)
     if not ui.enough_cases(ctx, filters, count=count):
         return
-    _, tab = sections("quality_section", SECTIONS)
-    with tab:
+    with sections("quality_section", SECTIONS):
         if section == "followup":
             followup = started.result()
             ui.chart(charts.followup_heatmap(followup, unit="clinic"))
