@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import Path
 
 import pandas as pd
@@ -292,6 +293,27 @@ def _pathway(treatment: str) -> str:
     return pathway_of(treatment)
 
 
+def spy_on(monkeypatch: pytest.MonkeyPatch, names: Iterable[str]) -> set[str]:
+    """Record which of these dashboard.data figures a page run calls (the set returned,
+    filled as they are called): follow-up completion with its grouping
+    ("followup_completion:clinic"); a call with min_cell 0, the count of cases in view
+    (data.count_cases), is not recorded."""
+    from dashboard import data
+
+    called: set[str] = set()
+    for name in names:
+        real = getattr(data, name)
+
+        def spy(*args: object, _real: object = real, _name: str = name, **kw: object) -> object:
+            by = kw.get("by")
+            if kw.get("min_cell") != 0:
+                called.add(f"{_name}:{by[0]}" if by and _name == "followup_completion" else _name)
+            return _real(*args, **kw)  # type: ignore[operator]
+
+        monkeypatch.setattr(data, name, spy)
+    return called
+
+
 # Compare pathways, one section at a time: the charts it draws on the sample, and the
 # dashboard.data functions it may call (every other section's figures are not computed).
 COMPARE_SECTIONS = {
@@ -312,17 +334,7 @@ def test_compare_page_computes_only_the_open_section(
     make_app: AppFactory, sample_store: Path, monkeypatch: pytest.MonkeyPatch, section: str
 ) -> None:
     """Issue 7: after a filter change the page waits only for the open tab's figures."""
-    from dashboard import data
-
-    called: set[str] = set()
-    for name in COMPARE_FIGURES:
-        real = getattr(data, name)
-
-        def spy(*args: object, _real: object = real, _name: str = name, **kw: object) -> object:
-            called.add(_name)
-            return _real(*args, **kw)  # type: ignore[operator]
-
-        monkeypatch.setattr(data, name, spy)
+    called = spy_on(monkeypatch, COMPARE_FIGURES)
     at = make_app(sample_store, {"compare_section": section})
     at.run()  # the app opens on the Overview
     called.clear()
@@ -377,19 +389,7 @@ def test_overview_and_quality_compute_only_the_open_section(
     section: str,
 ) -> None:
     """Issue 7: the figures of the other sections are not computed."""
-    from dashboard import data
-
-    called: set[str] = set()
-    for name in SECTION_FIGURES:
-        real = getattr(data, name)
-
-        def spy(*args: object, _real: object = real, _name: str = name, **kw: object) -> object:
-            by = kw.get("by")
-            if kw.get("min_cell") != 0:  # min_cell 0: the count of cases in view (data.py)
-                called.add(f"{_name}:{by[0]}" if by and _name == "followup_completion" else _name)
-            return _real(*args, **kw)  # type: ignore[operator]
-
-        monkeypatch.setattr(data, name, spy)
+    called = spy_on(monkeypatch, SECTION_FIGURES)
     at = make_app(sample_store, {SECTION_FIELDS[title]: section})
     at.run()  # the app opens on the Overview
     if title != "Overview":
